@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "capd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "capd", targets: ["capd"]),
+        .library(name: "HEP", targets: ["HEP"]),
+        .library(name: "Rules", targets: ["Rules"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Thin shims over Debian's system libraries.
+        .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CLibPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev", "libdbus-1-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLibSQLite3", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // recvmmsg/sendmmsg and friends need _GNU_SOURCE, which Glibc's module does not expose.
+        .target(name: "CSocket"),
+
+        // Pure codecs: HEP v1/v2/v3 and the SIP message view.
+        .target(name: "HEP", dependencies: ["CZlib"]),
+        // YAML rules -> validated AST -> compiled decision tree; BPF generation.
+        .target(name: "Rules", dependencies: ["HEP", "CLibYAML", "CLibPcap"]),
+        // I/O in (HEP listeners, libpcap, pcap files, reassembly) and out (HEP relay).
+        .target(name: "Capture", dependencies: ["HEP", "CLibPcap", "CSocket"]),
+        // Sinks: SQLite (embedded default) and PostgreSQL (libpq).
+        .target(name: "Store", dependencies: ["HEP", "CLibPQ", "CLibSQLite3"]),
+        .executableTarget(
+            name: "capd",
+            dependencies: [
+                "HEP", "Rules", "Capture", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "HEPTests", dependencies: ["HEP"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "CLibPcap"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP"]),
+        .testTarget(name: "capdTests", dependencies: ["capd", "HEP"]),
+    ]
+)

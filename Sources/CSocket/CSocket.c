@@ -1,0 +1,45 @@
+#define _GNU_SOURCE
+#include "CSocket.h"
+#include <string.h>
+#include <sys/uio.h>
+
+#define CAPD_MAX_VLEN 256
+
+int capd_recvmmsg(int fd, unsigned char *bufs, size_t buflen, unsigned int vlen,
+                  unsigned int *lens, int *flags, struct sockaddr_storage *addrs, int waitforone) {
+    struct mmsghdr msgs[CAPD_MAX_VLEN];
+    struct iovec iov[CAPD_MAX_VLEN];
+    if (vlen > CAPD_MAX_VLEN) vlen = CAPD_MAX_VLEN;
+    memset(msgs, 0, sizeof(struct mmsghdr) * vlen);
+    for (unsigned int i = 0; i < vlen; i++) {
+        iov[i].iov_base = bufs + (size_t)i * buflen;
+        iov[i].iov_len = buflen;
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_name = addrs ? &addrs[i] : NULL;
+        msgs[i].msg_hdr.msg_namelen = addrs ? sizeof(struct sockaddr_storage) : 0;
+    }
+    int n = recvmmsg(fd, msgs, vlen, waitforone ? MSG_WAITFORONE : 0, NULL);
+    for (int i = 0; i < n; i++) {
+        lens[i] = msgs[i].msg_len;
+        flags[i] = msgs[i].msg_hdr.msg_flags;
+    }
+    return n;
+}
+
+int capd_sendmmsg(int fd, const unsigned char *const *bufs, const unsigned int *lens,
+                  unsigned int vlen, const struct sockaddr *to, socklen_t tolen) {
+    struct mmsghdr msgs[CAPD_MAX_VLEN];
+    struct iovec iov[CAPD_MAX_VLEN];
+    if (vlen > CAPD_MAX_VLEN) vlen = CAPD_MAX_VLEN;
+    memset(msgs, 0, sizeof(struct mmsghdr) * vlen);
+    for (unsigned int i = 0; i < vlen; i++) {
+        iov[i].iov_base = (void *)bufs[i];
+        iov[i].iov_len = lens[i];
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_name = (void *)to;
+        msgs[i].msg_hdr.msg_namelen = to ? tolen : 0;
+    }
+    return sendmmsg(fd, msgs, vlen, 0);
+}

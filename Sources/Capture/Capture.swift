@@ -1,0 +1,2 @@
+// Capture module: see ../../docs/architecture.md
+enum Placeholder {}

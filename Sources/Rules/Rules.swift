@@ -1,0 +1,2 @@
+// Rules module: see ../../docs/architecture.md
+enum Placeholder {}

@@ -1,0 +1,2 @@
+// Store module: see ../../docs/architecture.md
+enum Placeholder {}

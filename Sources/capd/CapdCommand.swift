@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct CapdCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capd",
+        abstract: "SIP capture server: HEP v1/v2/v3 and libpcap in, YAML rules, SQLite/PostgreSQL out."
+    )
+}
