@@ -40,6 +40,9 @@ let package = Package(
             ]
         ),
 
+        // Benchmarks (`make bench`): one file per area, each printing figures next to a same-run baseline.
+        .executableTarget(name: "capd-bench", dependencies: ["HEP", "Rules", "Capture", "Store"]),
+
         .testTarget(name: "HEPTests", dependencies: ["HEP"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "CLibPcap"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP"]),

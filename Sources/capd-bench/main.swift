@@ -1,0 +1,14 @@
+// capd-bench SUITE [ARGS...]: runs one benchmark suite; `make bench` runs them all.
+let suites: [(name: String, run: ([String]) throws -> Void)] = [
+    ("hep", hepBench), ("rules", rulesBench), ("store", storeBench), ("capture", captureBench),
+]
+let arguments = Array(CommandLine.arguments.dropFirst())
+let wanted = arguments.first ?? "all"
+var ran = false
+for suite in suites where wanted == "all" || wanted == suite.name {
+    try suite.run(Array(arguments.dropFirst()))
+    ran = true
+}
+if !ran {
+    print("usage: capd-bench [all|" + suites.map(\.name).joined(separator: "|") + "] [ARGS...]")
+}
