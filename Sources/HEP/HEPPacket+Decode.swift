@@ -73,7 +73,7 @@ extension HEPPacket {
         }
         var packet = HEPPacket(bytes: bytes, version: .v3)
         packet.chunkRegion = 6..<total
-        packet.maxInflatedSize = options.maxInflatedSize
+        packet.options = options
         var payloadRange = 0..<0
         var payloadCompressed = false
         var present: HEPFieldPresence = []

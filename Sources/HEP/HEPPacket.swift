@@ -68,8 +68,8 @@ public struct HEPPacket: Sendable {
     public internal(set) var present: HEPFieldPresence = []
     /// v3: the chunk area of `bytes` (6 ..< total length); empty for v1/v2.
     var chunkRegion: Range<Int> = 0..<0
-    /// Inflate limit the packet was decoded with, reused when an edit re-decodes it.
-    var maxInflatedSize = HEPDecodeOptions().maxInflatedSize
+    /// Options the packet was decoded with, reused when an edit re-decodes it.
+    var options = HEPDecodeOptions()
 
     init(bytes: [UInt8], version: HEPVersion) {
         self.bytes = bytes
