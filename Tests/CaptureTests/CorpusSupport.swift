@@ -1,8 +1,14 @@
 import Capture
+import Foundation
 import Testing
 
 enum Corpus {
-    static let directory = "/work/shared/corpus/pcap/"
+    /// `../shared/corpus/pcap/` beside the repository (override the shared folder with CAPD_SHARED).
+    static let directory: String = {
+        if let shared = ProcessInfo.processInfo.environment["CAPD_SHARED"] { return shared + "/corpus/pcap/" }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus/pcap").path + "/"
+    }()
 
     static func path(_ name: String) -> String { directory + name }
 
