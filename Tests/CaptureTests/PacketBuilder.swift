@@ -1,3 +1,4 @@
+import HEP
 @testable import Capture
 
 /// Builds synthetic frames for tests (checksums left zero unless noted; capd does not verify them).
@@ -15,7 +16,7 @@ enum PacketBuilder {
         var header: [UInt8] = [0x45, 0] + be16(total) + be16(identification)
         header += be16((moreFragments ? 0x2000 : 0) | (fragmentOffset / 8))
         header += [64, ipProtocol, 0, 0]
-        header += InetAddress(source)!.bytes + InetAddress(destination)!.bytes
+        header += IPAddress(source)!.bytes + IPAddress(destination)!.bytes
         var sum = 0
         for index in stride(from: 0, to: 20, by: 2) { sum += Int(header[index]) << 8 | Int(header[index + 1]) }
         while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
@@ -29,7 +30,7 @@ enum PacketBuilder {
         _ source: String, _ destination: String, nextHeader: UInt8, payload: [UInt8], extensions: [UInt8] = []
     ) -> [UInt8] {
         [0x60, 0, 0, 0] + be16(extensions.count + payload.count) + [nextHeader, 64]
-            + InetAddress(source)!.bytes + InetAddress(destination)!.bytes + extensions + payload
+            + IPAddress(source)!.bytes + IPAddress(destination)!.bytes + extensions + payload
     }
 
     /// IPv6 fragment extension header (8 bytes).

@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func hepV3FramesInAStream() throws {
-        let example = try readFile("/work/shared/spec/examples/hep3_sip_invite_ipv4_udp.bin")
+        let example = try readFile(Corpus.shared + "spec/examples/hep3_sip_invite_ipv4_udp.bin")
         let stream = example + example + example
         let frames = [segment(1, Array(stream[0..<700]), to: 9060), segment(701, Array(stream[700...]), to: 9060)]
         let result = PacketBuilder.run(frames)

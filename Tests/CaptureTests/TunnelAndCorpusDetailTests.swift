@@ -38,7 +38,7 @@ import Testing
 
     @Test("corpus: compressed HEPv3 capture yields 21 HEP datagrams, no SIP")
     func hepInsideUDP() throws {
-        let reader = try PcapFileReader(path: "/work/shared/corpus/hep/hep-wireshark_hep3_compressed.pcapng")
+        let reader = try PcapFileReader(path: Corpus.shared + "corpus/hep/hep-wireshark_hep3_compressed.pcapng")
         var extractor = SIPExtractor()
         var messages: [CapturedMessage] = []
         try reader.forEach { frame in extractor.process(frame) { messages.append($0) } }
@@ -49,7 +49,7 @@ import Testing
 
     @Test func hepVersion1And2InsideUDPAreRecognised() throws {
         for file in ["heplify-server_hepv1_sip_200ok.bin", "sip3_hepv2_sip_stub.bin"] {
-            let datagram = try readFile("/work/shared/corpus/hep/raw/" + file)
+            let datagram = try readFile(Corpus.shared + "corpus/hep/raw/" + file)
             let frame = PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4("127.0.0.1", "127.0.0.1", protocol: 17, payload: PacketBuilder.udp(1234, 9060, datagram)))
             let result = PacketBuilder.run([frame])
             #expect(result.messages.first?.kind == .hep, "\(file)")
@@ -68,7 +68,7 @@ import Testing
 
     @Test func fileErrorsAreTyped() throws {
         #expect(throws: CaptureError.self) { try PcapFileReader(path: "/nonexistent/file.pcap") }
-        #expect(throws: CaptureError.self) { try PcapFileReader(path: "/work/shared/corpus/README.md") }
+        #expect(throws: CaptureError.self) { try PcapFileReader(path: Corpus.shared + "corpus/README.md") }
     }
 
     @Test func truncatedFileIsAReadErrorAfterTheGoodFrames() throws {
