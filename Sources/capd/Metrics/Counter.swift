@@ -12,6 +12,16 @@ final class Counter: Sendable {
     }
 
     var value: Int { storage.load(ordering: .relaxed) }
+
+    /// Raises the count to `total` (a monotonic count kept elsewhere); never lowers it.
+    func advance(to total: Int) {
+        var current = storage.load(ordering: .relaxed)
+        while current < total {
+            let (exchanged, original) = storage.compareExchange(expected: current, desired: total, ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
+    }
 }
 
 extension Counter: MetricChild {
