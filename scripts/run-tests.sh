@@ -11,5 +11,5 @@ echo "tests: PostgreSQL at $CAPD_TEST_PG_URL" >&2
 # The tests run the built executable as a process (`capd inspect`, `capd check`, `capd run`).
 swift build "$@"
 export CAPD_BINARY="$PWD/.build/debug/capd"
-export CAPD_SHARED_DIR="${CAPD_SHARED_DIR:-$(cd .. && pwd)/shared}"
+export CAPD_SHARED="${CAPD_SHARED:-$(cd .. && pwd)/shared}"
 swift test "$@"

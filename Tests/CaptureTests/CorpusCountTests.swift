@@ -1,7 +1,7 @@
 import Capture
 import Testing
 
-/// Every capture of the developer corpus gives the SIP message counts of /work/shared/corpus/README.md §1.2
+/// Every capture of the developer corpus gives the SIP message counts of ../shared/corpus/README.md §1.2
 /// (tshark's counts of reassembled SIP messages, per method and status).
 @Suite struct CorpusCountTests {
     struct Expectation: CustomTestStringConvertible, Sendable {

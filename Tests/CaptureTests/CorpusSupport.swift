@@ -1,8 +1,17 @@
 import Capture
+import Foundation
 import Testing
 
 enum Corpus {
-    static let directory = "/work/shared/corpus/pcap/"
+    /// `../shared/` beside the repository (override with CAPD_SHARED); ends with "/".
+    static let shared: String = {
+        if let shared = ProcessInfo.processInfo.environment["CAPD_SHARED"] { return shared + "/" }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared").path + "/"
+    }()
+
+    /// `../shared/corpus/pcap/`.
+    static let directory = shared + "corpus/pcap/"
 
     static func path(_ name: String) -> String { directory + name }
 

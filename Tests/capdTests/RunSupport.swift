@@ -7,9 +7,9 @@ enum TestEnvironment {
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `../shared` beside the checkout (CI lays a copy there), or `CAPD_SHARED_DIR`.
+    /// `../shared` beside the checkout (CI lays a copy there), or `CAPD_SHARED`.
     static let sharedDir: URL = {
-        if let dir = ProcessInfo.processInfo.environment["CAPD_SHARED_DIR"] { return URL(fileURLWithPath: dir) }
+        if let dir = ProcessInfo.processInfo.environment["CAPD_SHARED"] { return URL(fileURLWithPath: dir) }
         return packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
     }()
 

@@ -12,6 +12,8 @@ struct SIPStreamFramer {
     private var pendingTotal: Int?
     /// Payload of a fragmented WebSocket message being collected.
     private var webSocketMessage: [UInt8] = []
+    /// Bytes of an oversize message still to be skipped as they arrive.
+    private var skipRemaining = 0
 
     let limits: StreamLimits
 
@@ -26,6 +28,7 @@ struct SIPStreamFramer {
         scanFrom = 0
         pendingTotal = nil
         webSocketMessage = []
+        skipRemaining = 0
         if mode == .hep { mode = .sip }
     }
 
@@ -40,6 +43,12 @@ struct SIPStreamFramer {
             buffer.removeSubrange(0..<head)
             scanFrom -= head
             head = 0
+        }
+        var data = data
+        if skipRemaining > 0 {
+            let skipped = min(skipRemaining, data.count)
+            skipRemaining -= skipped
+            data = UnsafeRawBufferPointer(rebasing: data[skipped...])
         }
         buffer.append(contentsOf: data)
         drain(stats: &stats, emit: emit)
@@ -107,8 +116,11 @@ struct SIPStreamFramer {
             let bodyLength = contentLength(headerStart: head, headerEnd: headerEnd, stats: &stats)
             let total = headerEnd - head + bodyLength
             guard total <= limits.maxMessageSize else {
+                // The length is known: skip exactly this message, also the part not yet received.
                 stats.tcp.oversizeMessages += 1
-                consume(lineEnd + 1 - head)   // resynchronise on the next start line
+                let now = min(total, available)
+                consume(now)
+                skipRemaining = total - now
                 return true
             }
             pendingTotal = total

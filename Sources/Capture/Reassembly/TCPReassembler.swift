@@ -1,7 +1,9 @@
+import HEP
+
 /// One direction of a TCP connection.
 struct FlowKey: Hashable {
-    var source: InetAddress
-    var destination: InetAddress
+    var source: IPAddress
+    var destination: IPAddress
     var sourcePort: UInt16
     var destinationPort: UInt16
 }
