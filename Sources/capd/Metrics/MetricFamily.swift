@@ -1,0 +1,73 @@
+import Synchronization
+
+/// One kind of series (counter, gauge, histogram) as the registry renders it.
+protocol MetricChild: AnyObject, Sendable {
+    static var typeName: String { get }
+    func appendSamples(to out: inout String, name: String, labels: LabelSet)
+    func statsSamples(name: String, labels: LabelSet) -> [(String, Double)]
+}
+
+/// What the registry needs from a family, whatever its child type.
+protocol RenderableFamily: Sendable {
+    var name: String { get }
+    func appendExposition(to out: inout String)
+    func statsSamples() -> [(String, Double)]
+}
+
+/// A metric family: one name, one help text, a fixed list of label names and one child per label-value
+/// combination. Look a child up once (`labels(...)`) and keep it: the child's update is then a single
+/// atomic operation, with no lookup on the hot path.
+final class MetricFamily<Child: MetricChild>: RenderableFamily {
+    let name: String
+    let help: String
+    let labelNames: [String]
+    private let make: @Sendable () -> Child
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var index: [[String]: Child] = [:]
+        var order: [(LabelSet, Child)] = []
+    }
+
+    init(name: String, help: String, labelNames: [String], make: @escaping @Sendable () -> Child) {
+        self.name = name
+        self.help = help
+        self.labelNames = labelNames
+        self.make = make
+    }
+
+    /// The child for these label values (created on first use). Values are matched to `labelNames` by
+    /// position; missing values are empty strings and surplus values are ignored.
+    func labels(_ values: String...) -> Child { labels(values) }
+
+    func labels(_ values: [String]) -> Child {
+        var key = Array(values.prefix(labelNames.count))
+        while key.count < labelNames.count { key.append("") }
+        return state.withLock { state in
+            if let child = state.index[key] { return child }
+            let child = make()
+            state.index[key] = child
+            state.order.append((LabelSet(names: labelNames, values: key), child))
+            return child
+        }
+    }
+
+    /// Every series created so far with its label values, in creation order.
+    var children: [(labels: [String], child: Child)] {
+        state.withLock { $0.order.map { ($0.0.values, $0.1) } }
+    }
+
+    func appendExposition(to out: inout String) {
+        let series = state.withLock { $0.order }
+        out += "# HELP \(name) \(MetricText.escapeHelp(help))\n"
+        out += "# TYPE \(name) \(Child.typeName)\n"
+        for (labels, child) in series {
+            child.appendSamples(to: &out, name: name, labels: labels)
+        }
+    }
+
+    func statsSamples() -> [(String, Double)] {
+        let series = state.withLock { $0.order }
+        return series.flatMap { labels, child in child.statsSamples(name: name, labels: labels) }
+    }
+}
