@@ -12,7 +12,7 @@ public struct RuleRef: Hashable, Sendable {
     public var route: Int
     public var rule: Int
 
-    public init(route: Int, rule: Int) {
+    @inlinable public init(route: Int, rule: Int) {
         self.route = route
         self.rule = rule
     }
