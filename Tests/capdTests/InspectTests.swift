@@ -83,4 +83,40 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr.contains("/nonexistent/capd-test.bin"))
     }
+
+    @Test func compressedHEPCaptureInflatesToSevenDistinctMessages() throws {
+        let result = try runCapd(["inspect", "--json", TestEnvironment.shared("corpus/hep/hep-wireshark_hep3_compressed.pcapng")])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let rows = try jsonLines(result.stdout)
+        #expect(rows.count == 21)
+        #expect(rows.allSatisfy { $0["version"] as? Int == 3 && $0["capture_id"] as? Int == 228 && $0["error"] is NSNull })
+        #expect(rows.allSatisfy { $0["call_id"] as? String == "8fc0ff7e-9f0feb00-6245ba21@192.168.137.1" })
+        // Each of the 7 messages was sent 3 times; everything but the frame number identifies a message.
+        let distinct = Set(rows.map { row in
+            ["method", "status", "cseq", "src_ip", "src_port", "dst_ip", "dst_port", "ts_sec", "ts_usec", "from_tag", "to_tag"]
+                .map { "\(row[$0] ?? "")" }.joined(separator: "|")
+        })
+        #expect(distinct.count == 7)
+        let kinds = rows.map { ($0["method"] as? String) ?? "\($0["status"] ?? "")" }
+        #expect(kinds.filter { $0 == "REGISTER" }.count == 12)
+        #expect(kinds.filter { $0 == "401" }.count == 6)
+        #expect(kinds.filter { $0 == "200" }.count == 3)
+    }
+
+    @Test func plainSIPCaptureUsesInnerAddressesOfIPIP() throws {
+        let result = try runCapd(["inspect", "--json", TestEnvironment.shared("corpus/pcap/sngrep_ipip.pcap")])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let rows = try jsonLines(result.stdout)
+        try #require(rows.count == 4)
+        #expect(rows.allSatisfy { $0["version"] is NSNull && $0["transport"] as? String == "tcp" })
+        #expect(rows[0]["method"] as? String == "INVITE")
+        #expect(rows[1]["status"] as? Int == 183)
+        #expect(rows[2]["status"] as? Int == 200)
+        #expect(rows[3]["method"] as? String == "BYE")
+        // Frames 2 and 3 are IP-in-IP: the stored addresses are the inner ones.
+        #expect(rows[1]["src_ip"] as? String == "10.15.193.31")
+        #expect(rows[1]["src_port"] as? Int == 33093)
+        #expect(rows[1]["dst_ip"] as? String == "10.15.197.103")
+        #expect(rows[1]["dst_port"] as? Int == 5090)
+    }
 }
