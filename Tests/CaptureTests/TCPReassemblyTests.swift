@@ -80,6 +80,13 @@ import Testing
         #expect(result.stats.tcp.flowsExpired == 4)
         #expect(result.extractor.trackedFlows == 1)
 
+        var lowMemory = SIPExtractorConfiguration()
+        lowMemory.streams.maxTotalBytes = 70
+        let bounded = PacketBuilder.run(frames, configuration: lowMemory)
+        #expect(bounded.extractor.bufferedStreamBytes <= 70)
+        #expect(bounded.extractor.trackedFlows == 2)
+        #expect(bounded.stats.tcp.droppedOverLimit == 3)
+
         var tight = SIPExtractorConfiguration()
         tight.streams.maxFlows = 3
         let limited = PacketBuilder.run(frames, configuration: tight)

@@ -49,6 +49,10 @@ struct TCPReassembler {
             remove(key)
             return
         }
+        guard heldBytes + segment.payload.count <= limits.maxTotalBytes else {
+            stats.tcp.droppedOverLimit += 1
+            return
+        }
         var direction: Direction
         if let existing = directions.removeValue(forKey: key) {
             direction = existing
