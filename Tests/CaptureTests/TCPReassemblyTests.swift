@@ -33,6 +33,16 @@ import Testing
         #expect(result.stats.tcp.retransmitted == 2)
     }
 
+    @Test func contentLengthFormsAndBareLF() {
+        let compact = Array("MESSAGE sip:a@b SIP/2.0\r\nl : 5\r\n\r\nhello".utf8)
+        let bareLF = Array("SIP/2.0 200 OK\nCONTENT-LENGTH:3\n\nabc".utf8)
+        let noLength = Array("BYE sip:a@b SIP/2.0\r\nCall-ID: x\r\n\r\n".utf8)
+        let badLength = Array("ACK sip:a@b SIP/2.0\r\nContent-Length: bad\r\n\r\n".utf8)
+        let result = PacketBuilder.run([segment(1, compact + bareLF + noLength + badLength)])
+        #expect(result.messages.map { Array($0.payload) } == [compact, bareLF, noLength, badLength])
+        #expect(result.stats.tcp.badContentLength == 1)
+    }
+
     @Test func junkBeforeRequestLineIsSkipped() {
         let message = PacketBuilder.sip()
         let result = PacketBuilder.run([segment(1, Array("garbage line\r\n\u{0}\u{1}\u{2}\n".utf8) + message)])
