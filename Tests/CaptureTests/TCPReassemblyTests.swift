@@ -43,6 +43,14 @@ import Testing
         #expect(result.stats.tcp.badContentLength == 1)
     }
 
+    @Test func retransmissionAfterFINIsNotASecondMessage() {
+        let message = PacketBuilder.sip()
+        let frames = [segment(1, message, flags: 0x18), segment(UInt32(1 + message.count), [], flags: 0x11), segment(1, message)]
+        let result = PacketBuilder.run(frames)
+        #expect(result.messages.count == 1)
+        #expect(result.stats.tcp.retransmitted == 1)
+    }
+
     @Test func junkBeforeRequestLineIsSkipped() {
         let message = PacketBuilder.sip()
         let result = PacketBuilder.run([segment(1, Array("garbage line\r\n\u{0}\u{1}\u{2}\n".utf8) + message)])
