@@ -51,6 +51,35 @@ import Testing
         #expect(result.stats.tcp.retransmitted == 1)
     }
 
+    @Test("property: random cuts, local reordering and duplicates give every message once, in order")
+    func randomSegmentation() {
+        var generator = SplitMix64(seed: 42)
+        for round in 0..<200 {
+            let messages = (0..<(1 + Int(generator.next() % 6))).map { index in
+                PacketBuilder.sip(index % 2 == 0 ? "INVITE" : "BYE", callID: "r\(round)-\(index)",
+                                  body: String(repeating: "x", count: Int(generator.next() % 900)))
+            }
+            let stream = messages.flatMap { $0 }
+            var pieces: [(UInt32, [UInt8])] = []
+            var offset = 0
+            while offset < stream.count {
+                let size = 1 + Int(generator.next() % 700)
+                pieces.append((UInt32(1_000 + offset), Array(stream[offset..<min(stream.count, offset + size)])))
+                offset += size
+            }
+            // Swap some neighbours and repeat some pieces (retransmissions).
+            for index in pieces.indices.dropLast() where generator.next() % 3 == 0 { pieces.swapAt(index, index + 1) }
+            var sent: [(UInt32, [UInt8])] = []
+            for piece in pieces {
+                sent.append(piece)
+                if generator.next() % 5 == 0 { sent.append(piece) }
+            }
+            let frames = [segment(999, [], flags: 0x02)] + sent.map { segment($0.0, $0.1) }
+            let result = PacketBuilder.run(frames)
+            #expect(result.messages.map { Array($0.payload) } == messages, "round \(round)")
+        }
+    }
+
     @Test func junkBeforeRequestLineIsSkipped() {
         let message = PacketBuilder.sip()
         let result = PacketBuilder.run([segment(1, Array("garbage line\r\n\u{0}\u{1}\u{2}\n".utf8) + message)])
