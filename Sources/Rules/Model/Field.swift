@@ -1,3 +1,5 @@
+import HEP
+
 /// Every value a rule can read. Names are resolved at load time only; evaluation switches on this enum.
 public enum Field: Hashable, Sendable {
     // packet (for HEP: the encapsulated addresses)
@@ -48,13 +50,16 @@ public enum Field: Hashable, Sendable {
     }
 }
 
-/// A SIP header name as written in the rule, plus its lower-cased bytes for case-insensitive lookup.
+/// A SIP header name as written in the rule, plus its lower-cased bytes for case-insensitive lookup and
+/// the SIP view's prepared name (compact forms included), so a lookup allocates nothing.
 public struct HeaderName: Hashable, Sendable {
     public let name: String
     public let lowercased: [UInt8]
+    public let sipName: SIPHeaderName
     public init(_ name: String) {
         self.name = name
         self.lowercased = Array(name.lowercased().utf8)
+        self.sipName = SIPHeaderName(name)
     }
     public static func == (a: HeaderName, b: HeaderName) -> Bool { a.lowercased == b.lowercased }
     public func hash(into hasher: inout Hasher) { hasher.combine(lowercased) }
