@@ -5,8 +5,6 @@ final class MetricsRegistry: Sendable {
     /// Every metric name must start with this.
     let prefix: String
     private let families = Mutex<[any RenderableFamily]>([])
-    /// Run before every scrape, to copy counts that other components keep (the store's) into series.
-    private let collectors = Mutex<[@Sendable () -> Void]>([])
 
     init(prefix: String = "capd_") {
         self.prefix = prefix
@@ -53,18 +51,8 @@ final class MetricsRegistry: Sendable {
         return family
     }
 
-    /// Adds a callback that brings series up to date before each scrape (`exposition`, `snapshot`).
-    func addCollector(_ collect: @escaping @Sendable () -> Void) {
-        collectors.withLock { $0.append(collect) }
-    }
-
-    private func collect() {
-        for collector in collectors.withLock({ $0 }) { collector() }
-    }
-
     /// The whole registry in the Prometheus text format 0.0.4.
     func exposition() -> String {
-        collect()
         let all = families.withLock { $0 }
         var out = ""
         for family in all {
@@ -75,7 +63,6 @@ final class MetricsRegistry: Sendable {
 
     /// Every series as `name{labels}` → value (histograms as `_count` and `_sum`), for `capd ctl stats`.
     func snapshot() -> [(name: String, value: Double)] {
-        collect()
         let all = families.withLock { $0 }
         return all.flatMap { $0.statsSamples() }.map { (name: $0.0, value: $0.1) }
     }

@@ -167,19 +167,24 @@ final class Daemon: Sendable {
         return sink
     }
 
-    /// Store counts → `capd_rows_stored_total`, dead letters, queue depth, spool bytes, flush latency.
+    /// Store counts → `capd_rows_stored_total`, dead letters, store drops, queue depth, spool bytes, flush
+    /// latency: read from the store's snapshot at scrape time.
     static func bridgeStoreMetrics(store: Store, metrics: CapdMetrics) {
         metrics.storeQueueDepth.bind { Double(store.metrics().queueDepth) }
         metrics.spoolBytes.bind { Double(store.metrics().spoolBytes) }
-        metrics.registry.addCollector {
+        metrics.rowsStored.collect {
+            store.metrics().rowsStored.map { (labels: [$0.key], value: Double($0.value)) }
+        }
+        metrics.rowsDeadLettered.collect { [(labels: ["all"], value: Double(store.metrics().deadLettered))] }
+        metrics.drops.collect {
+            store.metrics().dropped.map { (labels: ["store_" + $0.key], value: Double($0.value)) }
+        }
+        metrics.flushLatency.bind {
             let snapshot = store.metrics()
-            for (family, count) in snapshot.rowsStored {
-                metrics.rowsStored.labels(family).advance(to: Int(count))
-            }
-            metrics.rowsDeadLettered.labels("all").advance(to: Int(snapshot.deadLettered))
-            for (reason, count) in snapshot.dropped {
-                metrics.drops.labels("store_" + reason).advance(to: Int(count))
-            }
+            let finite = snapshot.flushLatencyBuckets.filter { $0.upperBound.isFinite }
+            let cumulative = finite.map { Int($0.count) } + [Int(snapshot.flushLatencyCount)]
+            return HistogramSnapshot(upperBounds: finite.map(\.upperBound), cumulativeCounts: cumulative,
+                                     sum: snapshot.flushLatencySum)
         }
     }
 
