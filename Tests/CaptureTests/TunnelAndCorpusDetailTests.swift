@@ -20,6 +20,8 @@ import Testing
             #expect(message.transport == .tcp)
         }
         #expect(messages.filter { $0.outer == nil }.map(\.frameNumber) == [1, 4])
+        #expect(tunnelled.allSatisfy { $0.netSource.description == "10.15.196.229" && $0.netProtocol == 4 })
+        #expect(messages.filter { $0.outer == nil }.allSatisfy { $0.netSource == $0.source && $0.netProtocol == 6 })
     }
 
     @Test("corpus: GRE/TEB mirror traffic is decapsulated")

@@ -10,6 +10,7 @@ enum PayloadClass: Equatable {
 
 enum PayloadClassifier {
     static let sipVersion: [UInt8] = Array("SIP/2.0".utf8)
+    static let httpVersionPrefix: [UInt8] = Array("HTTP/".utf8)
     static let maxMethodLength = 32
 
     static func classify(_ bytes: UnsafeRawBufferPointer) -> PayloadClass {
@@ -56,7 +57,7 @@ enum PayloadClassifier {
             else { return nil }
             return .sip
         }
-        if hasPrefix(line, Array("HTTP/".utf8)) { return .http }
+        if hasPrefix(line, httpVersionPrefix) { return .http }
         // METHOD
         var index = 0
         while index < line.count, index <= maxMethodLength, isTokenChar(line[index]) { index += 1 }
@@ -64,7 +65,7 @@ enum PayloadClassifier {
         let uriStart = index + 1
         guard let uriEnd = line[uriStart...].firstIndex(of: 32), uriEnd > uriStart else { return nil }
         let version = UnsafeRawBufferPointer(rebasing: line[(uriEnd + 1)...])
-        if hasPrefix(version, Array("HTTP/".utf8)) { return .http }
+        if hasPrefix(version, httpVersionPrefix) { return .http }
         guard version.elementsEqual(sipVersion) else { return nil }
         let uri = line[uriStart..<uriEnd]
         // A SIP Request-URI has a scheme (':') and no controls.
