@@ -8,12 +8,17 @@ RUNS="${1:-1000000}"
 OUT=.build-fuzz/rules
 mkdir -p "$OUT/corpus"
 SWIFTC="${SWIFTC:-swiftc}"
-if [ ! -x "$OUT/fuzz-rules-config" ] || [ -n "$(find Sources/Rules Fuzz/rules-config.swift -newer "$OUT/fuzz-rules-config" 2>/dev/null | head -1)" ]; then
-    "$SWIFTC" -parse-as-library -sanitize=fuzzer,address -Onone -g \
+if [ ! -x "$OUT/fuzz-rules-config" ] || [ -n "$(find Sources/Rules Sources/HEP Fuzz/rules-config.swift -newer "$OUT/fuzz-rules-config" 2>/dev/null | head -1)" ]; then
+    # Rules imports HEP (header names): HEP is built as its own module first, instrumented the same way.
+    ROOT="$(pwd)"
+    HEP_SOURCES="$(find "$ROOT/Sources/HEP" -name '*.swift' | sort)"
+    (cd "$OUT" && "$SWIFTC" -parse-as-library -O -sanitize=address -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
+        -module-name HEP -emit-module -emit-library -static -I "$ROOT/Sources/CZlib" $HEP_SOURCES)
+    "$SWIFTC" -parse-as-library -sanitize=fuzzer,address -O -g \
         -module-name RulesFuzz \
-        -I Sources/CLibYAML -I Sources/CLibPcap \
+        -I Sources/CLibYAML -I Sources/CLibPcap -I Sources/CZlib -I "$OUT" -L "$OUT" \
         $(find Sources/Rules -name '*.swift' | sort) Fuzz/rules-config.swift \
-        -lyaml -lpcap -o "$OUT/fuzz-rules-config"
+        -lHEP -lyaml -lpcap -lz -o "$OUT/fuzz-rules-config"
 fi
 # Seeds: the shipped configurations and every yaml block of the docs.
 cp rules/default.yaml rules/examples/*.yaml "$OUT/corpus/" 2>/dev/null || true

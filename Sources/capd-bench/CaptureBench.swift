@@ -9,7 +9,9 @@ import Synchronization
 // capd-bench capture [--repeat N] [--udp-count N] [--udp-seconds S] [--keep FILE]
 //
 // 1. Replay: the Ethernet captures of ../shared/corpus/pcap repeated N times (each repetition's IPv4
-//    source addresses shifted so its flows are new) into one pcap file; PcapFileReader + SIPExtractor
+//    source addresses shifted so its flows are new — only the outer header of IP-in-IP frames, so the two
+//    tunnelled TCP messages of sngrep_ipip repeat as retransmissions: 812 SIP in the first repetition, 810
+//    in each further one) into one pcap file; PcapFileReader + SIPExtractor
 //    throughput next to `tcpdump -r FILE -w /dev/null` on the same file in the same run.
 // 2. UDP receive on loopback: a sender thread (sendmmsg, 200-byte datagrams) against (a) a bare recvmmsg
 //    loop (the ceiling) and (b) HEPUDPListener; bounded by count and time.
@@ -43,10 +45,18 @@ func captureBench(_ arguments: [String]) throws {
         print("capture: replay  tcpdump not available")
     }
 
+    // Receive ceiling measured as in BUILD-NOTES: fill the socket buffer first, then time the drain.
+    let rounds = option("--drain-rounds", 5)
+    let perRound = option("--drain-datagrams", 40_000)
+    let rawDrain = try drainedReceive(rounds: rounds, datagrams: perRound, useListener: false)
+    print("capture: udp loopback drain  raw recvmmsg    \(rawDrain.received)/\(rawDrain.sent) datagrams  \(rate(rawDrain.received, rawDrain.seconds)) datagrams/s")
+    let listenerDrain = try drainedReceive(rounds: rounds, datagrams: perRound, useListener: true)
+    print("capture: udp loopback drain  HEPUDPListener  \(listenerDrain.received)/\(listenerDrain.sent) datagrams  \(rate(listenerDrain.received, listenerDrain.seconds)) datagrams/s")
+
     let ceiling = try udpReceive(count: udpCount, seconds: Double(udpSeconds), useListener: false)
-    print("capture: udp loopback  raw recvmmsg   sent \(ceiling.sent)  received \(ceiling.received)  \(rate(ceiling.received, ceiling.seconds)) datagrams/s")
+    print("capture: udp loopback concurrent sender  raw recvmmsg   sent \(ceiling.sent)  received \(ceiling.received)  \(rate(ceiling.received, ceiling.seconds)) datagrams/s")
     let listener = try udpReceive(count: udpCount, seconds: Double(udpSeconds), useListener: true)
-    print("capture: udp loopback  HEPUDPListener sent \(listener.sent)  received \(listener.received)  \(rate(listener.received, listener.seconds)) datagrams/s")
+    print("capture: udp loopback concurrent sender  HEPUDPListener sent \(listener.sent)  received \(listener.received)  \(rate(listener.received, listener.seconds)) datagrams/s")
 }
 
 private func format3(_ value: Double) -> String {
@@ -231,4 +241,65 @@ private final class RawReceiver: Sendable {
             if received > 0 { counter.received.add(Int(received), ordering: .relaxed) }
         }
     }
+}
+
+/// Sends `datagrams` 200-byte datagrams into a receiver that is not reading yet, then times the drain.
+private func drainedReceive(rounds: Int, datagrams: Int, useListener: Bool) throws -> (sent: Int, received: Int, seconds: Double) {
+    var totalSent = 0, totalReceived = 0
+    var totalSeconds = 0.0
+    for _ in 0..<rounds {
+        let counter = ReceiveCount()
+        let listener = try HEPUDPListener(endpoint: SocketEndpoint(address: IPAddress(ipv4: 0x7F00_0001), port: 0))
+        let sender = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var target = sockaddr_in()
+        target.sin_family = sa_family_t(AF_INET)
+        target.sin_port = listener.localEndpoint.port.bigEndian
+        target.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        _ = withUnsafePointer(to: &target) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(sender, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let payload = [UInt8](repeating: 0x48, count: 200)
+        var sent = 0
+        payload.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let pointers = [UnsafePointer<UInt8>?](repeating: base, count: 64)
+            let lengths = [UInt32](repeating: 200, count: 64)
+            while sent < datagrams {
+                let result = capd_sendmmsg(sender, pointers, lengths, UInt32(min(64, datagrams - sent)), nil, 0)
+                guard result > 0 else { break }
+                sent += Int(result)
+            }
+        }
+        close(sender)
+        let start = now()
+        var lastChange = start
+        if useListener {
+            try listener.start { batch in counter.received.add(batch.count, ordering: .relaxed) }
+            var last = 0
+            while now() - lastChange < 0.3 {
+                let current = counter.received.load(ordering: .relaxed)
+                if current != last { last = current; lastChange = now() }
+                if current >= sent { lastChange = now(); break }
+                usleep(200)
+            }
+            listener.stop()
+        } else {
+            let descriptor = listener.rawDescriptorForBenchmark
+            let slots = 64, slot = 2_048
+            let buffers = UnsafeMutablePointer<UInt8>.allocate(capacity: slots * slot)
+            let lengths = UnsafeMutablePointer<UInt32>.allocate(capacity: slots)
+            let flags = UnsafeMutablePointer<Int32>.allocate(capacity: slots)
+            defer { buffers.deallocate(); lengths.deallocate(); flags.deallocate() }
+            var received = 0
+            while received < sent {
+                let count = capd_recvmmsg(descriptor, buffers, slot, UInt32(slots), lengths, flags, nil, 1)
+                guard count > 0 else { break }   // 100 ms receive timeout: the buffer is empty
+                received += Int(count)
+                lastChange = now()
+            }
+            counter.received.store(received, ordering: .relaxed)
+        }
+        totalSent += sent
+        totalReceived += counter.received.load(ordering: .relaxed)
+        totalSeconds += lastChange - start
+    }
+    return (totalSent, totalReceived, totalSeconds)
 }

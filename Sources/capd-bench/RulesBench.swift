@@ -1,3 +1,4 @@
+import HEP
 import Rules
 #if canImport(Glibc)
 import Glibc
@@ -32,6 +33,7 @@ func rulesBench(_ arguments: [String]) throws {
         results[count] = (tree, linear)
         print("  \(pad(count, 5)) rules: tree \(fixed(tree)) ns   linear \(fixed(linear)) ns   speed-up \(fixed(linear / tree))x")
     }
+    try fullPathBench(iterations: iterations)
     if let ten = results[10], let hundred = results[100], let thousand = results[1000] {
         print("  targets: 100 rules <= 1000 ns: \(hundred.tree <= 1000 ? "yes" : "NO") (\(fixed(hundred.tree)) ns); "
               + "1000 rules <= 2x 10 rules: \(thousand.tree <= 2 * ten.tree ? "yes" : "NO") (\(fixed(thousand.tree / ten.tree))x); "
@@ -145,5 +147,88 @@ enum RulesBenchData {
                 dstPort: 5060 + (i + k) % 200))
         }
         return out
+    }
+}
+
+/// HEP decode + SIP parse + 100-rule tree on the spec's INVITE (the per-packet cost the daemon pays).
+private func fullPathBench(iterations: Int) throws {
+    let path = "../shared/spec/examples/hep3_sip_invite_ipv4_udp.bin"
+    guard let file = fopen(path, "rb") ?? fopen("/work/shared/spec/examples/hep3_sip_invite_ipv4_udp.bin", "rb") else {
+        print("  (full path skipped: \(path) not found)")
+        return
+    }
+    var bytes = [UInt8](repeating: 0, count: 65_536)
+    let n = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+    fclose(file)
+    bytes.removeSubrange(n...)
+    let yaml = RulesBenchData.config(rules: 100).replacingFirstRule(with: "sip.header.P-Asserted-Identity: { prefix: \"<sip:+1555\" }, sip.method: INVITE")
+    guard let config = ConfigLoader.load(text: yaml).config, let main = config.program.mainRoute else { return }
+    var scratch = config.program.makeScratch()
+    var executor = SIPCountingExecutor()
+    let decodeOnly = measure(iterations) { _ in
+        if let packet = try? HEPPacket.decode(bytes), let sip = try? SIPMessage(parsing: packet.payload) {
+            executor.actions &+= sip.callID?.count ?? 0
+        }
+    }
+    let full = measure(iterations) { _ in
+        guard let packet = try? HEPPacket.decode(bytes), let sip = try? SIPMessage(parsing: packet.payload) else { return }
+        var subject = SIPSubject(packet: packet, sip: sip)
+        _ = config.program.evaluate(route: main, subject: &subject, executor: &executor, scratch: &scratch)
+    }
+    print("  INVITE example, 100 rules: decode+parse \(fixed(decodeOnly)) ns, decode+parse+rules \(fixed(full)) ns "
+          + "(rules incl. SIP field access \(fixed(full - decodeOnly)) ns; matched \(executor.matches > 0 ? "yes" : "no"))")
+}
+
+private extension String {
+    /// Puts `condition` into the keep-alive rule so the INVITE matches something besides the default rule.
+    func replacingFirstRule(with condition: String) -> String {
+        guard let range = self.firstRange(of: "when: { sip.method: OPTIONS }\n      do: [drop]") else { return self }
+        return self.replacingCharacters(in: range, with: "when: { \(condition) }\n      do: [{ capture: { table: pai } }]")
+    }
+}
+
+private struct SIPCountingExecutor: RuleExecutor {
+    var matches = 0
+    var actions = 0
+    mutating func ruleMatched(_ rule: RuleRef) { matches &+= 1 }
+    mutating func perform(_ action: RuleAction, rule: RuleRef, subject: inout SIPSubject) -> Bool {
+        actions &+= 1
+        return true
+    }
+}
+
+/// A cut-down version of the daemon's subject: HEP header fields and the SIP view.
+private struct SIPSubject: RuleSubject {
+    var packet: HEPPacket
+    var sip: SIPMessage
+
+    func bytes(_ field: Field) -> ArraySlice<UInt8>? {
+        switch field {
+        case .sipMethod: return sip.method
+        case .sipCallID: return sip.callID
+        case .sipUserAgent: return sip.userAgent
+        case .sipFromUser: return sip.fromUser
+        case .sipHeader(let name): return sip.header(name.sipName)
+        case .hepCorrelationID: return packet.correlationID
+        default: return nil
+        }
+    }
+    func integer(_ field: Field) -> Int? {
+        switch field {
+        case .srcPort: return Int(packet.sourcePort)
+        case .dstPort: return Int(packet.destinationPort)
+        case .hepProtoType: return Int(packet.protoType)
+        default: return nil
+        }
+    }
+    func ip(_ field: Field) -> RuleIP? {
+        switch field {
+        case .srcIP: return Self.convert(packet.sourceIP)
+        case .dstIP: return Self.convert(packet.destinationIP)
+        default: return nil
+        }
+    }
+    static func convert(_ a: IPAddress) -> RuleIP {
+        a.isIPv6 ? RuleIP(ipv6High: a.high, low: a.low) : RuleIP(ipv4: UInt32(truncatingIfNeeded: a.low))
     }
 }

@@ -68,6 +68,13 @@ import Testing
         #expect(stats.ignored[.keepAlive] == 1)   // four NUL bytes
     }
 
+    @Test("corpus: RTP and RTCP next to a TCP call are counted as RTP, not SIP")
+    func rtpIsCounted() throws {
+        let (messages, stats) = try Corpus.extract("heplify_sip_ipv4_tcp.pcap")
+        #expect(messages.count == 7)
+        #expect(stats.ignored[.rtp] == 68)   // README: udp rtp(66) rtcp(2)
+    }
+
     @Test func fileErrorsAreTyped() throws {
         #expect(throws: CaptureError.self) { try PcapFileReader(path: "/nonexistent/file.pcap") }
         #expect(throws: CaptureError.self) { try PcapFileReader(path: Corpus.shared + "corpus/README.md") }

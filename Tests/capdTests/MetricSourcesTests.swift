@@ -76,7 +76,7 @@ struct MetricSourcesTests {
     @Test("an unbound histogram's snapshot is cumulative over its own observations")
     func ownSnapshot() throws {
         let histogram = Histogram(upperBounds: [1, 2])
-        for value in [0.5, 1.5, 1.5, 3] { histogram.observe(value) }
+        for value in [0.5, 1.5, 1.5, 3, .nan] { histogram.observe(value) }
         #expect(histogram.snapshot == HistogramSnapshot(upperBounds: [1, 2], cumulativeCounts: [1, 3, 4], sum: 6.5))
     }
 }

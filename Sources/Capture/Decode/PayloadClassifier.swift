@@ -5,6 +5,7 @@ enum PayloadClass: Equatable {
     case hep
     case keepAlive
     case http
+    case rtp
     case other
 }
 
@@ -22,8 +23,16 @@ enum PayloadClassifier {
         switch startLine(rest) {
         case .sip: return .sip(start: start)
         case .http: return .http
-        case .none: return .other
+        case .none: return looksLikeRTP(bytes) ? .rtp : .other
         }
+    }
+
+    /// RTP/RTCP version 2 with at least a fixed RTP header (12 bytes) or an RTCP header (8 bytes).
+    static func looksLikeRTP(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count >= 8, bytes[0] >> 6 == 2 else { return false }
+        let packetType = bytes[1]
+        if packetType >= 200 && packetType <= 207 { return true }   // RTCP SR, RR, SDES, BYE, APP, ...
+        return bytes.count >= 12
     }
 
     /// CR, LF, space, tab and NUL: what keep-alives and padding are made of.

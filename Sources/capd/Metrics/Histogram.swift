@@ -15,7 +15,9 @@ final class Histogram: Sendable {
         self.cells = (0...bounds.count).map { _ in AtomicCell() }
     }
 
+    /// Counts `value` (NaN is ignored: it would poison the sum).
     func observe(_ value: Double) {
+        guard !value.isNaN else { return }
         var index = upperBounds.count
         for (i, bound) in upperBounds.enumerated() where value <= bound {
             index = i
