@@ -7,8 +7,9 @@ final class ActiveRules: Sendable {
     let config: Config
     /// `capd_rule_matches_total` children, `[route][rule]`.
     let ruleMatches: [[Counter]]
-    /// Relay senders by target URL (named targets and inline URLs alike).
-    let relays: [String: HEPRelay]
+    /// Relay senders by target URL (named targets and inline URLs alike), with their
+    /// `capd_relay_sent_total` / `capd_relay_failed_total` children.
+    let relays: [String: (sender: HEPRelay, sent: Counter, failed: Counter)]
     let generation: Int
 
     init(config: Config, metrics: CapdMetrics, relays: RelayPool, generation: Int) throws(CaptureError) {
@@ -27,8 +28,11 @@ final class ActiveRules: Sendable {
                 for case .relay(let target) in rule.actions { targets[target.url] = target }
             }
         }
-        var senders: [String: HEPRelay] = [:]
-        for url in targets.keys { senders[url] = try relays.relay(for: url) }
+        var senders: [String: (sender: HEPRelay, sent: Counter, failed: Counter)] = [:]
+        for (url, target) in targets {
+            senders[url] = (try relays.relay(for: url), metrics.relaySent.labels(target.name),
+                            metrics.relayFailed.labels(target.name))
+        }
         self.relays = senders
     }
 }

@@ -39,7 +39,7 @@ struct PacketExecutor: RuleExecutor {
         case .relay(let target): relay(to: target, subject: subject)
         case .dedup(let window):
             let now = Int64(subject.received.seconds) * 1_000_000 + Int64(subject.received.microseconds)
-            if !pipeline.dedup.isFirst(subject.packet.payload, windowMilliseconds: window, nowMicroseconds: now) {
+            if !pipeline.dedup.isFirst(subject.payload, windowMilliseconds: window, nowMicroseconds: now) {
                 droppedByDedup = true
                 return false
             }
@@ -158,13 +158,14 @@ struct PacketExecutor: RuleExecutor {
     /// Later actions see an edited payload through a fresh SIP view.
     private func reparseIfPayload(_ type: UInt16, _ subject: inout PacketSubject) {
         guard type == HEPChunkType.payload || type == HEPChunkType.compressedPayload, subject.sip != nil else { return }
-        subject.sip = try? SIPMessage(parsing: subject.packet.payload)
+        subject.sip = try? SIPMessage(parsing: subject.payload)
     }
 
     // MARK: Relay (hep_relay)
 
     private mutating func relay(to target: Rules.RelayTarget, subject: PacketSubject) {
-        guard let sender = rules.relays[target.url] else {
+        // A message over 64 KiB captured raw cannot be a HEP packet.
+        guard let relay = rules.relays[target.url], subject.oversizePayload == nil else {
             pipeline.actionErrors.labels("relay").increment()
             return
         }
@@ -177,11 +178,11 @@ struct PacketExecutor: RuleExecutor {
             pipeline.actionErrors.labels("relay").increment()
             return
         }
-        if sender.send(bytes) {
+        if relay.sender.send(bytes) {
             kept = true
-            pipeline.metrics.relaySent.labels(target.name).increment()
+            relay.sent.increment()
         } else {
-            pipeline.metrics.relayFailed.labels(target.name).increment()
+            relay.failed.increment()
             countDrop(.relayQueueFull)
         }
     }

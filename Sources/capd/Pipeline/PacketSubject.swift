@@ -12,6 +12,12 @@ struct PacketSubject: RuleSubject {
     var net: NetInfo
     var received: CaptureTimestamp
     var isHEP: Bool
+    /// A captured message too large for a HEPv3 packet (over 65 535 bytes with its chunks): the packet then
+    /// carries the addresses and this carries the message.
+    var oversizePayload: ArraySlice<UInt8>? = nil
+
+    /// The captured message: the HEP payload, or the oversize raw message.
+    var payload: ArraySlice<UInt8> { oversizePayload ?? packet.payload }
 
     // Field values without allocation: constant spellings live in static arrays.
     private static let udp = Array("udp".utf8), tcp = Array("tcp".utf8), tls = Array("tls".utf8)
@@ -31,7 +37,7 @@ struct PacketSubject: RuleSubject {
         case .hepAuthKey: return packet.authKey
         case .hepCorrelationID: return packet.correlationID
         case .hepNodeName: return packet.nodeName
-        case .hepPayload: return packet.payload
+        case .hepPayload: return payload
         case .hepChunk(let type, let vendor):
             if let vendor { return packet.chunk(type: type, vendor: vendor) }
             for chunk in packet.chunkSequence where chunk.type == type { return chunk.body }

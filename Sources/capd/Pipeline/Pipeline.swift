@@ -83,6 +83,11 @@ final class Pipeline: Sendable {
     }
 }
 
+extension HEPPacket {
+    /// The largest captured message that still fits a HEPv3 packet with the usual chunks.
+    static let maxRawPayload = 65_535 - 256
+}
+
 /// One thread's view of the pipeline: reusable evaluation buffers and the listener's counters.
 struct PipelineWorker {
     let pipeline: Pipeline
@@ -138,6 +143,8 @@ struct PipelineWorker {
             return
         }
         received[3].increment()
+        // HEPv3 carries at most 65 535 bytes; larger captured messages (a 64 KiB SDP body) travel beside it.
+        let oversize = message.payload.count > HEPPacket.maxRawPayload
         let packet: HEPPacket
         do {
             packet = try HEPPacket(
@@ -145,13 +152,14 @@ struct PipelineWorker {
                 sourcePort: message.sourcePort, destinationPort: message.destinationPort,
                 timestampSeconds: UInt32(clamping: message.timestamp.seconds),
                 timestampMicroseconds: UInt32(clamping: message.timestamp.microseconds),
-                protoType: HEPProtoType.sip, payload: Array(message.payload))
+                protoType: HEPProtoType.sip, payload: oversize ? [] : Array(message.payload))
         } catch {
             pipeline.drop(.badSIP)
             return
         }
         let rules = currentRules()
         var subject = PacketSubject(packet: packet, sip: nil, net: net, received: message.timestamp, isHEP: false)
+        if oversize { subject.oversizePayload = message.payload }
         guard parseSIP(&subject) else { return }
         runMain(&subject, rules: rules)
     }
@@ -215,7 +223,7 @@ struct PipelineWorker {
 
     private func parseSIP(_ subject: inout PacketSubject) -> Bool {
         do {
-            subject.sip = try SIPMessage(parsing: subject.packet.payload)
+            subject.sip = try SIPMessage(parsing: subject.payload)
             return true
         } catch {
             pipeline.drop(.badSIP)

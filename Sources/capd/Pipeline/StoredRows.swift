@@ -96,7 +96,7 @@ enum StoredRows {
         row.family = Int16(packet.family)
         row.type = Int32(protoType ?? Int(packet.protoType))
         row.node = node(subject, captureNode: captureNode)
-        row.msg = String(decoding: packet.payload, as: UTF8.self)
+        row.msg = String(decoding: subject.payload, as: UTF8.self)
         return row
     }
 
@@ -134,6 +134,6 @@ enum StoredRows {
             captureID: captureID, capturePass: packet.authKey.map(sipString), correlationID: correlation)
         return HomerSevenRow(table: table, sid: sid, createDate: time, receiveMicroTimestamp: receiveMicroseconds(subject),
                              protocolHeader: header, dataHeader: dataHeader,
-                             raw: String(decoding: packet.payload, as: UTF8.self))
+                             raw: String(decoding: subject.payload, as: UTF8.self))
     }
 }

@@ -17,7 +17,7 @@ final class Daemon: Sendable {
     let relays = RelayPool()
     let pipeline: Pipeline
     let lifecycle = DaemonLifecycle()
-    private let listeners: Mutex<[ListenerHandle]> = Mutex([])
+    fileprivate let listeners: Mutex<[ListenerHandle]> = Mutex([])
     private let admin: AdminServer?
     private let reloader: ReloadCoordinator
     /// The listen/store/admin settings the process started with (a reload cannot change them).
@@ -25,7 +25,17 @@ final class Daemon: Sendable {
 
     struct StartupError: Error, CustomStringConvertible { var description: String }
 
-    init(configPath: String, overrides: ConfigOverrides) throws {
+    /// What to start besides the pipeline and the store.
+    struct Inputs: Sendable {
+        var listeners = true
+        var admin = true
+        var raw = true
+        static let all = Inputs()
+        /// `capd replay`: packets come from files only.
+        static let none = Inputs(listeners: false, admin: false, raw: false)
+    }
+
+    init(configPath: String, overrides: ConfigOverrides, inputs: Inputs = .all) throws {
         self.configPath = configPath
         self.overrides = overrides
         let config = try Daemon.load(path: configPath, overrides: overrides, logger: logger)
@@ -43,7 +53,7 @@ final class Daemon: Sendable {
         reloader = ReloadCoordinator(metrics: metrics) {
             reloadBox.withLock { $0 }?() ?? .failed("daemon is starting")
         }
-        if config.admin.enabled {
+        if config.admin.enabled && inputs.admin {
             let address = try SocketAddress(parsing: Daemon.hostPort(config.admin.host, config.admin.port))
             let control = DaemonAdminControl(captureSwitch: captureSwitch, reloader: reloader, registry: metrics.registry) {
                 [store] in
@@ -56,11 +66,17 @@ final class Daemon: Sendable {
         }
         reloadBox.withLock { $0 = { [weak self] in self?.reload() ?? .failed("daemon stopped") } }
 
-        for endpoint in config.listen {
-            try startListener(endpoint)
+        if inputs.listeners {
+            for endpoint in config.listen {
+                try startListener(endpoint)
+            }
+        }
+        if inputs.raw, let raw = config.raw {
+            try startRawCapture(raw, config: config)
         }
         try admin?.start()
-        logger.info("event=started config=\(configPath) listeners=\(config.listen.map(\.description).joined(separator: ",")) store=\(Daemon.redacted(config.store.url)) hep_route=\(config.hepRoute)")
+        let started = inputs.listeners ? config.listen.map(\.description).joined(separator: ",") : "none"
+        logger.info("event=started config=\(configPath) listeners=\(started) store=\(Daemon.redacted(config.store.url)) hep_route=\(config.hepRoute)")
     }
 
     /// Blocks until SIGTERM/SIGINT (SIGHUP reloads), then stops the listeners and drains the store.
@@ -223,8 +239,60 @@ final class Daemon: Sendable {
             try listener.start(consumer)
             handle = ListenerHandle(stop: { listener.stop() })
         }
-        listeners.withLock { $0.append(handle) }
+        registerListener(handle)
         logger.info("event=listening listener=\(label)")
+    }
+}
+
+extension Daemon {
+    /// libpcap capture from `raw:`: the kernel filter is the BPF generated from the rules; packets enter `main`.
+    private func startRawCapture(_ raw: RawSettings, config: Config) throws {
+        guard let interface = raw.interface else {
+            throw StartupError(description: "raw capture needs raw.interface")
+        }
+        var settings = LiveCaptureConfiguration(interface: interface)
+        settings.mode = raw.mode == .ipip ? .ipip : .mirror
+        settings.promiscuous = raw.promiscuous
+        settings.readers = raw.readers
+        settings.ports = raw.ports
+        let filter = BPFGenerator.expression(for: config)
+        settings.filter = filter.isEmpty ? nil : filter
+        let capture = try LiveCapture(configuration: settings)
+        let workers = WorkerPool(pipeline: pipeline, listener: "raw:\(interface)")
+        try capture.start { messages in
+            workers.withWorker { worker in
+                for message in messages { worker.handleRaw(message) }
+            }
+        }
+        registerListener(ListenerHandle(stop: { capture.stop() }))
+        logger.info("event=raw_capture interface=\(interface) mode=\(raw.mode.rawValue) readers=\(raw.readers) filter=\"\(filter)\"")
+    }
+
+    fileprivate func registerListener(_ handle: ListenerHandle) {
+        listeners.withLock { $0.append(handle) }
+    }
+}
+
+/// One worker per capture thread, for inputs whose consumer runs on several threads (raw readers).
+final class WorkerPool: Sendable {
+    private let pipeline: Pipeline
+    private let listener: String
+    private let workers = Mutex<[UInt: WorkerBox]>([:])
+
+    init(pipeline: Pipeline, listener: String) {
+        self.pipeline = pipeline
+        self.listener = listener
+    }
+
+    func withWorker(_ body: (inout PipelineWorker) -> Void) {
+        let thread = UInt(pthread_self())
+        let box = workers.withLock { all in
+            if let existing = all[thread] { return existing }
+            let created = WorkerBox(pipeline.makeWorker(listener: listener))
+            all[thread] = created
+            return created
+        }
+        box.withWorker(body)
     }
 }
 
