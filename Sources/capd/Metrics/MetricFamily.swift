@@ -31,6 +31,8 @@ final class MetricFamily<Child: MetricChild>: RenderableFamily {
     typealias CollectedSample = (labels: [String], value: Double)
 
     private struct State {
+        /// Children of single-label families by their one value (no array key to build per lookup).
+        var single: [String: Child] = [:]
         var index: [[String]: Child] = [:]
         var order: [(LabelSet, Child)] = []
     }
@@ -45,6 +47,16 @@ final class MetricFamily<Child: MetricChild>: RenderableFamily {
     /// The child for these label values (created on first use). Values are matched to `labelNames` by
     /// position; missing values are empty strings and surplus values are ignored.
     func labels(_ values: String...) -> Child { labels(values) }
+
+    /// The child of a single-label family: a lookup without building an array (still a lock and a hash;
+    /// keep the child when the value is known in advance).
+    func labels(_ value: String) -> Child {
+        guard labelNames.count == 1 else { return labels([value]) }
+        if let child = state.withLock({ $0.single[value] }) { return child }
+        let child = labels([value])
+        state.withLock { $0.single[value] = child }
+        return child
+    }
 
     func labels(_ values: [String]) -> Child {
         var key = Array(values.prefix(labelNames.count))
