@@ -1,5 +1,5 @@
 extension Condition {
-    @inline(__always)
+    @inlinable
     func matches<S: RuleSubject>(_ subject: S) -> Bool {
         switch self {
         case .always: return true
@@ -16,6 +16,7 @@ extension Condition {
 }
 
 extension FieldTest {
+    @inlinable
     func matches<S: RuleSubject>(_ subject: S) -> Bool {
         switch op {
         case .exists(let wanted):
@@ -63,7 +64,9 @@ extension FieldTest {
     }
 }
 
+@usableFromInline
 enum ByteSearch {
+    @inlinable
     static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
         if needle.isEmpty { return true }
         guard haystack.count >= needle.count, let first = needle.first else { return false }

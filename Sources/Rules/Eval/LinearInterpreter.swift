@@ -1,6 +1,7 @@
 extension RuleProgram {
     /// Reference semantics: evaluates every rule's condition one by one (against the packet as it entered the
     /// route), then runs the matching rules' actions in order. Used by tests and benchmarks as the baseline.
+    @inlinable
     public func evaluateLinear<E: RuleExecutor>(route: Int, subject: inout E.Subject, executor: inout E) -> RuleOutcome {
         guard routes.indices.contains(route) else { return .completed }
         let rules = routes[route].rules

@@ -9,14 +9,14 @@ public struct RuleProgram: Sendable {
     public struct Route: Sendable {
         public var name: String
         public var rules: [Rule]
-        var tree: RouteTree
+        @usableFromInline var tree: RouteTree
     }
     public private(set) var routes: [Route]
     /// Index of `main`, if defined.
     public let mainRoute: Int?
     /// Bit-set words per route in `RuleScratch` (offset, count).
-    let scratchLayout: [(offset: Int, count: Int)]
-    let scratchWords: Int
+    @usableFromInline let scratchLayout: [(offset: Int, count: Int)]
+    @usableFromInline let scratchWords: Int
 
     init(routes: [(name: String, rules: [Rule])]) {
         var compiled: [Route] = []
@@ -49,6 +49,6 @@ public struct RuleProgram: Sendable {
 
 /// Per-thread buffers for tree evaluation (one bit set per route), so evaluation does not allocate.
 public struct RuleScratch: Sendable {
-    var bits: [UInt64]
+    @usableFromInline var bits: [UInt64]
     init(words: Int) { bits = Array(repeating: 0, count: max(words, 1)) }
 }

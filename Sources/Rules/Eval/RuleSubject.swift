@@ -11,6 +11,11 @@ public protocol RuleSubject {
 public struct RuleRef: Hashable, Sendable {
     public var route: Int
     public var rule: Int
+
+    @inlinable public init(route: Int, rule: Int) {
+        self.route = route
+        self.rule = rule
+    }
 }
 
 /// Carries out the non-control actions, in rule order. `set`/`del` edit the subject, so later routes (and

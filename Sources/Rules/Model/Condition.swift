@@ -54,6 +54,7 @@ public final class RuleRegex: @unchecked Sendable {
         self.pattern = pattern
         self.regex = try Regex(pattern)
     }
+    @usableFromInline
     func matches(_ bytes: ArraySlice<UInt8>) -> Bool {
         let text = String(decoding: bytes, as: UTF8.self)
         return ((try? regex.firstMatch(in: text)) ?? nil) != nil

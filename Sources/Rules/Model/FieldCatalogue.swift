@@ -1,3 +1,5 @@
+import HEP
+
 /// Field names as written in rules and templates.
 public enum FieldCatalogue {
     static let fixed: [String: Field] = {
@@ -39,8 +41,8 @@ public enum FieldCatalogue {
         if name.hasPrefix("hep.chunk.") {
             let spec = name.dropFirst("hep.chunk.".count)
             let parts = spec.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let type = parseChunkNumber(parts[0]), type != 0 else {
-                return .failure(.badChunk("chunk id must be 1...0xffff, decimal or 0x hex"))
+            guard let type = parseChunkNumber(parts[0]) ?? HEPChunkType.type(named: String(parts[0])), type != 0 else {
+                return .failure(.badChunk("chunk must be a name (correlation_id, node_name, ...) or an id 1...0xffff, decimal or 0x hex"))
             }
             var vendor: UInt16?
             if parts.count == 2 {
@@ -89,12 +91,9 @@ public enum FieldCatalogue {
 
 /// Symbolic values accepted for integer fields.
 enum FieldSymbols {
-    /// HEP proto type names (hep-wire-format.md §4.6); OpenSIPS names 1...12 plus common agents' names.
-    static let protoTypes: [String: Int] = [
-        "SIP": 1, "XMPP": 2, "SDP": 3, "RTP": 4, "RTCP": 5, "MGCP": 6, "MEGACO": 7, "M2UA": 8, "M3UA": 9,
-        "IAX": 10, "H322": 11, "H321": 12, "M2PA": 13, "REPORT": 32, "MOS": 34, "RTCPXR": 35,
-        "SIP_JSON": 50, "DNS": 53, "CDR": 60, "LOG": 100,
-    ]
+    /// HEP proto type names: the HEP module's table (hep-wire-format.md §4.6 plus de-facto values).
+    static var protoTypeNames: [String] { HEPProtoType.names.map(\.name) }
+    static func protoType(_ text: String) -> Int? { HEPProtoType.value(named: text).map(Int.init) }
     static let families: [String: Int] = [
         "AF_INET": 2, "AF_INET6": 10, "IPV4": 2, "IPV6": 10, "INET": 2, "INET6": 10,
     ]
@@ -103,7 +102,7 @@ enum FieldSymbols {
     static func symbol(_ text: String, for field: Field) -> Int? {
         let upper = text.uppercased()
         switch field {
-        case .hepProtoType: return protoTypes[upper]
+        case .hepProtoType: return protoType(text)
         case .family, .netProtoFamily: return families[upper]
         case .sipIsRequest: return booleans[upper]
         default: return nil

@@ -44,7 +44,7 @@ public struct RuleIP: Hashable, Sendable, CustomStringConvertible {
     public var bitCount: Int { isIPv6 ? 128 : 32 }
 
     /// Bit `i` counted from the most significant bit.
-    @inline(__always) func bit(_ i: Int) -> Int {
+    @inlinable func bit(_ i: Int) -> Int {
         if !isIPv6 { return Int((low >> UInt64(31 - i)) & 1) }
         return i < 64 ? Int((high >> UInt64(63 - i)) & 1) : Int((low >> UInt64(127 - i)) & 1)
     }

@@ -1,13 +1,8 @@
+import HEP
+
 extension ConfigParser {
     static let actionNames = ["capture", "report", "set", "del", "relay", "drop", "stop", "route", "resume_sip", "dedup"]
 
-    /// Chunk names of hep_set/hep_get (opensips §10.1, exact match) plus capd's names for common extra chunks.
-    static let chunkNames: [String: UInt16] = [
-        "proto_family": 0x01, "family": 0x01, "proto_id": 0x02, "src_ip": 0x03, "dst_ip": 0x04, "src_port": 0x07,
-        "dst_port": 0x08, "timestamp": 0x09, "timestamp_us": 0x0A, "proto_type": 0x0B, "captagent_id": 0x0C,
-        "capture_id": 0x0C, "keep_alive": 0x0D, "auth_key": 0x0E, "payload": 0x0F, "compressed_payload": 0x10,
-        "correlation_id": 0x11, "vlan_id": 0x12, "node_name": 0x13,
-    ]
 
     mutating func parseActions(_ node: YAMLNode, route: Int) -> [RuleAction]? {
         var actions: [RuleAction] = []
@@ -132,12 +127,11 @@ extension ConfigParser {
     /// A chunk id: a name of `chunkNames`, decimal or 0x hex, 1...0xffff.
     mutating func chunkID(_ node: YAMLNode) -> UInt16? {
         guard let text = string(node, "chunk") else { return nil }
-        if let id = Self.chunkNames[text.lowercased()] { return id }
-        if let id = FieldCatalogue.parseChunkNumber(Substring(text)), id != 0 { return id }
+        if let id = HEPChunkType.type(named: text) { return id }
         if text.first?.isNumber == true || text.hasPrefix("0x") {
             error(node.mark, "invalid chunk id '\(text)' (1...0xffff, decimal or 0x hex)")
         } else {
-            error(node.mark, "unknown chunk '\(text)'" + Suggest.didYouMean(text.lowercased(), Self.chunkNames.keys.sorted()))
+            error(node.mark, "unknown chunk '\(text)'" + Suggest.didYouMean(text.lowercased(), HEPChunkType.names.map(\.name)))
         }
         return nil
     }
@@ -160,7 +154,7 @@ extension ConfigParser {
             if let p = f["vendor"] { guard let v = vendor(p.value) else { return nil }; vendorValue = v }
         }
         guard let id = chunkID(chunkNode) else { return nil }
-        if id == 0x01 || id == 0x09 || id == 0x0A {
+        if HEPChunkType.isReadOnly(id) {
             error(chunkNode.mark, id == 0x01 ? "chunk proto_family cannot be changed (it follows the addresses)"
                                              : "timestamp chunks cannot be changed (OpenSIPS refuses them too)")
             return nil
@@ -188,7 +182,7 @@ extension ConfigParser {
             declared = t
         }
         let valueNode = valuePair.value
-        let builtIn = id <= 0x0C || id == 0x0F || id == 0x10
+        let builtIn = HEPChunkType.isBuiltIn(id)
         if builtIn && vendorValue != 0 {
             error(f["vendor"]?.value.mark ?? node.mark, "vendor applies only to chunks other than the built-in 0x0001...0x000c, 0x000f, 0x0010")
             return nil
@@ -211,8 +205,7 @@ extension ConfigParser {
             return nil
         case 0x02:
             guard fixedType(.uint8) else { return nil }
-            let names: [String: UInt8] = ["UDP": 17, "TCP": 6, "TLS": 22, "SCTP": 132, "WS": 50]
-            guard let p = names[text.uppercased()] ?? UInt8(text) else {
+            guard let p = HEPTransport.ipProtocol(named: text) ?? UInt8(text) else {
                 error(valueNode.mark, "invalid proto_id '\(text)' (UDP, TCP, TLS, SCTP, WS or 0...255)")
                 return nil
             }
@@ -231,8 +224,8 @@ extension ConfigParser {
             value = .uint16(p)
         case 0x0B:
             guard fixedType(.uint8) else { return nil }
-            guard let p = FieldSymbols.protoTypes[text.uppercased()] ?? Int(text), (0...255).contains(p) else {
-                error(valueNode.mark, "unknown proto type '\(text)'" + Suggest.didYouMean(text.uppercased(), FieldSymbols.protoTypes.keys.sorted()))
+            guard let p = FieldSymbols.protoType(text) ?? Int(text), (0...255).contains(p) else {
+                error(valueNode.mark, "unknown proto type '\(text)'" + Suggest.didYouMean(text.uppercased(), FieldSymbols.protoTypeNames))
                 return nil
             }
             value = .uint8(UInt8(p))

@@ -183,7 +183,7 @@ extension ConfigParser {
         }
         switch field {
         case .hepProtoType:
-            error(node.mark, "unknown proto type '\(text)'" + Suggest.didYouMean(text, FieldSymbols.protoTypes.keys.sorted()))
+            error(node.mark, "unknown proto type '\(text)'" + Suggest.didYouMean(text, FieldSymbols.protoTypeNames))
         case .family, .netProtoFamily:
             error(node.mark, "unknown family '\(text)' (2, 10, AF_INET, AF_INET6)")
         default:

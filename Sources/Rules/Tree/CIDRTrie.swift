@@ -1,10 +1,11 @@
 /// Binary trie over address bits (one root for IPv4, one for IPv6); each node may carry the rules whose
 /// prefix ends there. A lookup walks at most 32/128 nodes collecting posting ranges.
+@usableFromInline
 struct CIDRTrie: Sendable {
-    private var zero: [Int32] = []
-    private var one: [Int32] = []
-    private var postings: [Range<Int32>?] = []
-    private var roots: (v4: Int32, v6: Int32) = (0, 1)
+    @usableFromInline var zero: [Int32] = []
+    @usableFromInline var one: [Int32] = []
+    @usableFromInline var postings: [Range<Int32>?] = []
+    @usableFromInline var roots: (v4: Int32, v6: Int32) = (0, 1)
     var nodeCount: Int { zero.count }
 
     init(prefixes: [(CIDR, Int32)], postingsStore: inout [Int32]) {
@@ -42,7 +43,7 @@ struct CIDRTrie: Sendable {
         return Int32(zero.count - 1)
     }
 
-    @inline(__always)
+    @inlinable
     func forEachMatch(_ ip: RuleIP, _ body: (Range<Int32>) -> Void) {
         var node = ip.isIPv6 ? roots.v6 : roots.v4
         let bits = ip.bitCount

@@ -1,9 +1,10 @@
 /// Open-addressing hash map from byte strings to posting ranges, looked up with a slice (no key allocation).
+@usableFromInline
 struct ExactMap: Sendable {
-    private var keys: [UInt8] = []
+    @usableFromInline var keys: [UInt8] = []
     /// Per slot: key offset, key length, postings range; length -1 = empty.
-    private var slots: [(hash: UInt64, offset: Int32, length: Int32, postings: Range<Int32>)]
-    private var mask: Int
+    @usableFromInline var slots: [(hash: UInt64, offset: Int32, length: Int32, postings: Range<Int32>)]
+    @usableFromInline var mask: Int
     private(set) var count = 0
 
     init(entries: [([UInt8], Range<Int32>)]) {
@@ -21,13 +22,14 @@ struct ExactMap: Sendable {
         }
     }
 
-    @inline(__always)
+    @inlinable
     static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
         return h
     }
 
+    @inlinable
     func lookup(_ value: ArraySlice<UInt8>) -> Range<Int32>? {
         let hash = ExactMap.hash(value)
         var slot = Int(truncatingIfNeeded: hash) & mask

@@ -1,8 +1,9 @@
 /// Disjoint elementary intervals, each with the rules whose ranges cover it; binary search per lookup.
+@usableFromInline
 struct IntervalMap: Sendable {
-    private var lower: [Int] = []
-    private var upper: [Int] = []
-    private var postings: [Range<Int32>] = []
+    @usableFromInline var lower: [Int] = []
+    @usableFromInline var upper: [Int] = []
+    @usableFromInline var postings: [Range<Int32>] = []
     var segmentCount: Int { lower.count }
 
     /// Each range belongs to its rule; rule lists are appended to the shared postings store.
@@ -29,6 +30,7 @@ struct IntervalMap: Sendable {
         }
     }
 
+    @inlinable
     func lookup(_ value: Int) -> Range<Int32>? {
         var lo = 0, hi = lower.count
         while lo < hi {

@@ -2,6 +2,7 @@ extension RuleProgram {
     /// Evaluates `route` with the compiled trees: the same result as `evaluateLinear`, at a cost that grows
     /// with the number of candidate rules rather than the number of rules. No allocation on this path
     /// (`scratch` is reused; executors and regex conditions may allocate on their own).
+    @inlinable
     public func evaluate<E: RuleExecutor>(route: Int, subject: inout E.Subject, executor: inout E,
                                           scratch: inout RuleScratch) -> RuleOutcome {
         guard routes.indices.contains(route), scratch.bits.count >= scratchWords else { return .completed }
@@ -66,7 +67,7 @@ extension RuleProgram {
 }
 
 extension RouteTree {
-    @inline(__always)
+    @inlinable
     func collectCandidates<S: RuleSubject>(_ subject: S, into bits: inout [UInt64], offset: Int) {
         for w in 0..<baseline.count { bits[offset + w] = baseline[w] }
         for index in indexes {
@@ -89,8 +90,8 @@ extension RouteTree {
         }
     }
 
-    @inline(__always)
-    private func mark(_ range: Range<Int32>, _ bits: inout [UInt64], _ offset: Int) {
+    @inlinable
+    func mark(_ range: Range<Int32>, _ bits: inout [UInt64], _ offset: Int) {
         for i in range {
             let rule = Int(postings[Int(i)])
             bits[offset + rule >> 6] |= 1 << UInt64(rule & 63)

@@ -3,7 +3,9 @@
 /// equality, prefix maps, port/integer interval maps and CIDR tries. Rules with no indexable conjunct are
 /// always candidates. Evaluation = one lookup per index (each field read once) → candidate bit set →
 /// the remaining conjuncts of each candidate, in rule order.
+@usableFromInline
 final class RouteTree: Sendable {
+    @usableFromInline
     enum Index: Sendable {
         case exact(Field, ExactMap)
         /// Maps keyed by prefix length, shortest first.
@@ -18,12 +20,12 @@ final class RouteTree: Sendable {
         }
     }
 
-    let indexes: [Index]
-    let postings: [Int32]
+    @usableFromInline let indexes: [Index]
+    @usableFromInline let postings: [Int32]
     /// Bits of rules that are candidates whatever the packet.
-    let baseline: [UInt64]
+    @usableFromInline let baseline: [UInt64]
     /// Each rule's condition minus the conjunct its index already guarantees.
-    let residual: [Condition]
+    @usableFromInline let residual: [Condition]
     /// For `--tree`: which conjunct indexed each rule (nil = always a candidate).
     let indexedBy: [String?]
 
