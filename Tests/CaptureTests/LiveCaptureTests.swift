@@ -94,6 +94,28 @@ import Testing
         #expect(Array(message.payload) == sip)
     }
 
+    @Test("mirror mode on lo: SIP over TCP written in small pieces is reassembled live (root)")
+    func liveTCPReassembly() throws {
+        let server = try HEPTCPListener(endpoint: #require(SocketEndpoint("127.0.0.1:0")))
+        var configuration = LiveCaptureConfiguration(interface: "lo")
+        configuration.filter = "tcp port \(server.localEndpoint.port)"
+        let (capture, collector) = try capture(configuration)
+        defer { capture.stop() }
+        // The listener is not started: the kernel completes the handshake and queues the bytes.
+        let client = try TestClient.tcp(to: server.localEndpoint)
+        defer { client.close() }
+        let messages = (0..<3).map { PacketBuilder.sip("MESSAGE", callID: "tcp-\($0)", body: String(repeating: "z", count: 500)) }
+        let stream = messages.flatMap { $0 }
+        for start in stride(from: 0, to: stream.count, by: 300) {
+            client.send(Array(stream[start..<min(stream.count, start + 300)]))
+            usleep(2_000)
+        }
+        #expect(collector.wait(for: 3) == 3)
+        usleep(100_000)
+        #expect(collector.all.map { Array($0.payload) } == messages)
+        #expect(collector.all.allSatisfy { $0.transport == .tcp && $0.destinationPort == server.localEndpoint.port })
+    }
+
     func readersRun(fanout: Bool, group: UInt16) throws -> (total: Int, distinct: Int, perReader: [Int]) {
         let target = try sink()
         var configuration = LiveCaptureConfiguration(interface: "lo")

@@ -57,6 +57,9 @@ enum PayloadClassifier {
     /// Checks the first line: `METHOD SP URI SP SIP/2.0` or `SIP/2.0 SP 3DIGIT`. HTTP start lines are
     /// recognised so that they can be counted apart. Needs the whole first line (up to CR or LF).
     static func startLine(_ bytes: UnsafeRawBufferPointer) -> StartLine? {
+        // Methods, "SIP/2.0" and "HTTP/" all start with a token character: reject binary data (RTP...)
+        // before looking for the end of the line.
+        guard let first = bytes.first, isTokenChar(first) else { return nil }
         guard let lineEnd = bytes.firstIndex(where: { $0 == 13 || $0 == 10 }) else { return nil }
         let line = UnsafeRawBufferPointer(rebasing: bytes[..<lineEnd])
         if hasPrefix(line, sipVersion) {
