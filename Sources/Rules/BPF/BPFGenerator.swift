@@ -15,9 +15,6 @@ public enum BPFGenerator {
     public static func expression(for config: Config) -> String {
         if config.raw?.mode == .ipip { return "ip proto 4" }
         var alternatives: [PortExpr] = []
-        if let ports = config.raw?.ports, !ports.isEmpty {
-            alternatives.append(.either(ports.map { Int($0.lowerBound)...Int($0.upperBound) }))
-        }
         let program = config.program
         if let main = program.mainRoute {
             var seen = Set<Int>()
@@ -30,7 +27,11 @@ public enum BPFGenerator {
                 }
             }
         }
-        let combined = alternatives.reduce(PortExpr.none) { or($0, $1) }
+        // raw.ports (raw_socket_listen) is the set of ports captured at all; the keeping rules narrow it.
+        var combined = alternatives.reduce(PortExpr.none) { or($0, $1) }
+        if let ports = config.raw?.ports, !ports.isEmpty {
+            combined = and(.either(ports.map { Int($0.lowerBound)...Int($0.upperBound) }), merge(combined))
+        }
         let fragments = "(ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] = 44)"
         switch combined {
         case .any: return "udp or tcp or " + fragments
