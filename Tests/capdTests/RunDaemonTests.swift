@@ -63,6 +63,26 @@ import Testing
         #expect(byCall["c707ab22-6e16-11ec-bc82-2725289e8dc3_80f4955c-5cc17bbb-13c4-dd998-2104df6e-dd998"] == "homer01")
     }
 
+    @Test func defaultRulesStoreTheRTCPReportWithItsCorrelationID() throws {
+        // The routes of rules/default.yaml: reports (every proto type but SIP) and SIP capture.
+        let defaults = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("rules/default.yaml"), encoding: .utf8)
+        let routes = try #require(defaults.range(of: "routes:")).lowerBound
+        let daemon = try DaemonProcess(rules: "store:\n  url: sqlite://capd.db\n  flush_ms: 20\n" + defaults[routes...])
+        let rtcp = [UInt8](try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.shared("spec/examples/hep3_rtcp_report_corr.bin"))))
+        let invite = [UInt8](try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.shared("spec/examples/hep3_sip_invite_ipv4_udp.bin"))))
+        try daemon.sendUDP([rtcp, invite])
+        #expect(try daemon.waitFor { SQLiteReader.count(daemon.databasePath, table: "rtcp_capture") == 1
+            && SQLiteReader.count(daemon.databasePath, table: "sip_capture") == 1 })
+        #expect(daemon.terminate() == 0)
+        // The worked row of opensips-sipcapture-behaviour.md §9.3 (proto: capd stores the IANA number, 17).
+        let rows = try SQLiteReader.rows(daemon.databasePath, """
+            SELECT micro_ts, correlation_id, source_ip, source_port, destination_ip, destination_port, proto, family, type, node, length(msg)
+            FROM rtcp_capture
+            """)
+        #expect(rows == [["1700000005250000", "a84b4c76e66710@192.0.2.10", "192.0.2.10", "49171", "198.51.100.20", "51373",
+                          "17", "2", "5", "homer01:2001", "317"]])
+    }
+
     @Test func sigtermFlushesEveryAcceptedPacket() throws {
         let daemon = try DaemonProcess(rules: """
             store:
