@@ -49,9 +49,6 @@ struct PacketExecutor: RuleExecutor {
         return true
     }
 
-    /// Nothing left to do; kept for symmetry with evaluation (counters are updated as actions run).
-    func finish() {}
-
     // MARK: Storage
 
     private mutating func capture(_ action: CaptureAction, subject: PacketSubject) {
