@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "CLibPcap"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "HEP"]),
-        .testTarget(name: "capdTests", dependencies: ["capd", "HEP"]),
+        .testTarget(name: "capdTests", dependencies: ["capd", "HEP", "CLibSQLite3"]),
     ]
 )

@@ -47,5 +47,10 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
     /// `FILE:LINE:COL: error: ...` lines with source and caret.
     public var rendered: String
+
+    public init(diagnostics: [Diagnostic], rendered: String) {
+        self.diagnostics = diagnostics
+        self.rendered = rendered
+    }
     public var description: String { rendered }
 }

@@ -173,3 +173,24 @@ import Testing
         #expect(listener.counters.connectionsRefused.load(ordering: .relaxed) == 1)
     }
 }
+
+@Suite struct SamePortListenerTests {
+    @Test("UDP and TCP listeners share one port number")
+    func udpAndTCPOnOnePort() throws {
+        let udp = try HEPUDPListener(endpoint: #require(SocketEndpoint("127.0.0.1:0")))
+        let tcp = try HEPTCPListener(endpoint: udp.localEndpoint)
+        #expect(tcp.localEndpoint == udp.localEndpoint)
+        let udpCollector = Collector(), tcpCollector = Collector()
+        try udp.start(udpCollector.consumer)
+        try tcp.start(tcpCollector.consumer)
+        defer { udp.stop(); tcp.stop() }
+        let udpClient = try TestClient.udp(to: udp.localEndpoint)
+        let tcpClient = try TestClient.tcp(to: tcp.localEndpoint)
+        defer { udpClient.close(); tcpClient.close() }
+        udpClient.send(testFrame(index: 1))
+        tcpClient.send(testFrame(index: 2))
+        #expect(udpCollector.wait(for: 1) == 1 && tcpCollector.wait(for: 1) == 1)
+        #expect(udpCollector.all.first?.net.transport == .udp && frameIndex(udpCollector.all.first?.bytes ?? []) == 1)
+        #expect(tcpCollector.all.first?.net.transport == .tcp && frameIndex(tcpCollector.all.first?.bytes ?? []) == 2)
+    }
+}

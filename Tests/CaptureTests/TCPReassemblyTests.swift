@@ -33,6 +33,53 @@ import Testing
         #expect(result.stats.tcp.retransmitted == 2)
     }
 
+    @Test func contentLengthFormsAndBareLF() {
+        let compact = Array("MESSAGE sip:a@b SIP/2.0\r\nl : 5\r\n\r\nhello".utf8)
+        let bareLF = Array("SIP/2.0 200 OK\nCONTENT-LENGTH:3\n\nabc".utf8)
+        let noLength = Array("BYE sip:a@b SIP/2.0\r\nCall-ID: x\r\n\r\n".utf8)
+        let badLength = Array("ACK sip:a@b SIP/2.0\r\nContent-Length: bad\r\n\r\n".utf8)
+        let result = PacketBuilder.run([segment(1, compact + bareLF + noLength + badLength)])
+        #expect(result.messages.map { Array($0.payload) } == [compact, bareLF, noLength, badLength])
+        #expect(result.stats.tcp.badContentLength == 1)
+    }
+
+    @Test func retransmissionAfterFINIsNotASecondMessage() {
+        let message = PacketBuilder.sip()
+        let frames = [segment(1, message, flags: 0x18), segment(UInt32(1 + message.count), [], flags: 0x11), segment(1, message)]
+        let result = PacketBuilder.run(frames)
+        #expect(result.messages.count == 1)
+        #expect(result.stats.tcp.retransmitted == 1)
+    }
+
+    @Test("property: random cuts, local reordering and duplicates give every message once, in order")
+    func randomSegmentation() {
+        var generator = SplitMix64(seed: 42)
+        for round in 0..<200 {
+            let messages = (0..<(1 + Int(generator.next() % 6))).map { index in
+                PacketBuilder.sip(index % 2 == 0 ? "INVITE" : "BYE", callID: "r\(round)-\(index)",
+                                  body: String(repeating: "x", count: Int(generator.next() % 900)))
+            }
+            let stream = messages.flatMap { $0 }
+            var pieces: [(UInt32, [UInt8])] = []
+            var offset = 0
+            while offset < stream.count {
+                let size = 1 + Int(generator.next() % 700)
+                pieces.append((UInt32(1_000 + offset), Array(stream[offset..<min(stream.count, offset + size)])))
+                offset += size
+            }
+            // Swap some neighbours and repeat some pieces (retransmissions).
+            for index in pieces.indices.dropLast() where generator.next() % 3 == 0 { pieces.swapAt(index, index + 1) }
+            var sent: [(UInt32, [UInt8])] = []
+            for piece in pieces {
+                sent.append(piece)
+                if generator.next() % 5 == 0 { sent.append(piece) }
+            }
+            let frames = [segment(999, [], flags: 0x02)] + sent.map { segment($0.0, $0.1) }
+            let result = PacketBuilder.run(frames)
+            #expect(result.messages.map { Array($0.payload) } == messages, "round \(round)")
+        }
+    }
+
     @Test func junkBeforeRequestLineIsSkipped() {
         let message = PacketBuilder.sip()
         let result = PacketBuilder.run([segment(1, Array("garbage line\r\n\u{0}\u{1}\u{2}\n".utf8) + message)])
@@ -79,6 +126,13 @@ import Testing
         let result = PacketBuilder.run(frames, configuration: configuration, secondsApart: 100)
         #expect(result.stats.tcp.flowsExpired == 4)
         #expect(result.extractor.trackedFlows == 1)
+
+        var lowMemory = SIPExtractorConfiguration()
+        lowMemory.streams.maxTotalBytes = 70
+        let bounded = PacketBuilder.run(frames, configuration: lowMemory)
+        #expect(bounded.extractor.bufferedStreamBytes <= 70)
+        #expect(bounded.extractor.trackedFlows == 2)
+        #expect(bounded.stats.tcp.droppedOverLimit == 3)
 
         var tight = SIPExtractorConfiguration()
         tight.streams.maxFlows = 3

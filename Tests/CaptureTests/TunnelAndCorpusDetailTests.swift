@@ -20,6 +20,8 @@ import Testing
             #expect(message.transport == .tcp)
         }
         #expect(messages.filter { $0.outer == nil }.map(\.frameNumber) == [1, 4])
+        #expect(tunnelled.allSatisfy { $0.netSource.description == "10.15.196.229" && $0.netProtocol == 4 })
+        #expect(messages.filter { $0.outer == nil }.allSatisfy { $0.netSource == $0.source && $0.netProtocol == 6 })
     }
 
     @Test("corpus: GRE/TEB mirror traffic is decapsulated")
@@ -64,6 +66,13 @@ import Testing
         let (junk, stats) = try Corpus.extract("zeek_sip-junk-before-request.pcap")
         #expect(junk.count == 1)
         #expect(stats.ignored[.keepAlive] == 1)   // four NUL bytes
+    }
+
+    @Test("corpus: RTP and RTCP next to a TCP call are counted as RTP, not SIP")
+    func rtpIsCounted() throws {
+        let (messages, stats) = try Corpus.extract("heplify_sip_ipv4_tcp.pcap")
+        #expect(messages.count == 7)
+        #expect(stats.ignored[.rtp] == 68)   // README: udp rtp(66) rtcp(2)
     }
 
     @Test func fileErrorsAreTyped() throws {

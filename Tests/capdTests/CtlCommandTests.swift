@@ -104,8 +104,10 @@ struct CtlCommandTests {
         #expect(gone.errorOutput == "capd ctl: capd is not running at \(admin): connection refused\n")
     }
 
-    /// `.build/<config>/capd`, beside the test bundle that is running.
+    /// `CAPD_BINARY` when set (scripts/run-tests.sh sets it), else `.build/<config>/capd` beside the test
+    /// bundle that is running.
     static func capdBinary() -> URL? {
+        if let path = ProcessInfo.processInfo.environment["CAPD_BINARY"] { return URL(fileURLWithPath: path) }
         let candidates = [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments.first ?? "")]
         for start in candidates {
             var directory = start.deletingLastPathComponent()

@@ -23,9 +23,12 @@ struct MetricsRegistryTests {
     func childIsCached() throws {
         let registry = MetricsRegistry()
         let family = try registry.counterFamily("capd_cached_total", help: "h", labels: ["reason"])
+        let viaArray = family.labels(["other"])
+        #expect(family.labels("other") === viaArray)
         let first = family.labels("truncated")
         let second = family.labels("truncated")
         #expect(first === second)
+        #expect(family.labels(["truncated"]) === first)     // array path and single-value path agree
         #expect(family.labels("other") !== first)
         first.increment(by: 2)
         #expect(second.value == 2)

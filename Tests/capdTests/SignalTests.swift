@@ -114,4 +114,46 @@ struct SignalTests {
         #expect(lifecycle.waitForShutdown(timeout: .milliseconds(100)) == nil)
         #expect(ContinuousClock.now - start >= .milliseconds(90))
     }
+
+    @Test("end to end, wired as the daemon wires it: admin, ctl, SIGHUP, SIGTERM drain, admin closed")
+    func endToEnd() throws {
+        let metrics = try CapdMetrics()
+        let captureSwitch = CaptureSwitch(enabled: true)
+        captureSwitch.bind(to: metrics.captureEnabled)
+        let reloads = Counter()
+        let reloader = ReloadCoordinator(metrics: metrics) {
+            reloads.increment()
+            return reloads.value == 1 ? .ok : .failed("c.yaml:2:3: error: nope")
+        }
+        let control = DaemonAdminControl(captureSwitch: captureSwitch, reloader: reloader, registry: metrics.registry)
+        let server = AdminServer(address: try SocketAddress(parsing: "127.0.0.1:0"),
+                                 service: AdminService(registry: metrics.registry, control: control))
+        let address = try server.start()
+        let admin = address.description
+        #expect(try CtlCommand.parse(["--admin", admin, "sip_capture", "off"]).perform().output == "off\n")
+        #expect(captureSwitch.isOn == false)
+
+        let lifecycle = DaemonLifecycle()
+        let ready = DispatchSemaphore(value: 0)
+        let exitCode = Locked<Int32?>(nil)
+        let drained = Counter()
+        let thread = Thread {
+            let code = try? lifecycle.run(reload: reloader, ready: { ready.signal() }) {
+                server.stop()
+                drained.increment()
+            }
+            exitCode.withLock { $0 = code }
+        }
+        thread.start()
+        #expect(ready.wait(timeout: .now() + 5) == .success)
+        #expect(kill(getpid(), SIGHUP) == 0)
+        #expect(eventually { metrics.reloadsOK.value == 1 })
+        let failed = try CtlCommand.parse(["--admin", admin, "reload"]).perform()
+        #expect(failed == .init(errorOutput: "c.yaml:2:3: error: nope\n", exitCode: 1))
+        #expect(metrics.reloadsError.value == 1)
+        #expect(kill(getpid(), SIGTERM) == 0)
+        #expect(eventually { exitCode.withLock { $0 } == 0 })
+        #expect(drained.value == 1)
+        #expect(throws: SocketError.self) { try TCPSocket.connect(to: address, timeout: .seconds(1)) }
+    }
 }

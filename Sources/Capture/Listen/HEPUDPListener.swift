@@ -58,6 +58,10 @@ public final class HEPUDPListener: Sendable {
 
     deinit { close(descriptor) }
 
+    /// The socket, for the benchmark's bare recvmmsg baseline on the same socket setup. Not for use
+    /// while the listener runs.
+    public var rawDescriptorForBenchmark: Int32 { descriptor }
+
     /// Starts the receive thread; `consumer` is called on it with every non-empty batch.
     public func start(_ consumer: @escaping @Sendable ([ReceivedDatagram]) -> Void) throws(CaptureError) {
         let started = try CaptureThread.start { [self] in receiveLoop(consumer) }

@@ -36,6 +36,18 @@ public struct ListenEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: UInt16
     public var description: String { "\(transport.rawValue)://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+
+    public init(transport: Transport, host: String, port: UInt16) {
+        self.transport = transport
+        self.host = host
+        self.port = port
+    }
+
+    /// `udp://HOST:PORT` or `tcp://HOST:PORT` (IPv6 in brackets), as in `listen:` and `--listen`.
+    public init?(url: String) {
+        guard let parsed = EndpointURL.parse(url), let transport = Transport(rawValue: parsed.scheme) else { return nil }
+        self.init(transport: transport, host: parsed.host, port: parsed.port)
+    }
 }
 
 public struct RawSettings: Sendable, Equatable {

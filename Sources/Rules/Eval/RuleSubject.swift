@@ -11,6 +11,7 @@ public protocol RuleSubject {
 public struct RuleRef: Hashable, Sendable {
     public var route: Int
     public var rule: Int
+
     @inlinable public init(route: Int, rule: Int) {
         self.route = route
         self.rule = rule

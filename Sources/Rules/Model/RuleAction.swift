@@ -35,6 +35,15 @@ public struct CaptureAction: Sendable {
     public var customField1: Template?
     public var customField2: Template?
     public var customField3: Template?
+
+    /// Defaults: `store.table`, empty custom fields.
+    public init(table: TableTemplate? = nil, customField1: Template? = nil, customField2: Template? = nil,
+                customField3: Template? = nil) {
+        self.table = table
+        self.customField1 = customField1
+        self.customField2 = customField2
+        self.customField3 = customField3
+    }
 }
 
 /// `report` (report_capture): correlation id (default `${hep.correlation_id}`), table (nil = store.report_table),

@@ -1,3 +1,4 @@
+import Capture
 import HEP
 import Rules
 
@@ -7,9 +8,16 @@ import Rules
 struct PacketSubject: RuleSubject {
     var packet: HEPPacket
     var sip: SIPMessage?
-    var socket: SocketInfo
-    var received: ReceiveTime
+    /// `net.*`: the listener socket and the agent (HEP), or the outer IP header (raw capture).
+    var net: NetInfo
+    var received: CaptureTimestamp
     var isHEP: Bool
+    /// A captured message too large for a HEPv3 packet (over 65 535 bytes with its chunks): the packet then
+    /// carries the addresses and this carries the message.
+    var oversizePayload: ArraySlice<UInt8>? = nil
+
+    /// The captured message: the HEP payload, or the oversize raw message.
+    var payload: ArraySlice<UInt8> { oversizePayload ?? packet.payload }
 
     // Field values without allocation: constant spellings live in static arrays.
     private static let udp = Array("udp".utf8), tcp = Array("tcp".utf8), tls = Array("tls".utf8)
@@ -29,15 +37,14 @@ struct PacketSubject: RuleSubject {
         case .hepAuthKey: return packet.authKey
         case .hepCorrelationID: return packet.correlationID
         case .hepNodeName: return packet.nodeName
-        case .hepPayload: return packet.payload
+        case .hepPayload: return payload
         case .hepChunk(let type, let vendor):
             if let vendor { return packet.chunk(type: type, vendor: vendor) }
             for chunk in packet.chunkSequence where chunk.type == type { return chunk.body }
             return nil
         case .netProtoID:
-            return socket.ipProtocol == 6 ? Self.tcp[...] : Self.udp[...]
+            return net.transport == .tcp ? Self.tcp[...] : Self.udp[...]
         case .sipMethod: return sip?.method
-        case .sipStatus: return sip?.statusCodeBytes
         case .sipReason: return sip?.reasonPhrase
         case .sipRURI: return sip?.requestURIBytes
         case .sipRURIUser: return sip?.requestURIUser
@@ -71,9 +78,9 @@ struct PacketSubject: RuleSubject {
         case .hepVersion: return isHEP ? Int(packet.version.rawValue) : nil
         case .hepProtoType: return Int(packet.protoType)
         case .hepCaptureID: return isHEP ? Int(packet.captureID) : nil
-        case .netSrcPort: return Int(socket.sourcePort)
-        case .netDstPort: return Int(socket.destinationPort)
-        case .netProtoFamily: return Int(socket.family)
+        case .netSrcPort: return Int(net.source.port)
+        case .netDstPort: return Int(net.destination.port)
+        case .netProtoFamily: return Int(net.family)
         case .sipStatus: return sip?.statusCode
         case .sipIsRequest: return sip.map { $0.isRequest ? 1 : 0 }
         default: return nil
@@ -84,8 +91,8 @@ struct PacketSubject: RuleSubject {
         switch field {
         case .srcIP: return RuleIP(packet.sourceIP)
         case .dstIP: return RuleIP(packet.destinationIP)
-        case .netSrcIP: return RuleIP(socket.source)
-        case .netDstIP: return RuleIP(socket.destination)
+        case .netSrcIP: return RuleIP(net.source.address)
+        case .netDstIP: return RuleIP(net.destination.address)
         default: return nil
         }
     }
