@@ -64,6 +64,7 @@ struct SIPFieldScanner {
         return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
     }
 
+    @inline(__always)
     mutating func next() -> SIPRawField? {
         while true {
             let i = position

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Offsets of everything the one pass over a SIP payload finds: start line parts, the header block, the body
 /// and the first occurrence of each well-known header. Fixed size: parsing never allocates.
 @usableFromInline struct SIPLayout: Sendable {
@@ -15,47 +23,48 @@
     @usableFromInline var headerTerminated = false
     @usableFromInline var known = SIPKnownSpans()
 
-    static func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(SIPParseError) -> SIPLayout {
+    /// Fills the layout from the payload in one pass.
+    mutating func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(SIPParseError) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { throw .empty }
         let n = buffer.count
         guard n < Int(Int32.max) else { throw .tooLarge(n) }
-        var layout = SIPLayout()
 
         var i = 0
         while i < n, base[i] == SIPByte.cr || base[i] == SIPByte.lf { i += 1 }
         guard i < n else { throw .empty }
-        var lineEnd = i
-        while lineEnd < n, base[lineEnd] != SIPByte.lf { lineEnd += 1 }
-        try layout.parseStartLine(base, i, lineEnd)
+        var lineEnd = n
+        if let hit = memchr(base + i, Int32(SIPByte.lf), n - i) {
+            lineEnd = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        }
+        try parseStartLine(base, i, lineEnd)
 
         let headersStart = min(lineEnd + 1, n)
         var scanner = SIPFieldScanner(base: base, from: headersStart, limit: n)
         while let field = scanner.next() {
             if let kind = SIPKnownHeader.classify(base + field.nameStart, field.nameEnd - field.nameStart) {
-                layout.known.recordFirst(kind, SIPSpan(field.valueStart, field.valueEnd))
+                known.recordFirst(kind, SIPSpan(field.valueStart, field.valueEnd))
             }
         }
-        layout.headerBlock = SIPSpan(headersStart, scanner.headerEnd)
-        layout.headerTerminated = scanner.terminated
-        layout.malformedHeaderLines = Int32(truncatingIfNeeded: scanner.malformedLines)
+        headerBlock = SIPSpan(headersStart, scanner.headerEnd)
+        headerTerminated = scanner.terminated
+        malformedHeaderLines = Int32(truncatingIfNeeded: scanner.malformedLines)
 
-        let contentLength = layout.known[.contentLength]
+        let contentLength = known[.contentLength]
         if !contentLength.isAbsent {
             let digits = UnsafeBufferPointer(start: base + Int(contentLength.start),
                                              count: Int(contentLength.end - contentLength.start))
-            layout.declaredContentLength = Self.decimal(digits) ?? -1
+            declaredContentLength = Self.decimal(digits) ?? -1
         }
         if scanner.terminated {
             let start = scanner.bodyStart
             var end = n
-            if layout.declaredContentLength >= 0, start + Int(layout.declaredContentLength) <= n {
-                end = start + Int(layout.declaredContentLength)
+            if declaredContentLength >= 0, start + Int(declaredContentLength) <= n {
+                end = start + Int(declaredContentLength)
             }
-            layout.body = SIPSpan(start, end)
+            body = SIPSpan(start, end)
         } else {
-            layout.body = SIPSpan(n, n)
+            body = SIPSpan(n, n)
         }
-        return layout
     }
 
     /// A non-negative decimal of at most 9 digits.
@@ -138,62 +147,27 @@
     }
 }
 
-/// First-occurrence value spans of the well-known headers.
+/// First-occurrence value spans of the well-known headers, indexed by `SIPKnownHeader.rawValue` (a fixed
+/// tuple: no allocation, no switch on the hot path).
 @usableFromInline struct SIPKnownSpans: Sendable {
-    var via = SIPSpan.absent, from = SIPSpan.absent, to = SIPSpan.absent, callID = SIPSpan.absent
-    var cseq = SIPSpan.absent, contact = SIPSpan.absent, contentType = SIPSpan.absent
-    var contentLength = SIPSpan.absent, userAgent = SIPSpan.absent, pAssertedIdentity = SIPSpan.absent
-    var pPreferredIdentity = SIPSpan.absent, authorization = SIPSpan.absent
-    var proxyAuthorization = SIPSpan.absent, reason = SIPSpan.absent, xCID = SIPSpan.absent
-    var xOIP = SIPSpan.absent, xRTPStat = SIPSpan.absent, pRTPStat = SIPSpan.absent, diversion = SIPSpan.absent
+    @usableFromInline var storage: (SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan,
+                                    SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan,
+                                    SIPSpan)
 
-    @usableFromInline init() {}
+    @usableFromInline init() {
+        let a = SIPSpan.absent
+        storage = (a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a)
+    }
 
     @usableFromInline subscript(kind: SIPKnownHeader) -> SIPSpan {
         get {
-            switch kind {
-            case .via: via
-            case .from: from
-            case .to: to
-            case .callID: callID
-            case .cseq: cseq
-            case .contact: contact
-            case .contentType: contentType
-            case .contentLength: contentLength
-            case .userAgent: userAgent
-            case .pAssertedIdentity: pAssertedIdentity
-            case .pPreferredIdentity: pPreferredIdentity
-            case .authorization: authorization
-            case .proxyAuthorization: proxyAuthorization
-            case .reason: reason
-            case .xCID: xCID
-            case .xOIP: xOIP
-            case .xRTPStat: xRTPStat
-            case .pRTPStat: pRTPStat
-            case .diversion: diversion
+            withUnsafeBytes(of: storage) {
+                $0.load(fromByteOffset: Int(kind.rawValue) &* MemoryLayout<SIPSpan>.stride, as: SIPSpan.self)
             }
         }
         set {
-            switch kind {
-            case .via: via = newValue
-            case .from: from = newValue
-            case .to: to = newValue
-            case .callID: callID = newValue
-            case .cseq: cseq = newValue
-            case .contact: contact = newValue
-            case .contentType: contentType = newValue
-            case .contentLength: contentLength = newValue
-            case .userAgent: userAgent = newValue
-            case .pAssertedIdentity: pAssertedIdentity = newValue
-            case .pPreferredIdentity: pPreferredIdentity = newValue
-            case .authorization: authorization = newValue
-            case .proxyAuthorization: proxyAuthorization = newValue
-            case .reason: reason = newValue
-            case .xCID: xCID = newValue
-            case .xOIP: xOIP = newValue
-            case .xRTPStat: xRTPStat = newValue
-            case .pRTPStat: pRTPStat = newValue
-            case .diversion: diversion = newValue
+            withUnsafeMutableBytes(of: &storage) {
+                $0.storeBytes(of: newValue, toByteOffset: Int(kind.rawValue) &* MemoryLayout<SIPSpan>.stride, as: SIPSpan.self)
             }
         }
     }
@@ -202,4 +176,6 @@
     mutating func recordFirst(_ kind: SIPKnownHeader, _ span: SIPSpan) {
         if self[kind].isAbsent { self[kind] = span }
     }
+
+    var contentLength: SIPSpan { self[.contentLength] }
 }

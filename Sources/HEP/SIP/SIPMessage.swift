@@ -5,14 +5,20 @@
 public struct SIPMessage: Sendable {
     /// The whole payload the view was made from.
     public let bytes: ArraySlice<UInt8>
-    @usableFromInline let layout: SIPLayout
+    @usableFromInline var layout: SIPLayout
 
     public init(parsing payload: ArraySlice<UInt8>) throws(SIPParseError) {
-        let result: Result<SIPLayout, SIPParseError> = payload.withUnsafeBufferPointer { buffer in
-            Result { () throws(SIPParseError) -> SIPLayout in try SIPLayout.parse(buffer) }
+        bytes = payload
+        layout = SIPLayout()
+        var failure: SIPParseError? = nil
+        payload.withUnsafeBufferPointer { buffer in
+            do throws(SIPParseError) {
+                try layout.parse(buffer)
+            } catch {
+                failure = error
+            }
         }
-        self.bytes = payload
-        self.layout = try result.get()
+        if let failure { throw failure }
     }
 
     public init(parsing payload: [UInt8]) throws(SIPParseError) {
