@@ -50,6 +50,9 @@ import HEP
                 do {
                     let m = try SIPMessage(parsing: payload)
                     checksum &+= touchEverything(m)
+                    // The fast From/To user path agrees with the full name-addr + URI views.
+                    #expect(m.fromUser?.indices == m.from?.uri.user?.indices)
+                    #expect(m.toUser?.indices == m.to?.uri.user?.indices)
                     #expect(m.body.endIndex <= payload.endIndex && m.body.startIndex >= payload.startIndex)
                     parsed += 1
                 } catch {

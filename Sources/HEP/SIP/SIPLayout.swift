@@ -160,21 +160,39 @@ import Darwin
     }
 
     @usableFromInline subscript(kind: SIPKnownHeader) -> SIPSpan {
-        get {
-            withUnsafeBytes(of: storage) {
-                $0.load(fromByteOffset: Int(kind.rawValue) &* MemoryLayout<SIPSpan>.stride, as: SIPSpan.self)
-            }
-        }
-        set {
-            withUnsafeMutableBytes(of: &storage) {
-                $0.storeBytes(of: newValue, toByteOffset: Int(kind.rawValue) &* MemoryLayout<SIPSpan>.stride, as: SIPSpan.self)
-            }
+        switch kind.rawValue {
+            case 0: storage.0
+            case 1: storage.1
+            case 2: storage.2
+            case 3: storage.3
+            case 4: storage.4
+            case 5: storage.5
+            case 6: storage.6
+            case 7: storage.7
+            case 8: storage.8
+            case 9: storage.9
+            case 10: storage.10
+            case 11: storage.11
+            case 12: storage.12
+            case 13: storage.13
+            case 14: storage.14
+            case 15: storage.15
+            case 16: storage.16
+            case 17: storage.17
+        default: storage.18
         }
     }
 
+    /// Records `span` for `kind` unless an earlier header of that kind was recorded (in place: no copy of the
+    /// tuple).
     @inline(__always)
     mutating func recordFirst(_ kind: SIPKnownHeader, _ span: SIPSpan) {
-        if self[kind].isAbsent { self[kind] = span }
+        withUnsafeMutableBytes(of: &storage) { raw in
+            let offset = Int(kind.rawValue) &* MemoryLayout<SIPSpan>.stride
+            if raw.load(fromByteOffset: offset, as: SIPSpan.self).isAbsent {
+                raw.storeBytes(of: span, toByteOffset: offset, as: SIPSpan.self)
+            }
+        }
     }
 
     var contentLength: SIPSpan { self[.contentLength] }

@@ -8,17 +8,18 @@ public struct SIPMessage: Sendable {
     @usableFromInline var layout: SIPLayout
 
     public init(parsing payload: ArraySlice<UInt8>) throws(SIPParseError) {
-        bytes = payload
-        layout = SIPLayout()
-        var failure: SIPParseError? = nil
-        payload.withUnsafeBufferPointer { buffer in
+        var layout = SIPLayout()
+        let failure = payload.withUnsafeBufferPointer { buffer -> SIPParseError? in
             do throws(SIPParseError) {
                 try layout.parse(buffer)
+                return nil
             } catch {
-                failure = error
+                return error
             }
         }
         if let failure { throw failure }
+        self.bytes = payload
+        self.layout = layout
     }
 
     public init(parsing payload: [UInt8]) throws(SIPParseError) {
