@@ -3,7 +3,7 @@
 /// that both paths agree.
 enum SIPAddressScan {
     @inline(__always)
-    private static func find(_ p: UnsafePointer<UInt8>, _ byte: UInt8, _ from: Int, _ to: Int) -> Int? {
+    private static func find(_ p: UnsafeBufferPointer<UInt8>, _ byte: UInt8, _ from: Int, _ to: Int) -> Int? {
         var i = from
         while i < to {
             if p[i] == byte { return i }
@@ -14,7 +14,7 @@ enum SIPAddressScan {
 
     /// The URI inside a name-addr / addr-spec value `[start, end)`; nil where `SIPNameAddress` fails, and for
     /// the wildcard.
-    static func uri(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Range<Int>? {
+    static func uri(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Range<Int>? {
         var s = start
         var e = end
         while s < e, SIPByte.isLWS(p[s]) { s += 1 }
@@ -54,7 +54,7 @@ enum SIPAddressScan {
 
     /// The user part of a URI, as `SIPURI.user` finds it (sip/sips: before `@`, without `:password`; tel: the
     /// number).
-    static func user(_ p: UnsafePointer<UInt8>, _ uri: Range<Int>) -> Range<Int>? {
+    static func user(_ p: UnsafeBufferPointer<UInt8>, _ uri: Range<Int>) -> Range<Int>? {
         let s = uri.lowerBound
         let e = uri.upperBound
         guard let colon = find(p, SIPByte.colon, s, e), colon > s else { return nil }
@@ -81,9 +81,8 @@ extension SIPMessage {
         let span = layout.known[kind]
         guard !span.isAbsent else { return nil }
         let range: Range<Int>? = bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress,
-                  let uri = SIPAddressScan.uri(base, Int(span.start), Int(span.end)) else { return nil }
-            return SIPAddressScan.user(base, uri)
+            guard let uri = SIPAddressScan.uri(buffer, Int(span.start), Int(span.end)) else { return nil }
+            return SIPAddressScan.user(buffer, uri)
         }
         guard let range else { return nil }
         let origin = bytes.startIndex

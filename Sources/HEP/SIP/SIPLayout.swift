@@ -30,13 +30,13 @@ import Darwin
         guard n < Int(Int32.max) else { throw .tooLarge(n) }
 
         var i = 0
-        while i < n, base[i] == SIPByte.cr || base[i] == SIPByte.lf { i += 1 }
+        while i < n, buffer[i] == SIPByte.cr || buffer[i] == SIPByte.lf { i += 1 }
         guard i < n else { throw .empty }
         var lineEnd = n
         if let hit = memchr(base + i, Int32(SIPByte.lf), n - i) {
             lineEnd = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
-        try parseStartLine(base, i, lineEnd)
+        try parseStartLine(buffer, i, lineEnd)
 
         let headersStart = min(lineEnd + 1, n)
         var scanner = SIPFieldScanner(base: base, from: headersStart, limit: n)
@@ -79,37 +79,37 @@ import Darwin
     }
 
     @inline(__always)
-    private static func isSIP20(_ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
-        e - s == 7 && SIPByte.lower(base[s]) == 0x73 && SIPByte.lower(base[s + 1]) == 0x69
-            && SIPByte.lower(base[s + 2]) == 0x70 && base[s + 3] == SIPByte.slash
-            && base[s + 4] == 0x32 && base[s + 5] == 0x2E && base[s + 6] == 0x30
+    private static func isSIP20(_ buffer: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
+        e - s == 7 && SIPByte.lower(buffer[s]) == 0x73 && SIPByte.lower(buffer[s + 1]) == 0x69
+            && SIPByte.lower(buffer[s + 2]) == 0x70 && buffer[s + 3] == SIPByte.slash
+            && buffer[s + 4] == 0x32 && buffer[s + 5] == 0x2E && buffer[s + 6] == 0x30
     }
 
     @inline(__always)
-    private static func startsWithSIPSlash(_ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
-        e - s >= 4 && SIPByte.lower(base[s]) == 0x73 && SIPByte.lower(base[s + 1]) == 0x69
-            && SIPByte.lower(base[s + 2]) == 0x70 && base[s + 3] == SIPByte.slash
+    private static func startsWithSIPSlash(_ buffer: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
+        e - s >= 4 && SIPByte.lower(buffer[s]) == 0x73 && SIPByte.lower(buffer[s + 1]) == 0x69
+            && SIPByte.lower(buffer[s + 2]) == 0x70 && buffer[s + 3] == SIPByte.slash
     }
 
     /// Start line in `[s, lineFeed)`. Runs of SP between elements and trailing SP are tolerated.
-    private mutating func parseStartLine(_ base: UnsafePointer<UInt8>, _ s: Int, _ lineFeed: Int) throws(SIPParseError) {
+    private mutating func parseStartLine(_ buffer: UnsafeBufferPointer<UInt8>, _ s: Int, _ lineFeed: Int) throws(SIPParseError) {
         var e = lineFeed
-        while e > s, base[e - 1] == SIPByte.cr || base[e - 1] == SIPByte.sp || base[e - 1] == SIPByte.ht { e -= 1 }
+        while e > s, buffer[e - 1] == SIPByte.cr || buffer[e - 1] == SIPByte.sp || buffer[e - 1] == SIPByte.ht { e -= 1 }
         var i = s
-        while i < e, base[i] != SIPByte.sp { i += 1 }
+        while i < e, buffer[i] != SIPByte.sp { i += 1 }
         let firstEnd = i
 
-        if Self.startsWithSIPSlash(base, s, firstEnd) {
-            guard Self.isSIP20(base, s, firstEnd) else { throw .unsupportedVersion }
+        if Self.startsWithSIPSlash(buffer, s, firstEnd) {
+            guard Self.isSIP20(buffer, s, firstEnd) else { throw .unsupportedVersion }
             version = SIPSpan(s, firstEnd)
-            while i < e, base[i] == SIPByte.sp { i += 1 }
+            while i < e, buffer[i] == SIPByte.sp { i += 1 }
             let codeStart = i
-            while i < e, base[i] != SIPByte.sp { i += 1 }
+            while i < e, buffer[i] != SIPByte.sp { i += 1 }
             guard i - codeStart == 3 else { throw .badStatusCode }
             var code: Int32 = 0
             for k in codeStart..<i {
-                guard SIPByte.isDigit(base[k]) else { throw .badStatusCode }
-                code = code * 10 + Int32(base[k] &- 0x30)
+                guard SIPByte.isDigit(buffer[k]) else { throw .badStatusCode }
+                code = code * 10 + Int32(buffer[k] &- 0x30)
             }
             guard (100...699).contains(code) else { throw .badStatusCode }
             statusCode = SIPSpan(codeStart, i)
@@ -121,24 +121,24 @@ import Darwin
         }
 
         guard firstEnd > s, firstEnd < e else { throw .badRequestLine }
-        for k in s..<firstEnd where !SIPByte.isToken(base[k]) { throw .badMethod }
-        while i < e, base[i] == SIPByte.sp { i += 1 }
+        for k in s..<firstEnd where !SIPByte.isToken(buffer[k]) { throw .badMethod }
+        while i < e, buffer[i] == SIPByte.sp { i += 1 }
         let uriStart = i
-        while i < e, base[i] != SIPByte.sp { i += 1 }
+        while i < e, buffer[i] != SIPByte.sp { i += 1 }
         let uriEnd = i
-        while i < e, base[i] == SIPByte.sp { i += 1 }
+        while i < e, buffer[i] == SIPByte.sp { i += 1 }
         let versionStart = i
-        while i < e, base[i] != SIPByte.sp { i += 1 }
+        while i < e, buffer[i] != SIPByte.sp { i += 1 }
         let versionEnd = i
         guard uriEnd > uriStart, versionEnd > versionStart, versionEnd == e else { throw .badRequestLine }
-        guard Self.isSIP20(base, versionStart, versionEnd) else {
-            throw Self.startsWithSIPSlash(base, versionStart, versionEnd) ? .unsupportedVersion : .badRequestLine
+        guard Self.isSIP20(buffer, versionStart, versionEnd) else {
+            throw Self.startsWithSIPSlash(buffer, versionStart, versionEnd) ? .unsupportedVersion : .badRequestLine
         }
         // scheme ":" rest, scheme = ALPHA *(ALPHA / DIGIT / "+" / "-" / ".")
-        guard SIPByte.isAlpha(base[uriStart]) else { throw .badRequestURI }
+        guard SIPByte.isAlpha(buffer[uriStart]) else { throw .badRequestURI }
         var k = uriStart + 1
-        while k < uriEnd, SIPByte.isSchemeChar(base[k]) { k += 1 }
-        guard k < uriEnd - 1, base[k] == SIPByte.colon else { throw .badRequestURI }
+        while k < uriEnd, SIPByte.isSchemeChar(buffer[k]) { k += 1 }
+        guard k < uriEnd - 1, buffer[k] == SIPByte.colon else { throw .badRequestURI }
 
         method = SIPSpan(s, firstEnd)
         requestURI = SIPSpan(uriStart, uriEnd)
