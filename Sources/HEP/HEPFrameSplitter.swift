@@ -37,6 +37,7 @@ public struct HEPFrameSplitter: Sendable {
     private var buffer: [UInt8] = []
     private var readIndex = 0
     private var failure: HEPFramingError?
+    private static let magic: [UInt8] = [0x48, 0x45, 0x50, 0x33]
 
     public init(maxFrameSize: Int = 65_535, maxBufferedBytes: Int = 4 * 65_536) {
         self.maxFrameSize = max(6, min(maxFrameSize, 65_535))
@@ -66,8 +67,7 @@ public struct HEPFrameSplitter: Sendable {
     public mutating func nextFrame() throws(HEPFramingError) -> [UInt8]? {
         if let failure { throw failure }
         let available = buffer.count - readIndex
-        let magic: [UInt8] = [0x48, 0x45, 0x50, 0x33]
-        for offset in 0..<min(4, available) where buffer[readIndex + offset] != magic[offset] {
+        for offset in 0..<min(4, available) where buffer[readIndex + offset] != HEPFrameSplitter.magic[offset] {
             failure = .badMagic
             throw .badMagic
         }

@@ -18,6 +18,7 @@ extension HEPPacket {
         }
     }
 
+    @inline(__always)
     static func decodeV1V2(_ bytes: [UInt8]) throws(HEPDecodeError) -> HEPPacket {
         guard bytes.count >= 8 else { throw .truncated }
         let version: HEPVersion = bytes[0] == 1 ? .v1 : .v2
@@ -62,21 +63,29 @@ extension HEPPacket {
         return IPAddress(ipv6High: high, low: low)
     }
 
-    /// One pass over the chunks: typed fields for built-in generic chunks, size checks for fixed-size generic
-    /// chunks (vendor 0 only), structure checks for all. Extra chunks stay in the buffer (see `chunkSequence`).
-    static func decodeV3(_ bytes: [UInt8], options: HEPDecodeOptions, requirePayload: Bool) throws(HEPDecodeError) -> HEPPacket {
-        guard bytes.count >= 6 else { throw .truncated }
-        let total = Int(bytes.readUInt16(at: 4))
-        guard total >= 6 else { throw .badTotalLength(total) }
-        guard total <= bytes.count, total == bytes.count || options.lenient else {
-            throw .lengthMismatch(declared: total, actual: bytes.count)
-        }
-        var packet = HEPPacket(bytes: bytes, version: .v3)
-        packet.chunkRegion = 6..<total
-        packet.options = options
+    /// The typed fields of the generic chunks, collected in one pass (scalars only, so the scan does no
+    /// reference counting).
+    struct V3Scan {
+        var family: UInt8 = 0
+        var ipProtocol: UInt8 = 0
+        var sourceIP = IPAddress.unspecifiedIPv4
+        var destinationIP = IPAddress.unspecifiedIPv4
+        var sourcePort: UInt16 = 0
+        var destinationPort: UInt16 = 0
+        var timestampSeconds: UInt32 = 0
+        var timestampMicroseconds: UInt32 = 0
+        var protoType: UInt8 = 0
+        var captureID: UInt32 = 0
         var payloadRange = 0..<0
         var payloadCompressed = false
         var present: HEPFieldPresence = []
+    }
+
+    /// One pass over the chunks: typed fields for built-in generic chunks, size checks for fixed-size generic
+    /// chunks (vendor 0 only), structure checks for all. Extra chunks stay in the buffer (see `chunkSequence`).
+    @inline(__always)
+    static func scanV3(_ bytes: [UInt8], total: Int) throws(HEPDecodeError) -> V3Scan {
+        var scan = V3Scan()
         var position = 6
         while position < total {
             guard total - position >= 6 else { throw .truncatedChunkHeader(offset: position) }
@@ -92,30 +101,58 @@ extension HEPPacket {
                     throw .wrongChunkSize(type: type, size: size)
                 }
                 switch type {
-                case HEPChunkType.ipFamily: packet.family = bytes[body]
-                case HEPChunkType.ipProtocol: packet.ipProtocol = bytes[body]
+                case HEPChunkType.ipFamily: scan.family = bytes[body]
+                case HEPChunkType.ipProtocol: scan.ipProtocol = bytes[body]
                 case HEPChunkType.ipv4Source, HEPChunkType.ipv6Source:
-                    packet.sourceIP = readAddress(bytes, at: body, size: size)
+                    scan.sourceIP = readAddress(bytes, at: body, size: size)
                 case HEPChunkType.ipv4Destination, HEPChunkType.ipv6Destination:
-                    packet.destinationIP = readAddress(bytes, at: body, size: size)
-                case HEPChunkType.sourcePort: packet.sourcePort = bytes.readUInt16(at: body)
-                case HEPChunkType.destinationPort: packet.destinationPort = bytes.readUInt16(at: body)
-                case HEPChunkType.timestampSeconds: packet.timestampSeconds = bytes.readUInt32(at: body)
-                case HEPChunkType.timestampMicroseconds: packet.timestampMicroseconds = bytes.readUInt32(at: body)
-                case HEPChunkType.protoType: packet.protoType = bytes[body]
-                case HEPChunkType.captureID: packet.captureID = bytes.readUInt32(at: body)
+                    scan.destinationIP = readAddress(bytes, at: body, size: size)
+                case HEPChunkType.sourcePort: scan.sourcePort = bytes.readUInt16(at: body)
+                case HEPChunkType.destinationPort: scan.destinationPort = bytes.readUInt16(at: body)
+                case HEPChunkType.timestampSeconds: scan.timestampSeconds = bytes.readUInt32(at: body)
+                case HEPChunkType.timestampMicroseconds: scan.timestampMicroseconds = bytes.readUInt32(at: body)
+                case HEPChunkType.protoType: scan.protoType = bytes[body]
+                case HEPChunkType.captureID: scan.captureID = bytes.readUInt32(at: body)
                 case HEPChunkType.payload:
-                    payloadRange = body..<(body + size)
-                    payloadCompressed = false
+                    scan.payloadRange = body..<(body + size)
+                    scan.payloadCompressed = false
                 case HEPChunkType.compressedPayload:
-                    payloadRange = body..<(body + size)
-                    payloadCompressed = true
+                    scan.payloadRange = body..<(body + size)
+                    scan.payloadCompressed = true
                 default: break
                 }
-                if let bit = HEPFieldPresence.forChunkType(type) { present.insert(bit) }
+                if let bit = HEPFieldPresence.forChunkType(type) { scan.present.insert(bit) }
             }
             position += length
         }
+        return scan
+    }
+
+    @inline(__always)
+    static func decodeV3(_ bytes: [UInt8], options: HEPDecodeOptions, requirePayload: Bool) throws(HEPDecodeError) -> HEPPacket {
+        guard bytes.count >= 6 else { throw .truncated }
+        let total = Int(bytes.readUInt16(at: 4))
+        guard total >= 6 else { throw .badTotalLength(total) }
+        guard total <= bytes.count, total == bytes.count || options.lenient else {
+            throw .lengthMismatch(declared: total, actual: bytes.count)
+        }
+        let scan = try scanV3(bytes, total: total)
+        let present = scan.present
+        var packet = HEPPacket(bytes: bytes, version: .v3)
+        packet.chunkRegion = 6..<total
+        packet.options = options
+        packet.family = scan.family
+        packet.ipProtocol = scan.ipProtocol
+        packet.sourceIP = scan.sourceIP
+        packet.destinationIP = scan.destinationIP
+        packet.sourcePort = scan.sourcePort
+        packet.destinationPort = scan.destinationPort
+        packet.timestampSeconds = scan.timestampSeconds
+        packet.timestampMicroseconds = scan.timestampMicroseconds
+        packet.protoType = scan.protoType
+        packet.captureID = scan.captureID
+        let payloadRange = scan.payloadRange
+        let payloadCompressed = scan.payloadCompressed
         packet.present = present
         guard present.contains(.payload) else {
             if requirePayload { throw .noPayload }

@@ -33,6 +33,8 @@ struct SIPTraffic {
             From: "User \(user)" <sip:\(user)@atlanta.example.com>;tag=\(call)a\r
             To: <sip:\(peer)@biloxi.example.com>\r
             Call-ID: \(call)@192.0.2.\(n % 200 + 10)\r
+            Supported: replaces, timer, 100rel\r
+            X-Trace: capd-blast-\(call)\r
             """
         let text: String
         switch n % 10 {

@@ -13,15 +13,15 @@ struct CtlCommand: ParsableCommand {
         abstract: "Control a running capd through its admin endpoint.",
         discussion: """
             Commands:
-              sip_capture [on|off]   switch SIP capture; without argument print the state (on/off)
-              reload                 reload the configuration (like SIGHUP); prints ok or the errors
-              stats                  print every counter and gauge, one 'name value' per line
+              sip_capture [on|off]  switch capture; alone, print the state (on/off)
+              reload                reload the configuration, like SIGHUP
+              stats                 print counters and gauges, one 'name value' a line
             Exit status: 0 done, 1 failed (daemon not reachable, reload rejected, ...).
             """
     )
 
     @Option(name: .long, help: ArgumentHelp("Admin endpoint of the daemon.", valueName: "HOST:PORT"))
-    var admin: String = "127.0.0.1:9096"
+    var admin: String = AdminServer.defaultListen
 
     @Argument(help: ArgumentHelp("sip_capture, reload or stats.", valueName: "command"))
     var command: String

@@ -1,4 +1,5 @@
 import Capture
+import HEP
 import Testing
 
 /// Every capture of the developer corpus gives the SIP message counts of ../shared/corpus/README.md §1.2
@@ -68,6 +69,16 @@ import Testing
         let wanted = Corpus.counts(expectation.counts)
         #expect(got == wanted, "\(expectation.file): \(stats.malformed.nonZero) \(stats.ignored.nonZero)")
         #expect(stats.sipMessages == wanted.values.reduce(0, +))
+        // Cross-check with HEP's SIP view: every message we call SIP parses, with the same method/status.
+        for message in messages where message.kind == .sip {
+            let parsed = try? SIPMessage(parsing: message.payload)
+            #expect(parsed != nil, "frame \(message.frameNumber) does not parse as SIP")
+            if let parsed {
+                let label = parsed.isRequest
+                    ? parsed.method.map { String(decoding: $0, as: UTF8.self) } : parsed.statusCode.map(String.init)
+                #expect(label == Corpus.label(message))
+            }
+        }
         if let callIDs = expectation.callIDs {
             #expect(Corpus.callIDs(messages).count == callIDs)
         }

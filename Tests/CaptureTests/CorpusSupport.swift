@@ -3,12 +3,15 @@ import Foundation
 import Testing
 
 enum Corpus {
-    /// `../shared/corpus/pcap/` beside the repository (override the shared folder with CAPD_SHARED).
-    static let directory: String = {
-        if let shared = ProcessInfo.processInfo.environment["CAPD_SHARED"] { return shared + "/corpus/pcap/" }
+    /// `../shared/` beside the repository (override with CAPD_SHARED); ends with "/".
+    static let shared: String = {
+        if let shared = ProcessInfo.processInfo.environment["CAPD_SHARED"] { return shared + "/" }
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus/pcap").path + "/"
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared").path + "/"
     }()
+
+    /// `../shared/corpus/pcap/`.
+    static let directory = shared + "corpus/pcap/"
 
     static func path(_ name: String) -> String { directory + name }
 

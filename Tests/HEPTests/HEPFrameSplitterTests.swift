@@ -31,6 +31,27 @@ import Testing
         #expect(try frames.map { try HEPPacket.decode($0).captureID } == [2001, 2001, 2001])
     }
 
+    @Test func randomReadBoundaries() throws {
+        let examples = try [SharedData.invite, SharedData.rtcp].map(SharedData.example)
+            + [try SharedData.rawCorpus("sip3_hepv3_rtcp_json.bin")]
+        var rng = SeededGenerator(seed: 6)
+        for _ in 0..<50 {
+            let frames = (0..<Int.random(in: 1...40, using: &rng)).map { _ in examples.randomElement(using: &rng) ?? [] }
+            let stream = frames.flatMap { $0 }
+            var splitter = HEPFrameSplitter()
+            var received: [[UInt8]] = []
+            var position = 0
+            while position < stream.count {
+                let read = min(stream.count - position, Int.random(in: 1...3000, using: &rng))
+                try splitter.append(stream[position..<(position + read)])
+                position += read
+                while let frame = try splitter.nextFrame() { received.append(frame) }
+            }
+            #expect(received == frames)
+            #expect(splitter.bufferedByteCount == 0)
+        }
+    }
+
     @Test func badMagicClosesEvenBeforeSixBytes() throws {
         var splitter = HEPFrameSplitter()
         try splitter.append(Array("HEX".utf8))

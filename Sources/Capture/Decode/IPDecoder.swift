@@ -1,7 +1,9 @@
+import HEP
+
 /// One IPv4 or IPv6 header, decoded in place.
 struct IPPacketInfo {
-    var source: InetAddress
-    var destination: InetAddress
+    var source: IPAddress
+    var destination: IPAddress
     /// Upper-layer protocol (after IPv6 extension headers).
     var ipProtocol: UInt8
     var payloadStart: Int
@@ -56,8 +58,8 @@ enum IPDecoder {
                 moreFragments: moreFragments)
         }
         return .success(IPPacketInfo(
-            source: InetAddress(ipv4In: buffer, at: start + 12),
-            destination: InetAddress(ipv4In: buffer, at: start + 16),
+            source: IPAddress(ipv4In: buffer, at: start + 12),
+            destination: IPAddress(ipv4In: buffer, at: start + 16),
             ipProtocol: buffer.loadUInt8(at: start + 9),
             payloadStart: start + headerLength, payloadEnd: start + totalLength, fragment: fragment))
     }
@@ -111,7 +113,7 @@ enum IPDecoder {
         _ fragment: FragmentInfo?
     ) -> IPPacketInfo {
         IPPacketInfo(
-            source: InetAddress(ipv6In: buffer, at: start + 8), destination: InetAddress(ipv6In: buffer, at: start + 24),
+            source: IPAddress(ipv6In: buffer, at: start + 8), destination: IPAddress(ipv6In: buffer, at: start + 24),
             ipProtocol: next, payloadStart: offset, payloadEnd: end, fragment: fragment)
     }
 }

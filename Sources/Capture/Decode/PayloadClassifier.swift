@@ -5,11 +5,13 @@ enum PayloadClass: Equatable {
     case hep
     case keepAlive
     case http
+    case rtp
     case other
 }
 
 enum PayloadClassifier {
     static let sipVersion: [UInt8] = Array("SIP/2.0".utf8)
+    static let httpVersionPrefix: [UInt8] = Array("HTTP/".utf8)
     static let maxMethodLength = 32
 
     static func classify(_ bytes: UnsafeRawBufferPointer) -> PayloadClass {
@@ -21,8 +23,16 @@ enum PayloadClassifier {
         switch startLine(rest) {
         case .sip: return .sip(start: start)
         case .http: return .http
-        case .none: return .other
+        case .none: return looksLikeRTP(bytes) ? .rtp : .other
         }
+    }
+
+    /// RTP/RTCP version 2 with at least a fixed RTP header (12 bytes) or an RTCP header (8 bytes).
+    static func looksLikeRTP(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count >= 8, bytes[0] >> 6 == 2 else { return false }
+        let packetType = bytes[1]
+        if packetType >= 200 && packetType <= 207 { return true }   // RTCP SR, RR, SDES, BYE, APP, ...
+        return bytes.count >= 12
     }
 
     /// CR, LF, space, tab and NUL: what keep-alives and padding are made of.
@@ -47,6 +57,9 @@ enum PayloadClassifier {
     /// Checks the first line: `METHOD SP URI SP SIP/2.0` or `SIP/2.0 SP 3DIGIT`. HTTP start lines are
     /// recognised so that they can be counted apart. Needs the whole first line (up to CR or LF).
     static func startLine(_ bytes: UnsafeRawBufferPointer) -> StartLine? {
+        // Methods, "SIP/2.0" and "HTTP/" all start with a token character: reject binary data (RTP...)
+        // before looking for the end of the line.
+        guard let first = bytes.first, isTokenChar(first) else { return nil }
         guard let lineEnd = bytes.firstIndex(where: { $0 == 13 || $0 == 10 }) else { return nil }
         let line = UnsafeRawBufferPointer(rebasing: bytes[..<lineEnd])
         if hasPrefix(line, sipVersion) {
@@ -56,7 +69,7 @@ enum PayloadClassifier {
             else { return nil }
             return .sip
         }
-        if hasPrefix(line, Array("HTTP/".utf8)) { return .http }
+        if hasPrefix(line, httpVersionPrefix) { return .http }
         // METHOD
         var index = 0
         while index < line.count, index <= maxMethodLength, isTokenChar(line[index]) { index += 1 }
@@ -64,7 +77,7 @@ enum PayloadClassifier {
         let uriStart = index + 1
         guard let uriEnd = line[uriStart...].firstIndex(of: 32), uriEnd > uriStart else { return nil }
         let version = UnsafeRawBufferPointer(rebasing: line[(uriEnd + 1)...])
-        if hasPrefix(version, Array("HTTP/".utf8)) { return .http }
+        if hasPrefix(version, httpVersionPrefix) { return .http }
         guard version.elementsEqual(sipVersion) else { return nil }
         let uri = line[uriStart..<uriEnd]
         // A SIP Request-URI has a scheme (':') and no controls.

@@ -48,6 +48,9 @@ extension SIPExtractor {
         case .http:
             stats.ignored.add(.http)
             return
+        case .rtp:
+            stats.ignored.add(.rtp)
+            return
         case .other:
             stats.ignored.add(.notSIP)
             return

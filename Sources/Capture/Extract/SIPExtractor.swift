@@ -1,3 +1,5 @@
+import HEP
+
 /// Settings of a `SIPExtractor`.
 public struct SIPExtractorConfiguration: Sendable {
     public var fragments = FragmentLimits()
@@ -84,7 +86,7 @@ public struct SIPExtractor {
     }
 
     mutating func upperLayer(
-        _ ipProtocol: UInt8, _ source: InetAddress, _ destination: InetAddress, _ payload: UnsafeRawBufferPointer,
+        _ ipProtocol: UInt8, _ source: IPAddress, _ destination: IPAddress, _ payload: UnsafeRawBufferPointer,
         _ context: PacketContext, _ emit: (CapturedMessage) -> Void
     ) {
         let addresses = Addresses(source: source, destination: destination)
@@ -111,7 +113,7 @@ public struct SIPExtractor {
     }
 
     struct Addresses {
-        var source: InetAddress
-        var destination: InetAddress
+        var source: IPAddress
+        var destination: IPAddress
     }
 }

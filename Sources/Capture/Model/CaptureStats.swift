@@ -39,8 +39,10 @@ public enum IgnoredReason: Int, CaseIterable, Sendable, CustomStringConvertible 
     case emptyPayload
     /// CRLF keep-alives and runs of NUL/whitespace.
     case keepAlive
-    /// A UDP/SCTP payload that is neither SIP nor HEP (RTP, DNS, junk...).
+    /// A UDP/SCTP payload that is neither SIP nor HEP nor RTP/RTCP (DNS, junk...).
     case notSIP
+    /// UDP payload with an RTP/RTCP version-2 header.
+    case rtp
     /// HTTP on a stream that is not upgraded to WebSocket.
     case http
     /// Bytes skipped in a TCP stream while looking for a SIP start line.
@@ -59,6 +61,7 @@ public enum IgnoredReason: Int, CaseIterable, Sendable, CustomStringConvertible 
         case .emptyPayload: "empty_payload"
         case .keepAlive: "keep_alive"
         case .notSIP: "not_sip"
+        case .rtp: "rtp"
         case .http: "http"
         case .streamJunk: "stream_junk"
         case .tcpRetransmission: "tcp_retransmission"

@@ -1,3 +1,5 @@
+import HEP
+
 /// Capture time of a packet (pcap header time, or receive time for a socket).
 public struct CaptureTimestamp: Hashable, Sendable, Comparable {
     public var seconds: Int
@@ -30,12 +32,12 @@ public enum CaptureTransport: String, Sendable, Hashable {
 
 /// The outermost IP header of a decapsulated packet (IP-in-IP, GRE): the `net.*` fields of raw capture.
 public struct OuterAddresses: Hashable, Sendable {
-    public var source: InetAddress
-    public var destination: InetAddress
+    public var source: IPAddress
+    public var destination: IPAddress
     /// IANA number of the tunnel protocol carried by the outer header (4 IPIP, 41 IPv6-in-IPv4, 47 GRE).
     public var ipProtocol: UInt8
 
-    public init(source: InetAddress, destination: InetAddress, ipProtocol: UInt8) {
+    public init(source: IPAddress, destination: IPAddress, ipProtocol: UInt8) {
         self.source = source
         self.destination = destination
         self.ipProtocol = ipProtocol
@@ -55,8 +57,8 @@ public enum CapturedPayloadKind: Sendable, Hashable {
 public struct CapturedMessage: Sendable {
     public var kind: CapturedPayloadKind
     public var timestamp: CaptureTimestamp
-    public var source: InetAddress
-    public var destination: InetAddress
+    public var source: IPAddress
+    public var destination: IPAddress
     public var sourcePort: UInt16
     public var destinationPort: UInt16
     public var transport: CaptureTransport
@@ -67,7 +69,7 @@ public struct CapturedMessage: Sendable {
     public var frameNumber: Int
 
     public init(
-        kind: CapturedPayloadKind, timestamp: CaptureTimestamp, source: InetAddress, destination: InetAddress,
+        kind: CapturedPayloadKind, timestamp: CaptureTimestamp, source: IPAddress, destination: IPAddress,
         sourcePort: UInt16, destinationPort: UInt16, transport: CaptureTransport, payload: ArraySlice<UInt8>,
         outer: OuterAddresses? = nil, frameNumber: Int = 0
     ) {

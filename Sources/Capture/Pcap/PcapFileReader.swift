@@ -21,7 +21,7 @@ public final class PcapFileReader {
     public init(path: String) throws(CaptureError) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let handle = pcap_open_offline(path, &errorBuffer) else {
-            throw .openFailed(path: path, message: String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw .openFailed(path: path, message: pcapErrorText(errorBuffer))
         }
         self.path = path
         self.handle = handle
@@ -56,4 +56,9 @@ public final class PcapFileReader {
     public func forEach(_ body: (PcapFrame) -> Void) throws(CaptureError) {
         while try next(body) != nil {}
     }
+}
+
+/// Text of a libpcap error buffer (NUL-terminated).
+func pcapErrorText(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

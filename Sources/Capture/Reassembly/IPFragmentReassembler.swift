@@ -1,3 +1,5 @@
+import HEP
+
 /// Bounds for IP fragment reassembly.
 public struct FragmentLimits: Sendable {
     /// Largest reassembled payload accepted (IPv4 cannot exceed 65 515).
@@ -15,8 +17,8 @@ public struct FragmentLimits: Sendable {
 /// Reassembles IPv4 and IPv6 fragments into the upper-layer payload, within `FragmentLimits`.
 struct IPFragmentReassembler {
     struct Key: Hashable {
-        var source: InetAddress
-        var destination: InetAddress
+        var source: IPAddress
+        var destination: IPAddress
         var identification: UInt32
         var ipProtocol: UInt8
     }

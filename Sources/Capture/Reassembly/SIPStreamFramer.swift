@@ -12,6 +12,8 @@ struct SIPStreamFramer {
     private var pendingTotal: Int?
     /// Payload of a fragmented WebSocket message being collected.
     private var webSocketMessage: [UInt8] = []
+    /// Bytes of an oversize message still to be skipped as they arrive.
+    private var skipRemaining = 0
 
     let limits: StreamLimits
 
@@ -26,6 +28,7 @@ struct SIPStreamFramer {
         scanFrom = 0
         pendingTotal = nil
         webSocketMessage = []
+        skipRemaining = 0
         if mode == .hep { mode = .sip }
     }
 
@@ -40,6 +43,12 @@ struct SIPStreamFramer {
             buffer.removeSubrange(0..<head)
             scanFrom -= head
             head = 0
+        }
+        var data = data
+        if skipRemaining > 0 {
+            let skipped = min(skipRemaining, data.count)
+            skipRemaining -= skipped
+            data = UnsafeRawBufferPointer(rebasing: data[skipped...])
         }
         buffer.append(contentsOf: data)
         drain(stats: &stats, emit: emit)
@@ -107,8 +116,11 @@ struct SIPStreamFramer {
             let bodyLength = contentLength(headerStart: head, headerEnd: headerEnd, stats: &stats)
             let total = headerEnd - head + bodyLength
             guard total <= limits.maxMessageSize else {
+                // The length is known: skip exactly this message, also the part not yet received.
                 stats.tcp.oversizeMessages += 1
-                consume(lineEnd + 1 - head)   // resynchronise on the next start line
+                let now = min(total, available)
+                consume(now)
+                skipRemaining = total - now
                 return true
             }
             pendingTotal = total
@@ -183,7 +195,7 @@ struct SIPStreamFramer {
         while lineStart < headerEnd {
             var lineEnd = lineStart
             while lineEnd < headerEnd, buffer[lineEnd] != 10 { lineEnd += 1 }
-            if let value = headerValue(named: "content-length", compact: "l", line: lineStart..<lineEnd) {
+            if let value = headerValue(named: Self.contentLengthName, compact: Self.contentLengthCompact, line: lineStart..<lineEnd) {
                 var number = 0
                 var digits = 0
                 var index = value.lowerBound
@@ -204,17 +216,25 @@ struct SIPStreamFramer {
         return 0
     }
 
-    /// The value range of a header line whose name is `name` or `compact` (ASCII case-insensitive).
-    private func headerValue(named name: String, compact: String?, line: Range<Int>) -> Range<Int>? {
-        guard let colon = buffer[line].firstIndex(of: 58) else { return nil }
-        var nameEnd = colon
-        while nameEnd > line.lowerBound, buffer[nameEnd - 1] == 32 || buffer[nameEnd - 1] == 9 { nameEnd -= 1 }
-        let candidate = buffer[line.lowerBound..<nameEnd]
-        func matches(_ text: String) -> Bool {
-            candidate.count == text.utf8.count
-                && zip(candidate, text.utf8).allSatisfy { ($0 | 0x20) == $1 }
+    static let contentLengthName: [UInt8] = Array("content-length".utf8)
+    static let contentLengthCompact: [UInt8] = [UInt8(ascii: "l")]
+    static let upgradeName: [UInt8] = Array("upgrade".utf8)
+
+    /// The value range of a header line whose name is `name` or `compact` (lower-case ASCII; compared
+    /// case-insensitively).
+    private func headerValue(named name: [UInt8], compact: [UInt8]?, line: Range<Int>) -> Range<Int>? {
+        var nameEnd = line.lowerBound
+        while nameEnd < line.upperBound, buffer[nameEnd] != 58, buffer[nameEnd] != 32, buffer[nameEnd] != 9 { nameEnd += 1 }
+        let length = nameEnd - line.lowerBound
+        func matches(_ wanted: [UInt8]) -> Bool {
+            guard length == wanted.count else { return false }
+            for index in 0..<length where buffer[line.lowerBound + index] | 0x20 != wanted[index] { return false }
+            return true
         }
         guard matches(name) || (compact.map(matches) ?? false) else { return nil }
+        var colon = nameEnd
+        while colon < line.upperBound, buffer[colon] == 32 || buffer[colon] == 9 { colon += 1 }
+        guard colon < line.upperBound, buffer[colon] == 58 else { return nil }
         return (colon + 1)..<line.upperBound
     }
 
@@ -223,7 +243,7 @@ struct SIPStreamFramer {
         while lineStart < headerEnd {
             var lineEnd = lineStart
             while lineEnd < headerEnd, buffer[lineEnd] != 10 { lineEnd += 1 }
-            if let value = headerValue(named: "upgrade", compact: nil, line: lineStart..<lineEnd) {
+            if let value = headerValue(named: Self.upgradeName, compact: nil, line: lineStart..<lineEnd) {
                 let text = String(decoding: buffer[value], as: UTF8.self).lowercased()
                 return text.contains("websocket")
             }

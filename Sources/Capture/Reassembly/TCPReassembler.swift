@@ -1,7 +1,9 @@
+import HEP
+
 /// One direction of a TCP connection.
 struct FlowKey: Hashable {
-    var source: InetAddress
-    var destination: InetAddress
+    var source: IPAddress
+    var destination: IPAddress
     var sourcePort: UInt16
     var destinationPort: UInt16
 }
@@ -25,8 +27,12 @@ struct TCPReassembler {
         var pendingBytes = 0
         var framer: SIPStreamFramer
         var lastSeen: Int
+        var finished = false
         var heldBytes: Int { pendingBytes + framer.bufferedBytes }
     }
+
+    /// How long a direction that ended with FIN is remembered (to drop late retransmissions).
+    static let closedTimeoutSeconds = 10
 
     let limits: StreamLimits
     private var directions: [FlowKey: Direction] = [:]
@@ -47,6 +53,10 @@ struct TCPReassembler {
             remove(key)
             return
         }
+        guard heldBytes + segment.payload.count <= limits.maxTotalBytes else {
+            stats.tcp.droppedOverLimit += 1
+            return
+        }
         var direction: Direction
         if let existing = directions.removeValue(forKey: key) {
             direction = existing
@@ -61,11 +71,13 @@ struct TCPReassembler {
         }
         direction.lastSeen = now
         process(segment, &direction, stats: &stats, emit: emit)
-        let finished = segment.flags & TCPSegment.fin != 0 && direction.pending.isEmpty
-        if !finished {
-            heldBytes += direction.heldBytes
-            directions[key] = direction
+        if segment.flags & TCPSegment.fin != 0 && direction.pending.isEmpty {
+            // Keep the sequence state briefly so late retransmissions are recognised; free the bytes.
+            direction.finished = true
+            direction.framer.resynchronise()
         }
+        heldBytes += direction.heldBytes
+        directions[key] = direction
     }
 
     private mutating func process(
@@ -170,7 +182,9 @@ struct TCPReassembler {
     mutating func expire(now: Int, stats: inout CaptureStats) {
         guard now != lastSweep, !directions.isEmpty else { return }
         lastSweep = now
-        for (key, direction) in directions where now - direction.lastSeen > limits.idleTimeoutSeconds {
+        let closedTimeout = min(limits.idleTimeoutSeconds, Self.closedTimeoutSeconds)
+        for (key, direction) in directions
+        where now - direction.lastSeen > (direction.finished ? closedTimeout : limits.idleTimeoutSeconds) {
             if !direction.pending.isEmpty { stats.tcp.gaps += 1 }
             remove(key)
             stats.tcp.flowsExpired += 1

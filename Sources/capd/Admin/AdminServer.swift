@@ -12,6 +12,9 @@ import Synchronization
 /// dispatch work item and closed after one response (`Connection: close`). Requests are bounded in size
 /// and time; whatever a client sends, it gets a status line or a closed socket, never a crash.
 final class AdminServer: Sendable {
+    /// `admin.listen` when the configuration says nothing (loopback only).
+    static let defaultListen = "127.0.0.1:9096"
+
     let requestedAddress: SocketAddress
     private let service: AdminService
     private let limits: AdminLimits

@@ -49,11 +49,13 @@ final class DaemonLifecycle: Sendable {
     }
 
     /// Watches SIGHUP (reload), SIGTERM and SIGINT (shutdown), blocks until a shutdown is requested, then
-    /// runs `drain` (stop listeners, flush the pipeline and the store). Returns the exit code: 0 after a
+    /// runs `drain` (stop listeners, flush the pipeline and the store). `ready` runs once the signal
+    /// handlers are in place. Returns the exit code: 0 after a
     /// clean drain, 1 when the drain threw. The signal handlers are removed before returning.
     func run(
         reload: ReloadCoordinator?,
         signals: SignalWatcher = .shared,
+        ready: () -> Void = {},
         drain: () throws -> Void
     ) throws(SignalWatcherError) -> Int32 {
         if let reload {
@@ -71,6 +73,7 @@ final class DaemonLifecycle: Sendable {
         defer {
             for signal in [SIGHUP, SIGTERM, SIGINT] { signals.remove(signal) }
         }
+        ready()
         let why = waitForShutdown() ?? "unknown"
         logger.info("event=draining reason=\(why)")
         do {

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Synchronization
 
@@ -10,6 +11,7 @@ final class ReloadCoordinator: Sendable {
     private let error: Counter
     private let logger: Logger
     private let serial = Mutex<Void>(())
+    static let maxLoggedDiagnostics = 50
 
     init(metrics: CapdMetrics, logger: Logger = Logger(label: "capd.reload"),
          reload: @escaping @Sendable () -> ReloadResult) {
@@ -30,9 +32,18 @@ final class ReloadCoordinator: Sendable {
                 logger.info("event=reload result=ok trigger=\(trigger)")
             case .failed(let message):
                 error.increment()
-                logger.error("event=reload result=error trigger=\(trigger) kept=old_rules\n\(message)")
+                let lines = message.split(separator: "\n", omittingEmptySubsequences: true)
+                logger.error("event=reload result=error trigger=\(trigger) kept=old_rules diagnostics=\(lines.count)")
+                // One log line per diagnostic (`FILE:LINE:COL: error: ...`), bounded.
+                for line in lines.prefix(Self.maxLoggedDiagnostics) {
+                    logger.error("event=reload_diagnostic detail=\"\(Self.quoted(line))\"")
+                }
             }
             return result
         }
+    }
+
+    private static func quoted(_ text: Substring) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
     }
 }

@@ -22,8 +22,9 @@ enum SignalWatcherError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// Turns POSIX signals into ordinary callbacks on a dedicated thread (the self-pipe pattern): the C-level
 /// handler only writes the signal number to a non-blocking pipe, which is async-signal-safe; a thread reads
-/// the pipe and runs the Swift callback. Works for `kill` (process-directed) and `raise` (thread-directed)
-/// alike, and needs no signal masks on other threads. Signals are process-wide, so there is one watcher.
+/// the pipe and runs the Swift callback. The watcher thread unblocks every signal, so process-directed
+/// signals (`kill`, the operator's SIGHUP/SIGTERM) are taken even when all other threads block them, as
+/// dispatch worker threads do. Signals are process-wide, so there is one watcher.
 final class SignalWatcher: Sendable {
     static let shared = SignalWatcher()
 
@@ -86,6 +87,11 @@ final class SignalWatcher: Sendable {
     }
 
     private func readLoop(_ fd: Int32) {
+        // Threads inherit the creator's signal mask, and dispatch worker threads block nearly every signal.
+        // Unblock them here so a process-directed signal always has a thread that takes it.
+        var all = sigset_t()
+        sigfillset(&all)
+        _ = pthread_sigmask(SIG_UNBLOCK, &all, nil)
         var byte: UInt8 = 0
         while true {
             let n = read(fd, &byte, 1)

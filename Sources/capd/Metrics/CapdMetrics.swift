@@ -1,5 +1,8 @@
 /// The metric families of DESIGN §6, registered once at start. The pipeline looks children up once
 /// (per listener, reason, rule, table, target) and keeps them, so counting a packet is one atomic add.
+/// Counts other modules keep themselves are read at scrape time instead: `Counter.bind` (one series from
+/// an atomic such as a relay's `counters.sent`), `MetricFamily.collect` (label sets only known at run
+/// time, such as the store's rows per table family), `Gauge.bind`, `Histogram.bind`.
 final class CapdMetrics: Sendable {
     let registry: MetricsRegistry
 
@@ -18,7 +21,7 @@ final class CapdMetrics: Sendable {
     let rowsDeadLettered: MetricFamily<Counter>
     /// Rows waiting for the writer; bind it to the store's queue with `storeQueueDepth.bind { ... }`.
     let storeQueueDepth: Gauge
-    /// Seconds per batch write.
+    /// Seconds per batch write; observe directly or `bind` it to the store's snapshot.
     let flushLatency: Histogram
     /// Bytes in the on-disk spool; bind it to the store.
     let spoolBytes: Gauge
@@ -33,9 +36,8 @@ final class CapdMetrics: Sendable {
     /// 1 while capture is on, 0 while off; bound to the capture switch by `CaptureSwitch.bind(to:)`.
     let captureEnabled: Gauge
 
-    static let flushLatencyBounds: [Double] = [
-        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-    ]
+    /// The same bounds the store records its flush latency with.
+    static let flushLatencyBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
     init(registry: MetricsRegistry = MetricsRegistry()) throws(MetricsError) {
         self.registry = registry

@@ -34,6 +34,8 @@ final class Gauge: Sendable {
 extension Gauge: MetricChild {
     static var typeName: String { "gauge" }
 
+    var scalarValue: Double? { value }
+
     func appendSamples(to out: inout String, name: String, labels: LabelSet) {
         MetricText.appendSample(to: &out, name: name, labels: labels, value: value)
     }

@@ -7,6 +7,7 @@ final class Histogram: Sendable {
     let upperBounds: [Double]
     private let cells: [AtomicCell]      // upperBounds.count + 1 (last = +Inf)
     private let sumBits = Atomic<UInt64>(0.0.bitPattern)
+    private let source = Mutex<(@Sendable () -> HistogramSnapshot)?>(nil)
 
     init(upperBounds: [Double]) {
         let bounds = Array(Set(upperBounds.filter { $0.isFinite })).sorted()
@@ -14,7 +15,9 @@ final class Histogram: Sendable {
         self.cells = (0...bounds.count).map { _ in AtomicCell() }
     }
 
+    /// Counts `value` (NaN is ignored: it would poison the sum).
     func observe(_ value: Double) {
+        guard !value.isNaN else { return }
         var index = upperBounds.count
         for (i, bound) in upperBounds.enumerated() where value <= bound {
             index = i
@@ -40,6 +43,24 @@ final class Histogram: Sendable {
 
     var sum: Double { Double(bitPattern: sumBits.load(ordering: .relaxed)) }
 
+    /// Reports `read()` at every scrape instead of this histogram's own observations: for a histogram
+    /// another module keeps (the store's flush latency), with that module's bucket bounds.
+    func bind(_ read: @escaping @Sendable () -> HistogramSnapshot) {
+        source.withLock { $0 = read }
+    }
+
+    /// What the exposition reports: the bound source, or this histogram's own observations.
+    var snapshot: HistogramSnapshot {
+        if let read = source.withLock({ $0 }) { return read() }
+        var cumulative: [Int] = []
+        var running = 0
+        for count in bucketCounts {
+            running += count
+            cumulative.append(running)
+        }
+        return HistogramSnapshot(upperBounds: upperBounds, cumulativeCounts: cumulative, sum: sum)
+    }
+
     /// Per-bucket (non-cumulative) counts, the last one being the `+Inf` bucket.
     var bucketCounts: [Int] { cells.map { $0.value.load(ordering: .relaxed) } }
 
@@ -50,29 +71,48 @@ final class AtomicCell: Sendable {
     let value = Atomic<Int>(0)
 }
 
+/// A histogram's state in exposition form.
+struct HistogramSnapshot: Equatable, Sendable {
+    /// Finite upper bounds, ascending.
+    var upperBounds: [Double]
+    /// Cumulative counts: one per bound, then the `+Inf` bucket (= the total count).
+    var cumulativeCounts: [Int]
+    var sum: Double
+
+    init(upperBounds: [Double], cumulativeCounts: [Int], sum: Double) {
+        self.upperBounds = upperBounds
+        self.cumulativeCounts = cumulativeCounts
+        self.sum = sum
+    }
+
+    /// The total count: the `+Inf` bucket.
+    var count: Int { cumulativeCounts.last ?? 0 }
+}
+
 extension Histogram: MetricChild {
     static var typeName: String { "histogram" }
 
+    var scalarValue: Double? { nil }
+
     func appendSamples(to out: inout String, name: String, labels: LabelSet) {
-        let counts = bucketCounts
-        var cumulative = 0
-        for (i, bound) in upperBounds.enumerated() {
-            cumulative += counts[i]
+        let state = snapshot
+        for (i, bound) in state.upperBounds.enumerated() {
+            let count = i < state.cumulativeCounts.count ? state.cumulativeCounts[i] : state.count
             MetricText.appendSample(
                 to: &out, name: name + "_bucket", labels: labels.appending("le", MetricText.format(bound)),
-                value: Double(cumulative))
+                value: Double(count))
         }
-        cumulative += counts.last ?? 0
         MetricText.appendSample(
-            to: &out, name: name + "_bucket", labels: labels.appending("le", "+Inf"), value: Double(cumulative))
-        MetricText.appendSample(to: &out, name: name + "_sum", labels: labels, value: sum)
-        MetricText.appendSample(to: &out, name: name + "_count", labels: labels, value: Double(cumulative))
+            to: &out, name: name + "_bucket", labels: labels.appending("le", "+Inf"), value: Double(state.count))
+        MetricText.appendSample(to: &out, name: name + "_sum", labels: labels, value: state.sum)
+        MetricText.appendSample(to: &out, name: name + "_count", labels: labels, value: Double(state.count))
     }
 
     func statsSamples(name: String, labels: LabelSet) -> [(String, Double)] {
-        [
-            (MetricText.sampleKey(name: name + "_count", labels: labels), Double(count)),
-            (MetricText.sampleKey(name: name + "_sum", labels: labels), sum),
+        let state = snapshot
+        return [
+            (MetricText.sampleKey(name: name + "_count", labels: labels), Double(state.count)),
+            (MetricText.sampleKey(name: name + "_sum", labels: labels), state.sum),
         ]
     }
 }

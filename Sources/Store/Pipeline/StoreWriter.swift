@@ -1,0 +1,359 @@
+import Foundation
+import Glibc
+
+/// The writer thread: forms batches from the queue and the spool, drives the backend, splits rejected
+/// batches down to single rows (dead-lettered), spools everything while the database is down, reconnects
+/// with back-off, and answers drain requests.
+final class StoreWriter: @unchecked Sendable {
+    let settings: StoreSettings
+    let engine: Engine
+    let backend: any SinkBackend
+    /// Set by `Store.init`; released when the thread exits.
+    var store: Store?
+
+    private let resolver = TableNameResolver()
+    private var staged: [StoreRow] = []
+    private var stagedIndex = 0
+    private var pending: [Batch] = []
+    private var sequence: UInt64 = 0
+    private var backoffMilliseconds: Int
+    private var nextConnect = ContinuousClock.now
+    private var everConnected = false
+    private var lastError: String?
+    private var templatesSeen: Set<String> = []
+    private var nextRetention = ContinuousClock.now
+    private let deadLetterPath: String
+
+    init(settings: StoreSettings, engine: Engine, backend: any SinkBackend) {
+        self.settings = settings
+        self.engine = engine
+        self.backend = backend
+        backoffMilliseconds = settings.reconnectMinMilliseconds
+        deadLetterPath = settings.spoolDirectory + "/dead-letter.jsonl"
+        templatesSeen = [settings.table, settings.reportTable]
+    }
+
+    func run() {
+        guard let store else { return }
+        defer {
+            backend.close()
+            self.store = nil
+        }
+        while true {
+            let (stop, drainWanted) = store.shared.withLock { ($0.stopRequested, $0.drainRequests > $0.drainsDone) }
+            if !backend.isOpen { connectIfDue(store) }
+            if backend.isOpen {
+                runRetentionIfDue()
+                while backend.isOpen, backend.idleSlots > 0, let batch = nextBatch(store, force: drainWanted || stop) {
+                    backend.submit(batch)
+                }
+                let outcomes = backend.pump(timeoutMilliseconds: pollTimeout(store), wakeFD: store.wakeFD)
+                clearWake(store)
+                for outcome in outcomes { handle(outcome, store) }
+            } else {
+                spoolMemory(store)
+                let wait = max(1, min(50, Int((nextConnect - .now) / .milliseconds(1))))
+                var pfd = pollfd(fd: store.wakeFD, events: Int16(POLLIN), revents: 0)
+                _ = poll(&pfd, 1, Int32(wait))
+                clearWake(store)
+            }
+            publishDepth(store)
+            if drainWanted || stop {
+                let idle = isIdle(store)
+                let down = !backend.isOpen
+                if idle || down {
+                    if down { spoolMemory(store) }
+                    store.spool.sync()
+                    let inMemory = pending.reduce(0) { $0 + ($1.fromSpool ? 0 : $1.rows.count) } + (staged.count - stagedIndex)
+                        + store.shared.withLock { $0.queue.count }
+                    let report = DrainReport(complete: idle && store.spool.isEmpty, rowsInMemory: inMemory,
+                                             spoolBytes: store.spool.bytes, timedOut: false, lastError: idle ? nil : lastError)
+                    store.shared.withLock { s in
+                        s.lastDrain = report
+                        s.drainsDone = s.drainRequests
+                    }
+                    if stop {
+                        persistMemoryAtExit(store)
+                        backend.close()
+                        store.shared.withLock { s in
+                            s.lastDrain = DrainReport(complete: report.complete, rowsInMemory: 0, spoolBytes: store.spool.bytes,
+                                                      timedOut: false, lastError: report.lastError)
+                            s.writerExited = true
+                        }
+                        return
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Batches
+
+    private func isIdle(_ store: Store) -> Bool {
+        pending.isEmpty && stagedIndex >= staged.count && backend.inFlight == 0
+            && store.shared.withLock { $0.queue.isEmpty } && store.spool.isEmpty
+    }
+
+    private func nextBatch(_ store: Store, force: Bool) -> Batch? {
+        if !pending.isEmpty { return pending.removeFirst() }
+        if stagedIndex >= staged.count { refill(store, force: force) }
+        if stagedIndex < staged.count { return batchFromStaged(store) }
+        guard backend.inFlight == 0, store.shared.withLock({ $0.spoolActive }) else { return nil }
+        return batchFromSpool(store)
+    }
+
+    private func refill(_ store: Store, force: Bool) {
+        let flushAge = Duration.milliseconds(settings.flushMilliseconds)
+        let taken: [StoreRow]? = store.shared.withLock { s in
+            guard !s.queue.isEmpty else { return nil }
+            let due = force || s.spoolActive || s.queue.count >= settings.batchRows
+                || (s.oldest.map { ContinuousClock.now - $0 >= flushAge } ?? false)
+            guard due else { return nil }
+            let rows = s.queue
+            s.queue = []
+            s.queue.reserveCapacity(min(settings.queueCapacity, settings.batchRows * 4))
+            s.oldest = nil
+            s.inMemory = rows.count
+            return rows
+        }
+        if let taken {
+            staged = taken
+            stagedIndex = 0
+        }
+    }
+
+    private struct Key: Equatable { var table: String; var day: String? }
+
+    private func key(_ row: StoreRow) throws(StoreError) -> Key {
+        if case .homerSeven(let r) = row {
+            guard TableName.isValid(r.table) else { throw .badTableName(template: r.table, expanded: r.table) }
+            return Key(table: r.table, day: engine == .postgres ? TableName.day(r.createDate) : nil)
+        }
+        let template = row.tableTemplate
+        if !templatesSeen.contains(template) { templatesSeen.insert(template) }
+        return Key(table: try resolver.resolve(template, microTimestamp: row.namingMicroTimestamp), day: nil)
+    }
+
+    private func batchFromStaged(_ store: Store) -> Batch? {
+        var rows: [StoreRow] = []
+        var batchKey: Key?
+        var family = RowFamily.sipCapture
+        while stagedIndex < staged.count, rows.count < settings.batchRows {
+            let row = staged[stagedIndex]
+            let k: Key
+            do { k = try key(row) } catch {
+                stagedIndex += 1
+                deadLetter(row, table: row.tableTemplate, error: error, store)
+                continue
+            }
+            if let batchKey {
+                guard batchKey == k, row.family == family else { break }
+            } else {
+                batchKey = k
+                family = row.family
+            }
+            rows.append(row)
+            stagedIndex += 1
+        }
+        if stagedIndex >= staged.count {
+            staged = []
+            stagedIndex = 0
+        }
+        guard let batchKey, !rows.isEmpty else { return nil }
+        sequence += 1
+        return Batch(sequence: sequence, table: batchKey.table, family: family, partitionDay: batchKey.day, rows: rows,
+                     spoolEnd: nil, fromSpool: false, started: .now)
+    }
+
+    private func batchFromSpool(_ store: Store) -> Batch? {
+        let items = store.spool.peek(maxRows: settings.batchRows)
+        if items.isEmpty {
+            store.shared.withLock { s in
+                if store.spool.isEmpty { s.spoolActive = false }
+            }
+            return nil
+        }
+        var rows: [StoreRow] = []
+        var batchKey: Key?
+        var family = RowFamily.sipCapture
+        var end: SpoolPosition?
+        for item in items {
+            let k: Key
+            do { k = try key(item.row) } catch {
+                if rows.isEmpty {
+                    deadLetter(item.row, table: item.row.tableTemplate, error: error, store)
+                    store.spool.advanceRead(to: item.end)
+                    store.spool.commit(item.end)
+                    return nil
+                }
+                break
+            }
+            if let batchKey {
+                guard batchKey == k, item.row.family == family else { break }
+            } else {
+                batchKey = k
+                family = item.row.family
+            }
+            rows.append(item.row)
+            end = item.end
+        }
+        guard let batchKey, let end else { return nil }
+        store.spool.advanceRead(to: end)
+        sequence += 1
+        return Batch(sequence: sequence, table: batchKey.table, family: family, partitionDay: batchKey.day, rows: rows,
+                     spoolEnd: end, fromSpool: true, started: .now)
+    }
+
+    // MARK: - Outcomes
+
+    private func handle(_ outcome: BatchOutcome, _ store: Store) {
+        switch outcome {
+        case .stored(let batch):
+            let latency = batch.started.duration(to: .now)
+            let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18
+            store.metricsState.withLock { $0.stored(batch.family, rows: batch.rows.count, latencySeconds: seconds) }
+            if let end = batch.spoolEnd { store.spool.commit(end) }
+        case .rejected(let batch, let error):
+            if batch.rows.count == 1, let row = batch.rows.first {
+                deadLetter(row, table: batch.table, error: error, store)
+                if let end = batch.spoolEnd { store.spool.commit(end) }
+            } else {
+                let mid = batch.rows.count / 2
+                var first = batch
+                first.rows = Array(batch.rows[..<mid])
+                first.spoolEnd = nil
+                var second = batch
+                second.rows = Array(batch.rows[mid...])
+                pending.insert(contentsOf: [first, second], at: 0)
+            }
+        case .lost(let batches, let error):
+            lastError = error.description
+            pending = (batches + pending).sorted { $0.sequence < $1.sequence }
+            nextConnect = .now
+            store.metricsState.withLock {
+                $0.snapshot.connected = false
+                $0.snapshot.lastError = error.description
+            }
+        }
+    }
+
+    private func deadLetter(_ row: StoreRow, table: String, error: StoreError, _ store: Store) {
+        var record: [UInt8] = []
+        SpoolCodec.encode(row, into: &record)
+        var json = JSONObjectWriter()
+        json.number("time_us", Int64(Date().timeIntervalSince1970 * 1_000_000))
+        json.string("table", table)
+        json.string("error", error.description)
+        json.string("row", Data(record).base64EncodedString())
+        let line = json.finish() + "\n"
+        let fd = open(deadLetterPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        if fd >= 0 {
+            _ = line.utf8CString.withUnsafeBufferPointer { buffer in write(fd, buffer.baseAddress, buffer.count - 1) }
+            Glibc.close(fd)
+        }
+        store.metricsState.withLock { $0.snapshot.deadLettered += 1 }
+    }
+
+    // MARK: - Connection, spool, retention
+
+    private func connectIfDue(_ store: Store) {
+        guard ContinuousClock.now >= nextConnect else { return }
+        do {
+            try backend.open()
+            if everConnected { store.metricsState.withLock { $0.snapshot.reconnects += 1 } }
+            everConnected = true
+            backoffMilliseconds = settings.reconnectMinMilliseconds
+            store.metricsState.withLock { $0.snapshot.connected = true }
+        } catch {
+            lastError = error.description
+            store.metricsState.withLock {
+                $0.snapshot.connected = false
+                $0.snapshot.lastError = error.description
+            }
+            nextConnect = .now + .milliseconds(backoffMilliseconds)
+            backoffMilliseconds = min(settings.reconnectMaxMilliseconds, backoffMilliseconds * 2)
+        }
+    }
+
+    /// Database down: rows in memory move to the spool, unless the spool already holds newer rows (then the
+    /// in-memory rows, being older, stay put so that the order is kept).
+    private func spoolMemory(_ store: Store) {
+        store.shared.withLock { s in
+            guard !s.spoolActive else { return }
+            let rows = Array(staged[stagedIndex...]) + s.queue
+            guard !rows.isEmpty else { return }
+            if store.spool.append(rows) {
+                s.spoolActive = true
+                s.queue = []
+                s.oldest = nil
+                s.inMemory = 0
+                staged = []
+                stagedIndex = 0
+                store.metricsState.withLock { $0.snapshot.rowsSpooled += UInt64(rows.count) }
+            }
+        }
+    }
+
+    /// At exit with the database down: rows still in memory go to the front of the spool.
+    private func persistMemoryAtExit(_ store: Store) {
+        var rows: [StoreRow] = []
+        for batch in pending where !batch.fromSpool { rows += batch.rows }
+        rows += staged[stagedIndex...]
+        rows += store.shared.withLock { s in
+            defer { s.queue = [] }
+            return s.queue
+        }
+        pending = []
+        staged = []
+        stagedIndex = 0
+        guard !rows.isEmpty else { return }
+        do {
+            try store.spool.prepend(rows)
+            store.metricsState.withLock { $0.snapshot.rowsSpooled += UInt64(rows.count) }
+        } catch {
+            store.metricsState.withLock { $0.snapshot.dropped["spool_full", default: 0] += UInt64(rows.count) }
+        }
+    }
+
+    private func runRetentionIfDue() {
+        guard settings.retentionDays > 0, ContinuousClock.now >= nextRetention, backend.inFlight == 0 else { return }
+        nextRetention = .now + .seconds(3600)
+        let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        let cutoff = Retention.cutoffDay(days: settings.retentionDays, nowMicroTimestamp: now)
+        var templates = Array(templatesSeen)
+        if engine == .postgres, settings.schema == .homer7 {
+            templates += Schema.homerSevenParents.map { $0 + "_%Y%m%d" }
+        }
+        do {
+            _ = try backend.dropTables(olderThan: cutoff, templates: templates)
+        } catch {
+            lastError = error.description
+        }
+    }
+
+    /// Runs retention now (tests, `capd ctl`); returns the tables dropped.
+    func retentionNow(nowMicroTimestamp: Int64) throws(StoreError) -> [String] {
+        let cutoff = Retention.cutoffDay(days: max(1, settings.retentionDays), nowMicroTimestamp: nowMicroTimestamp)
+        var templates = Array(templatesSeen)
+        if engine == .postgres { templates += Schema.homerSevenParents.map { $0 + "_%Y%m%d" } }
+        return try backend.dropTables(olderThan: cutoff, templates: templates)
+    }
+
+    private func pollTimeout(_ store: Store) -> Int32 {
+        if !pending.isEmpty || stagedIndex < staged.count { return backend.idleSlots > 0 ? 0 : 50 }
+        let oldest = store.shared.withLock { $0.oldest }
+        guard let oldest else { return 50 }
+        let left = Duration.milliseconds(settings.flushMilliseconds) - (ContinuousClock.now - oldest)
+        return Int32(max(0, min(50, left / .milliseconds(1))))
+    }
+
+    private func clearWake(_ store: Store) {
+        var sink = [UInt8](repeating: 0, count: 256)
+        while read(store.wakeFD, &sink, sink.count) > 0 {}
+    }
+
+    private func publishDepth(_ store: Store) {
+        let inMemory = (staged.count - stagedIndex) + pending.reduce(0) { $0 + $1.rows.count }
+        store.shared.withLock { $0.inMemory = inMemory }
+    }
+}

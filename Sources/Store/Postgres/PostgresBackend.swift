@@ -1,0 +1,162 @@
+import CLibPQ
+import Glibc
+
+/// PostgreSQL sink: `maxInFlight` non-blocking libpq connections, one binary COPY per batch on each,
+/// all driven from the writer thread with poll().
+final class PostgresBackend: SinkBackend {
+    private let conninfo: String
+    private let flavour: SchemaFlavour
+    private let connectionCount: Int
+    private var connections: [PostgresConnection] = []
+    private var knownTables: Set<String> = []
+    private var finished: [BatchOutcome] = []
+
+    init(conninfo: String, flavour: SchemaFlavour, maxInFlight: Int) {
+        self.conninfo = conninfo
+        self.flavour = flavour
+        self.connectionCount = maxInFlight
+    }
+
+    var isOpen: Bool { !connections.isEmpty }
+    var idleSlots: Int { connections.reduce(0) { $0 + ($1.batch == nil ? 1 : 0) } }
+    var inFlight: Int { connections.reduce(0) { $0 + ($1.batch == nil ? 0 : 1) } }
+
+    func open() throws(StoreError) {
+        guard connections.isEmpty else { return }
+        var opened: [PostgresConnection] = []
+        for _ in 0..<connectionCount {
+            let connection = try PostgresConnection.connect(conninfo)
+            opened.append(connection)
+        }
+        // Schema first (blocking, idempotent); serialise concurrent capd starts with an advisory lock.
+        try opened[0].execute("SELECT pg_advisory_lock(7333001)")
+        defer { try? opened[0].execute("SELECT pg_advisory_unlock(7333001)") }
+        try opened[0].execute(Schema.script(.postgres, flavour))
+        opened.forEach { $0.makeNonBlocking() }
+        connections = opened
+    }
+
+    func close() {
+        connections.forEach { $0.close() }
+        connections.removeAll()
+    }
+
+    func submit(_ batch: Batch) {
+        guard let connection = connections.first(where: { $0.batch == nil }) else {
+            finished.append(.lost([batch], .connectFailed("no idle connection")))
+            return
+        }
+        let table = batch.table.lowercased()
+        do {
+            try ensureTable(table, batch: batch, on: connection)
+        } catch {
+            if case .statementFailed(let state, _) = error, PostgresErrorClass.isDataError(state) {
+                finished.append(.rejected(batch, error))
+            } else {
+                loseEverything(plus: batch, error)
+            }
+            return
+        }
+        let payload = CopyBinaryEncoder.encode(batch.rows, family: batch.family)
+        handle(connection.startCopy(batch, table: table, payload: payload), connection)
+    }
+
+    func pump(timeoutMilliseconds: Int32, wakeFD: Int32) -> [BatchOutcome] {
+        if finished.isEmpty {
+            var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+            for connection in connections where connection.batch != nil {
+                let events = Int16(POLLIN) | (connection.wantsWrite ? Int16(POLLOUT) : 0)
+                fds.append(pollfd(fd: connection.socket, events: events, revents: 0))
+            }
+            _ = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
+            for connection in connections where connection.batch != nil {
+                handle(connection.advance(), connection)
+                if connections.isEmpty { break }
+            }
+        }
+        defer { finished.removeAll(keepingCapacity: true) }
+        return finished
+    }
+
+    private func handle(_ step: PostgresConnection.Step, _ connection: PostgresConnection) {
+        switch step {
+        case .pending:
+            return
+        case .done(let error):
+            guard let batch = connection.batch else { return }
+            connection.batch = nil
+            if let error {
+                let storeError = StoreError.statementFailed(sqlState: error.sqlState, message: error.message)
+                if PostgresErrorClass.isDataError(error.sqlState) {
+                    finished.append(.rejected(batch, storeError))
+                } else {
+                    if error.sqlState == "42P01" { knownTables.removeAll() }
+                    loseEverything(plus: nil, storeError)
+                }
+            } else {
+                finished.append(.stored(batch))
+            }
+        case .broken(let message):
+            loseEverything(plus: nil, .connectFailed(message))
+        }
+    }
+
+    /// A connection failed: every batch in flight goes back to the writer, every connection is closed.
+    private func loseEverything(plus extra: Batch?, _ error: StoreError) {
+        var batches = connections.compactMap { $0.batch }
+        if let extra { batches.append(extra) }
+        batches.sort { $0.sequence < $1.sequence }
+        close()
+        finished.append(.lost(batches, error))
+    }
+
+    private func ensureTable(_ table: String, batch: Batch, on connection: PostgresConnection) throws(StoreError) {
+        if batch.family == .homerSeven {
+            guard let day = batch.partitionDay else { return }
+            let partition = table + "_" + day
+            guard !knownTables.contains(partition) else { return }
+            guard let from = Self.dayStart(day), let to = Self.dayStart(day, plusDays: 1) else {
+                throw .statementFailed(sqlState: "22007", message: "bad partition day \(day)")
+            }
+            try connection.execute(
+                "CREATE TABLE IF NOT EXISTS \"\(partition)\" PARTITION OF \"\(table)\" FOR VALUES FROM ('\(from)+00') TO ('\(to)+00')"
+            )
+            knownTables.insert(partition)
+            return
+        }
+        guard !knownTables.contains(table) else { return }
+        guard TableName.isValid(table) else {
+            throw .statementFailed(sqlState: "42602", message: "invalid table name \(table)")
+        }
+        if let ddl = Schema.tableDDL(.postgres, .homer5, template: Schema.baseTable(for: batch.family), newName: table) {
+            try connection.execute(ddl)
+        }
+        knownTables.insert(table)
+    }
+
+    /// `YYYY-MM-DD 00:00:00` for a YYYYMMDD day (optionally a day later).
+    static func dayStart(_ day: String, plusDays: Int = 0) -> String? {
+        let digits = Array(day.utf8)
+        guard digits.count == 8, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              let y = Int(day.prefix(4)), let m = Int(day.dropFirst(4).prefix(2)), let d = Int(day.suffix(2))
+        else { return nil }
+        let days = Retention.daysFromCivil(year: y, month: m, day: d) + plusDays
+        return String(UTCTime.format(Int64(days) * 86_400_000_000).prefix(19))
+    }
+
+    func dropTables(olderThan cutoffDay: String, templates: [String]) throws(StoreError) -> [String] {
+        guard let connection = connections.first(where: { $0.batch == nil }) else { return [] }
+        let names = try connection.column(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE n.nspname = current_schema() AND c.relkind IN ('r','p') AND NOT c.relispartition "
+                + "UNION ALL SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE n.nspname = current_schema() AND c.relispartition")
+        var dropped: [String] = []
+        for name in names where Retention.isExpired(table: name, templates: templates, cutoffDay: cutoffDay) {
+            try connection.execute("DROP TABLE IF EXISTS \"\(name)\"")
+            knownTables.remove(name)
+            dropped.append(name)
+        }
+        return dropped
+    }
+}

@@ -1,0 +1,37 @@
+/// What the daemon hands rows to.
+public protocol RowSink: AnyObject, Sendable {
+    /// Never blocks on the database: queue, else spool, else a counted drop.
+    @discardableResult
+    func append(_ row: StoreRow) -> AppendResult
+    /// Writes every accepted row before returning (or leaves them in the spool when the database is down).
+    func drain(timeout: Duration) -> DrainReport
+    func metrics() -> StoreMetricsSnapshot
+}
+
+public enum AppendResult: Equatable, Sendable {
+    case queued
+    case spooled
+    case dropped(DropReason)
+}
+
+public enum DropReason: String, Sendable {
+    case spoolFull = "spool_full"
+    case closed = "closed"
+}
+
+public struct DrainReport: Sendable, Equatable, CustomStringConvertible {
+    /// Every accepted row is in the database.
+    public var complete: Bool
+    /// Rows still in memory (database down at close time: written to the spool by `close`).
+    public var rowsInMemory: Int
+    /// Bytes left in the on-disk spool for the next start.
+    public var spoolBytes: Int
+    public var timedOut: Bool
+    public var lastError: String?
+
+    public var description: String {
+        if complete { return "store drained: every accepted row is in the database" }
+        return "store not drained\(timedOut ? " (timed out)" : ""): \(rowsInMemory) rows in memory, "
+            + "\(spoolBytes) spool bytes left for the next start" + (lastError.map { "; last error: \($0)" } ?? "")
+    }
+}

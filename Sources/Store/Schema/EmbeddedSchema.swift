@@ -1,0 +1,314 @@
+// Generated from sql/ (the documented source); StoreTests checks that both are identical.
+
+enum EmbeddedSchema {
+    static let postgresHomerFive = #"""
+-- capd: HOMER 5 tables for PostgreSQL. Applied at start; every statement is idempotent.
+-- Time-named tables (sip_capture_call_20231114, ...) are created on first use from the section of
+-- their family, with the family's name replaced by the new table's name.
+-- table: sip_capture
+CREATE TABLE IF NOT EXISTS sip_capture (
+  id               BIGSERIAL    NOT NULL,
+  date             TIMESTAMP    NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  micro_ts         BIGINT       NOT NULL DEFAULT 0,
+  method           VARCHAR(50)  NOT NULL DEFAULT '',
+  reply_reason     VARCHAR(100) NOT NULL DEFAULT '',
+  ruri             VARCHAR(200) NOT NULL DEFAULT '',
+  ruri_user        VARCHAR(100) NOT NULL DEFAULT '',
+  ruri_domain      VARCHAR(150) NOT NULL DEFAULT '',
+  from_user        VARCHAR(100) NOT NULL DEFAULT '',
+  from_domain      VARCHAR(150) NOT NULL DEFAULT '',
+  from_tag         VARCHAR(64)  NOT NULL DEFAULT '',
+  to_user          VARCHAR(100) NOT NULL DEFAULT '',
+  to_domain        VARCHAR(150) NOT NULL DEFAULT '',
+  to_tag           VARCHAR(64)  NOT NULL DEFAULT '',
+  pid_user         VARCHAR(100) NOT NULL DEFAULT '',
+  contact_user     VARCHAR(120) NOT NULL DEFAULT '',
+  auth_user        VARCHAR(120) NOT NULL DEFAULT '',
+  callid           VARCHAR(120) NOT NULL DEFAULT '',
+  callid_aleg      VARCHAR(120) NOT NULL DEFAULT '',
+  via_1            VARCHAR(256) NOT NULL DEFAULT '',
+  via_1_branch     VARCHAR(80)  NOT NULL DEFAULT '',
+  cseq             VARCHAR(25)  NOT NULL DEFAULT '',
+  diversion        VARCHAR(256) NOT NULL DEFAULT '',
+  reason           VARCHAR(200) NOT NULL DEFAULT '',
+  content_type     VARCHAR(256) NOT NULL DEFAULT '',
+  auth             VARCHAR(256) NOT NULL DEFAULT '',
+  user_agent       VARCHAR(256) NOT NULL DEFAULT '',
+  source_ip        VARCHAR(60)  NOT NULL DEFAULT '',
+  source_port      INTEGER      NOT NULL DEFAULT 0,
+  destination_ip   VARCHAR(60)  NOT NULL DEFAULT '',
+  destination_port INTEGER      NOT NULL DEFAULT 0,
+  contact_ip       VARCHAR(60)  NOT NULL DEFAULT '',
+  contact_port     INTEGER      NOT NULL DEFAULT 0,
+  originator_ip    VARCHAR(60)  NOT NULL DEFAULT '',
+  originator_port  INTEGER      NOT NULL DEFAULT 0,
+  correlation_id   VARCHAR(256) NOT NULL DEFAULT '',
+  custom_field1    VARCHAR(120) NOT NULL DEFAULT '',
+  custom_field2    VARCHAR(120) NOT NULL DEFAULT '',
+  custom_field3    VARCHAR(120) NOT NULL DEFAULT '',
+  proto            INTEGER      NOT NULL DEFAULT 0,
+  family           SMALLINT     DEFAULT NULL,
+  rtp_stat         VARCHAR(256) NOT NULL DEFAULT '',
+  type             INTEGER      NOT NULL DEFAULT 0,
+  node             VARCHAR(125) NOT NULL DEFAULT '',
+  msg              BYTEA        NOT NULL DEFAULT '',
+  PRIMARY KEY (id, date)
+);
+CREATE INDEX IF NOT EXISTS sip_capture_date_brin ON sip_capture USING brin (date);
+CREATE INDEX IF NOT EXISTS sip_capture_callid ON sip_capture (callid);
+CREATE INDEX IF NOT EXISTS sip_capture_from_user ON sip_capture (from_user);
+CREATE INDEX IF NOT EXISTS sip_capture_to_user ON sip_capture (to_user);
+-- table: rtcp_capture
+CREATE TABLE IF NOT EXISTS rtcp_capture (
+  id               BIGSERIAL     NOT NULL,
+  date             TIMESTAMP     NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  micro_ts         BIGINT        NOT NULL DEFAULT 0,
+  correlation_id   VARCHAR(256)  NOT NULL DEFAULT '',
+  source_ip        VARCHAR(60)   NOT NULL DEFAULT '',
+  source_port      INTEGER       NOT NULL DEFAULT 0,
+  destination_ip   VARCHAR(60)   NOT NULL DEFAULT '',
+  destination_port INTEGER       NOT NULL DEFAULT 0,
+  proto            INTEGER       NOT NULL DEFAULT 0,
+  family           SMALLINT      DEFAULT NULL,
+  type             INTEGER       NOT NULL DEFAULT 0,
+  node             VARCHAR(125)  NOT NULL DEFAULT '',
+  msg              VARCHAR(1500) NOT NULL DEFAULT '',
+  PRIMARY KEY (id, date)
+);
+CREATE INDEX IF NOT EXISTS rtcp_capture_date_brin ON rtcp_capture USING brin (date);
+CREATE INDEX IF NOT EXISTS rtcp_capture_correlation_id ON rtcp_capture (correlation_id);
+"""# + "\n"
+
+    static let postgresHomerSeven = #"""
+-- capd: HOMER 7 tables for PostgreSQL (the columns heplify-server writes, homer7-schema.md §3).
+-- Applied at start; idempotent. Parents are range-partitioned on create_date; capd creates one
+-- partition per UTC day (<parent>_YYYYMMDD) before the first row of that day is written.
+-- Indexes on the parents are inherited by every partition.
+-- table: hep_proto_1_call
+CREATE TABLE IF NOT EXISTS hep_proto_1_call (
+  id              BIGSERIAL   NOT NULL,
+  sid             VARCHAR     NOT NULL,
+  create_date     TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  protocol_header JSONB       NOT NULL,
+  data_header     JSONB       NOT NULL,
+  raw             VARCHAR     NOT NULL
+) PARTITION BY RANGE (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_1_call_create_date ON hep_proto_1_call USING brin (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_1_call_sid ON hep_proto_1_call (sid);
+CREATE INDEX IF NOT EXISTS hep_proto_1_call_correlation_id ON hep_proto_1_call ((protocol_header->>'correlation_id'));
+CREATE INDEX IF NOT EXISTS hep_proto_1_call_from_user ON hep_proto_1_call ((data_header->>'from_user'));
+CREATE INDEX IF NOT EXISTS hep_proto_1_call_to_user ON hep_proto_1_call ((data_header->>'to_user'));
+CREATE INDEX IF NOT EXISTS hep_proto_1_call_ruri_user ON hep_proto_1_call ((data_header->>'ruri_user'));
+-- table: hep_proto_1_registration
+CREATE TABLE IF NOT EXISTS hep_proto_1_registration (
+  id              BIGSERIAL   NOT NULL,
+  sid             VARCHAR     NOT NULL,
+  create_date     TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  protocol_header JSONB       NOT NULL,
+  data_header     JSONB       NOT NULL,
+  raw             VARCHAR     NOT NULL
+) PARTITION BY RANGE (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_1_registration_create_date ON hep_proto_1_registration USING brin (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_1_registration_sid ON hep_proto_1_registration (sid);
+CREATE INDEX IF NOT EXISTS hep_proto_1_registration_correlation_id ON hep_proto_1_registration ((protocol_header->>'correlation_id'));
+CREATE INDEX IF NOT EXISTS hep_proto_1_registration_from_user ON hep_proto_1_registration ((data_header->>'from_user'));
+CREATE INDEX IF NOT EXISTS hep_proto_1_registration_to_user ON hep_proto_1_registration ((data_header->>'to_user'));
+CREATE INDEX IF NOT EXISTS hep_proto_1_registration_ruri_user ON hep_proto_1_registration ((data_header->>'ruri_user'));
+-- table: hep_proto_1_default
+CREATE TABLE IF NOT EXISTS hep_proto_1_default (
+  id              BIGSERIAL   NOT NULL,
+  sid             VARCHAR     NOT NULL,
+  create_date     TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  protocol_header JSONB       NOT NULL,
+  data_header     JSONB       NOT NULL,
+  raw             VARCHAR     NOT NULL
+) PARTITION BY RANGE (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_1_default_create_date ON hep_proto_1_default USING brin (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_1_default_sid ON hep_proto_1_default (sid);
+CREATE INDEX IF NOT EXISTS hep_proto_1_default_correlation_id ON hep_proto_1_default ((protocol_header->>'correlation_id'));
+CREATE INDEX IF NOT EXISTS hep_proto_1_default_from_user ON hep_proto_1_default ((data_header->>'from_user'));
+CREATE INDEX IF NOT EXISTS hep_proto_1_default_to_user ON hep_proto_1_default ((data_header->>'to_user'));
+CREATE INDEX IF NOT EXISTS hep_proto_1_default_ruri_user ON hep_proto_1_default ((data_header->>'ruri_user'));
+-- table: hep_proto_5_default
+CREATE TABLE IF NOT EXISTS hep_proto_5_default (
+  id              BIGSERIAL   NOT NULL,
+  sid             VARCHAR     NOT NULL,
+  create_date     TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  protocol_header JSONB       NOT NULL,
+  data_header     JSONB       NOT NULL,
+  raw             VARCHAR     NOT NULL
+) PARTITION BY RANGE (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_5_default_create_date ON hep_proto_5_default USING brin (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_5_default_sid ON hep_proto_5_default (sid);
+CREATE INDEX IF NOT EXISTS hep_proto_5_default_correlation_id ON hep_proto_5_default ((protocol_header->>'correlation_id'));
+-- table: hep_proto_35_default
+CREATE TABLE IF NOT EXISTS hep_proto_35_default (
+  id              BIGSERIAL   NOT NULL,
+  sid             VARCHAR     NOT NULL,
+  create_date     TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  protocol_header JSONB       NOT NULL,
+  data_header     JSONB       NOT NULL,
+  raw             VARCHAR     NOT NULL
+) PARTITION BY RANGE (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_35_default_create_date ON hep_proto_35_default USING brin (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_35_default_sid ON hep_proto_35_default (sid);
+CREATE INDEX IF NOT EXISTS hep_proto_35_default_correlation_id ON hep_proto_35_default ((protocol_header->>'correlation_id'));
+-- table: hep_proto_100_default
+CREATE TABLE IF NOT EXISTS hep_proto_100_default (
+  id              BIGSERIAL   NOT NULL,
+  sid             VARCHAR     NOT NULL,
+  create_date     TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  protocol_header JSONB       NOT NULL,
+  data_header     JSONB       NOT NULL,
+  raw             VARCHAR     NOT NULL
+) PARTITION BY RANGE (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_100_default_create_date ON hep_proto_100_default USING brin (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_100_default_sid ON hep_proto_100_default (sid);
+CREATE INDEX IF NOT EXISTS hep_proto_100_default_correlation_id ON hep_proto_100_default ((protocol_header->>'correlation_id'));
+"""# + "\n"
+
+    static let sqliteHomerFive = #"""
+-- capd: HOMER 5 tables for SQLite. Applied at start; every statement is idempotent.
+-- date is UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'. Time-named tables are created on first use from the
+-- section of their family, with the family's name replaced by the new table's name.
+-- table: sip_capture
+CREATE TABLE IF NOT EXISTS sip_capture (
+  id               INTEGER PRIMARY KEY,
+  date             TEXT    NOT NULL,
+  micro_ts         INTEGER NOT NULL DEFAULT 0,
+  method           TEXT    NOT NULL DEFAULT '',
+  reply_reason     TEXT    NOT NULL DEFAULT '',
+  ruri             TEXT    NOT NULL DEFAULT '',
+  ruri_user        TEXT    NOT NULL DEFAULT '',
+  ruri_domain      TEXT    NOT NULL DEFAULT '',
+  from_user        TEXT    NOT NULL DEFAULT '',
+  from_domain      TEXT    NOT NULL DEFAULT '',
+  from_tag         TEXT    NOT NULL DEFAULT '',
+  to_user          TEXT    NOT NULL DEFAULT '',
+  to_domain        TEXT    NOT NULL DEFAULT '',
+  to_tag           TEXT    NOT NULL DEFAULT '',
+  pid_user         TEXT    NOT NULL DEFAULT '',
+  contact_user     TEXT    NOT NULL DEFAULT '',
+  auth_user        TEXT    NOT NULL DEFAULT '',
+  callid           TEXT    NOT NULL DEFAULT '',
+  callid_aleg      TEXT    NOT NULL DEFAULT '',
+  via_1            TEXT    NOT NULL DEFAULT '',
+  via_1_branch     TEXT    NOT NULL DEFAULT '',
+  cseq             TEXT    NOT NULL DEFAULT '',
+  diversion        TEXT    NOT NULL DEFAULT '',
+  reason           TEXT    NOT NULL DEFAULT '',
+  content_type     TEXT    NOT NULL DEFAULT '',
+  auth             TEXT    NOT NULL DEFAULT '',
+  user_agent       TEXT    NOT NULL DEFAULT '',
+  source_ip        TEXT    NOT NULL DEFAULT '',
+  source_port      INTEGER NOT NULL DEFAULT 0,
+  destination_ip   TEXT    NOT NULL DEFAULT '',
+  destination_port INTEGER NOT NULL DEFAULT 0,
+  contact_ip       TEXT    NOT NULL DEFAULT '',
+  contact_port     INTEGER NOT NULL DEFAULT 0,
+  originator_ip    TEXT    NOT NULL DEFAULT '',
+  originator_port  INTEGER NOT NULL DEFAULT 0,
+  correlation_id   TEXT    NOT NULL DEFAULT '',
+  custom_field1    TEXT    NOT NULL DEFAULT '',
+  custom_field2    TEXT    NOT NULL DEFAULT '',
+  custom_field3    TEXT    NOT NULL DEFAULT '',
+  proto            INTEGER NOT NULL DEFAULT 0,
+  family           INTEGER DEFAULT NULL,
+  rtp_stat         TEXT    NOT NULL DEFAULT '',
+  type             INTEGER NOT NULL DEFAULT 0,
+  node             TEXT    NOT NULL DEFAULT '',
+  msg              BLOB    NOT NULL DEFAULT x''
+);
+CREATE INDEX IF NOT EXISTS sip_capture_date ON sip_capture (date);
+CREATE INDEX IF NOT EXISTS sip_capture_callid ON sip_capture (callid);
+-- table: rtcp_capture
+CREATE TABLE IF NOT EXISTS rtcp_capture (
+  id               INTEGER PRIMARY KEY,
+  date             TEXT    NOT NULL,
+  micro_ts         INTEGER NOT NULL DEFAULT 0,
+  correlation_id   TEXT    NOT NULL DEFAULT '',
+  source_ip        TEXT    NOT NULL DEFAULT '',
+  source_port      INTEGER NOT NULL DEFAULT 0,
+  destination_ip   TEXT    NOT NULL DEFAULT '',
+  destination_port INTEGER NOT NULL DEFAULT 0,
+  proto            INTEGER NOT NULL DEFAULT 0,
+  family           INTEGER DEFAULT NULL,
+  type             INTEGER NOT NULL DEFAULT 0,
+  node             TEXT    NOT NULL DEFAULT '',
+  msg              TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS rtcp_capture_date ON rtcp_capture (date);
+CREATE INDEX IF NOT EXISTS rtcp_capture_correlation_id ON rtcp_capture (correlation_id);
+"""# + "\n"
+
+    static let sqliteHomerSeven = #"""
+-- capd: HOMER 7 tables for SQLite (JSON as TEXT, no partitions). Applied at start; idempotent.
+-- table: hep_proto_1_call
+CREATE TABLE IF NOT EXISTS hep_proto_1_call (
+  id              INTEGER PRIMARY KEY,
+  sid             TEXT    NOT NULL,
+  create_date     TEXT    NOT NULL,
+  protocol_header TEXT    NOT NULL,
+  data_header     TEXT    NOT NULL,
+  raw             TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS hep_proto_1_call_create_date ON hep_proto_1_call (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_1_call_sid ON hep_proto_1_call (sid);
+-- table: hep_proto_1_registration
+CREATE TABLE IF NOT EXISTS hep_proto_1_registration (
+  id              INTEGER PRIMARY KEY,
+  sid             TEXT    NOT NULL,
+  create_date     TEXT    NOT NULL,
+  protocol_header TEXT    NOT NULL,
+  data_header     TEXT    NOT NULL,
+  raw             TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS hep_proto_1_registration_create_date ON hep_proto_1_registration (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_1_registration_sid ON hep_proto_1_registration (sid);
+-- table: hep_proto_1_default
+CREATE TABLE IF NOT EXISTS hep_proto_1_default (
+  id              INTEGER PRIMARY KEY,
+  sid             TEXT    NOT NULL,
+  create_date     TEXT    NOT NULL,
+  protocol_header TEXT    NOT NULL,
+  data_header     TEXT    NOT NULL,
+  raw             TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS hep_proto_1_default_create_date ON hep_proto_1_default (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_1_default_sid ON hep_proto_1_default (sid);
+-- table: hep_proto_5_default
+CREATE TABLE IF NOT EXISTS hep_proto_5_default (
+  id              INTEGER PRIMARY KEY,
+  sid             TEXT    NOT NULL,
+  create_date     TEXT    NOT NULL,
+  protocol_header TEXT    NOT NULL,
+  data_header     TEXT    NOT NULL,
+  raw             TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS hep_proto_5_default_create_date ON hep_proto_5_default (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_5_default_sid ON hep_proto_5_default (sid);
+-- table: hep_proto_35_default
+CREATE TABLE IF NOT EXISTS hep_proto_35_default (
+  id              INTEGER PRIMARY KEY,
+  sid             TEXT    NOT NULL,
+  create_date     TEXT    NOT NULL,
+  protocol_header TEXT    NOT NULL,
+  data_header     TEXT    NOT NULL,
+  raw             TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS hep_proto_35_default_create_date ON hep_proto_35_default (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_35_default_sid ON hep_proto_35_default (sid);
+-- table: hep_proto_100_default
+CREATE TABLE IF NOT EXISTS hep_proto_100_default (
+  id              INTEGER PRIMARY KEY,
+  sid             TEXT    NOT NULL,
+  create_date     TEXT    NOT NULL,
+  protocol_header TEXT    NOT NULL,
+  data_header     TEXT    NOT NULL,
+  raw             TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS hep_proto_100_default_create_date ON hep_proto_100_default (create_date);
+CREATE INDEX IF NOT EXISTS hep_proto_100_default_sid ON hep_proto_100_default (sid);
+"""# + "\n"
+
+}

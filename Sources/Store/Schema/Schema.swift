@@ -1,0 +1,46 @@
+import Foundation
+
+/// The SQL capd applies at start (`sql/` is the documented source, embedded here).
+public enum Engine: String, Sendable { case postgres, sqlite }
+
+public enum SchemaFlavour: String, Sendable { case homer5, homer7 }
+
+public enum Schema {
+    /// The whole schema script for an engine and flavour (idempotent).
+    public static func script(_ engine: Engine, _ flavour: SchemaFlavour) -> String {
+        switch (engine, flavour) {
+        case (.postgres, .homer5): EmbeddedSchema.postgresHomerFive
+        case (.postgres, .homer7): EmbeddedSchema.postgresHomerSeven
+        case (.sqlite, .homer5): EmbeddedSchema.sqliteHomerFive
+        case (.sqlite, .homer7): EmbeddedSchema.sqliteHomerSeven
+        }
+    }
+
+    /// The statements of one table section (`-- table: NAME`) with NAME replaced by `newName`.
+    static func tableDDL(_ engine: Engine, _ flavour: SchemaFlavour, template: String, newName: String) -> String? {
+        let marker = "-- table: "
+        for section in script(engine, flavour).components(separatedBy: marker).dropFirst() {
+            guard let newline = section.firstIndex(of: "\n") else { continue }
+            let name = section[..<newline].trimmingCharacters(in: .whitespaces)
+            guard name == template else { continue }
+            let body = String(section[section.index(after: newline)...])
+            return newName == template ? body : body.replacingOccurrences(of: template, with: newName)
+        }
+        return nil
+    }
+
+    /// The base table whose layout a row of this family uses.
+    static func baseTable(for family: RowFamily) -> String {
+        switch family {
+        case .sipCapture: "sip_capture"
+        case .report: "rtcp_capture"
+        case .homerSeven: "hep_proto_1_default"
+        }
+    }
+
+    /// HOMER 7 parents capd creates.
+    public static let homerSevenParents = [
+        "hep_proto_1_call", "hep_proto_1_registration", "hep_proto_1_default",
+        "hep_proto_5_default", "hep_proto_35_default", "hep_proto_100_default",
+    ]
+}

@@ -1,0 +1,61 @@
+import Synchronization
+
+/// Counters for the daemon's Prometheus metrics.
+public struct StoreMetricsSnapshot: Sendable, Equatable {
+    /// Rows written to the database, by table family (`sip_capture`, `report`, `homer7`).
+    public var rowsStored: [String: UInt64] = [:]
+    /// Rows accepted by `append` (queued or spooled).
+    public var rowsAccepted: UInt64 = 0
+    /// Rows that went to the spool (queue full or database down).
+    public var rowsSpooled: UInt64 = 0
+    /// Rows waiting in memory (queue and batches not yet written).
+    public var queueDepth: Int = 0
+    /// Flush latency (batch formed → committed), cumulative counts per upper bound in seconds (last is +Inf).
+    public var flushLatencyBuckets: [(upperBound: Double, count: UInt64)] = []
+    public var flushLatencySum: Double = 0
+    public var flushLatencyCount: UInt64 = 0
+    public var spoolBytes: Int = 0
+    public var deadLettered: UInt64 = 0
+    /// Rows dropped, by reason (`spool_full`, `closed`).
+    public var dropped: [String: UInt64] = [:]
+    public var reconnects: UInt64 = 0
+    public var connected: Bool = false
+    public var lastError: String?
+
+    public static func == (a: StoreMetricsSnapshot, b: StoreMetricsSnapshot) -> Bool {
+        a.rowsStored == b.rowsStored && a.rowsAccepted == b.rowsAccepted && a.rowsSpooled == b.rowsSpooled
+            && a.queueDepth == b.queueDepth && a.spoolBytes == b.spoolBytes && a.deadLettered == b.deadLettered
+            && a.dropped == b.dropped && a.reconnects == b.reconnects && a.connected == b.connected
+            && a.flushLatencyCount == b.flushLatencyCount && a.flushLatencySum == b.flushLatencySum
+            && a.flushLatencyBuckets.map(\.count) == b.flushLatencyBuckets.map(\.count)
+    }
+
+    public var totalStored: UInt64 { rowsStored.values.reduce(0, +) }
+    public var totalDropped: UInt64 { dropped.values.reduce(0, +) }
+}
+
+struct MetricsRecorder {
+    static let latencyBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    var snapshot = StoreMetricsSnapshot()
+    var bucketCounts = [UInt64](repeating: 0, count: latencyBounds.count + 1)
+
+    mutating func stored(_ family: RowFamily, rows: Int, latencySeconds: Double) {
+        snapshot.rowsStored[family.rawValue, default: 0] += UInt64(rows)
+        let index = Self.latencyBounds.firstIndex { latencySeconds <= $0 } ?? Self.latencyBounds.count
+        bucketCounts[index] += 1
+        snapshot.flushLatencySum += latencySeconds
+        snapshot.flushLatencyCount += 1
+    }
+
+    func snapshotWithBuckets() -> StoreMetricsSnapshot {
+        var s = snapshot
+        var cumulative: UInt64 = 0
+        s.flushLatencyBuckets = []
+        for (i, count) in bucketCounts.enumerated() {
+            cumulative += count
+            s.flushLatencyBuckets.append((i < Self.latencyBounds.count ? Self.latencyBounds[i] : .infinity, cumulative))
+        }
+        return s
+    }
+}
