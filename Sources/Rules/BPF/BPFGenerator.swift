@@ -1,9 +1,10 @@
 import CLibPcap
 
-/// Generates the raw-capture kernel filter: `raw.ports` plus the port conditions of every rule that keeps
-/// packets (capture, report, relay) in the routes raw capture runs (main and what it calls). Conservative:
-/// any condition it cannot express in ports (other fields, `not`, a keeping rule without port condition)
-/// widens the filter, so a packet some keeping rule could match is never excluded. Non-first IP fragments
+/// Generates the raw-capture kernel filter: `raw.ports` (the ports captured at all, like OpenSIPS
+/// `raw_socket_listen`) AND the union of the port conditions of every rule that keeps packets (capture,
+/// report, relay) in the routes raw capture runs (main and what it calls). Conservative: any condition it
+/// cannot express in ports (other fields, `not`, a keeping rule without port condition) widens the rules'
+/// part, so a packet on a captured port that some keeping rule could match is never excluded. Non-first IP fragments
 /// always pass (they carry no ports; reassembly needs them).
 public enum BPFGenerator {
     indirect enum PortExpr: Equatable {
