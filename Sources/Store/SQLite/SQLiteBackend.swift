@@ -50,6 +50,8 @@ final class SQLiteBackend: SinkBackend {
         db = nil
     }
 
+    func canSubmitNow(_ batch: Batch) -> Bool { true }
+
     func submit(_ batch: Batch) {
         do {
             try write(batch)
