@@ -41,12 +41,12 @@ let package = Package(
         ),
 
         // Benchmarks (`make bench`): one file per area, each printing figures next to a same-run baseline.
-        .executableTarget(name: "capd-bench", dependencies: ["HEP", "Rules", "Capture", "Store"]),
+        .executableTarget(name: "capd-bench", dependencies: ["HEP", "Rules", "Capture", "Store", "CSocket"]),
 
         .testTarget(name: "HEPTests", dependencies: ["HEP"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "CLibPcap"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "HEP"]),
-        .testTarget(name: "capdTests", dependencies: ["capd", "HEP"]),
+        .testTarget(name: "capdTests", dependencies: ["capd", "HEP", "CLibSQLite3"]),
     ]
 )

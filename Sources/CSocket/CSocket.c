@@ -2,6 +2,7 @@
 #include "CSocket.h"
 #include <string.h>
 #include <sys/uio.h>
+#include <linux/if_packet.h>
 
 #define CAPD_MAX_VLEN 256
 
@@ -42,4 +43,19 @@ int capd_sendmmsg(int fd, const unsigned char *const *bufs, const unsigned int *
         msgs[i].msg_hdr.msg_namelen = to ? tolen : 0;
     }
     return sendmmsg(fd, msgs, vlen, 0);
+}
+
+int capd_set_receive_buffer(int fd, int bytes) {
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0) {
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) != 0) return -1;
+    }
+    int actual = 0;
+    socklen_t length = sizeof actual;
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &actual, &length) != 0) return -1;
+    return actual;
+}
+
+int capd_join_packet_fanout(int fd, unsigned short group, unsigned short mode, unsigned short flags) {
+    int value = (int)group | ((int)(mode | flags) << 16);
+    return setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &value, sizeof value);
 }

@@ -13,4 +13,20 @@ int capd_recvmmsg(int fd, unsigned char *bufs, size_t buflen, unsigned int vlen,
 int capd_sendmmsg(int fd, const unsigned char *const *bufs, const unsigned int *lens,
                   unsigned int vlen, const struct sockaddr *to, socklen_t tolen);
 
+/// Sets the receive buffer: SO_RCVBUFFORCE first (root / CAP_NET_ADMIN may exceed net.core.rmem_max),
+/// else SO_RCVBUF. Returns the size the kernel reports afterwards (it doubles the request), or -1.
+int capd_set_receive_buffer(int fd, int bytes);
+
+/// Joins a PACKET_FANOUT group on an AF_PACKET socket (e.g. pcap_fileno of a live handle).
+/// `mode` is one of the CAPD_FANOUT_* values, `flags` CAPD_FANOUT_FLAG_*. Returns 0 or -1 with errno.
+int capd_join_packet_fanout(int fd, unsigned short group, unsigned short mode, unsigned short flags);
+
+#define CAPD_FANOUT_HASH 0
+#define CAPD_FANOUT_LB 1
+#define CAPD_FANOUT_CPU 2
+#define CAPD_FANOUT_FLAG_DEFRAG 0x8000
+
+/// Flags of recvmmsg results and options, as plain constants (Glibc's module hides some of them).
+#define CAPD_MSG_TRUNC 0x20
+
 #endif

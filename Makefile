@@ -1,0 +1,42 @@
+# capd — the two commands a newcomer needs:
+#   make run    install missing Debian packages, build, run `capd run` on the embedded default
+#   make test   install missing packages, start a throwaway PostgreSQL cluster, run every test
+SHELL := /bin/bash
+export PATH := $(PATH):/opt/swift/usr/bin
+
+SWIFT_BUILD_FLAGS ?=
+RELEASE := .build/release/capd
+
+.PHONY: run build release test bench fuzz check-examples clean
+
+run: release
+	$(RELEASE) run $(ARGS)
+
+build:
+	@scripts/setup.sh
+	swift build $(SWIFT_BUILD_FLAGS)
+
+release:
+	@scripts/setup.sh
+	swift build -c release --product capd $(SWIFT_BUILD_FLAGS)
+
+# Runs the whole suite (XCTest + Swift Testing) against real components: a PostgreSQL 15 cluster
+# started here for this run only (its URL reaches the tests as CAPD_TEST_PG_URL), real loopback
+# sockets, libpcap on `lo`, and the captures in ../shared/corpus.
+test:
+	@scripts/setup.sh --test
+	@scripts/run-tests.sh $(SWIFT_BUILD_FLAGS)
+
+bench:
+	@scripts/setup.sh --test
+	@scripts/bench.sh
+
+# Bounded libFuzzer runs of every fuzz target (RUNS executions each).
+RUNS ?= 1000000
+fuzz:
+	@scripts/setup.sh
+	@for t in Fuzz/*.swift; do n=$$(basename $$t .swift); \
+	  case $$n in rules-*) scripts/fuzz-rules.sh $$n $(RUNS);; *) scripts/fuzz.sh $$n $(RUNS);; esac || exit 1; done
+
+clean:
+	rm -rf .build .build-fuzz

@@ -1,2 +1,0 @@
-// Capture module: see ../../docs/architecture.md
-enum Placeholder {}

@@ -1,0 +1,205 @@
+extension SIPExtractor {
+    mutating func udp(
+        _ addresses: Addresses, _ segment: UnsafeRawBufferPointer, _ context: PacketContext,
+        _ emit: (CapturedMessage) -> Void
+    ) {
+        guard segment.count >= 8 else {
+            stats.malformed.add(.truncatedUDP)
+            return
+        }
+        let length = Int(segment.loadBigEndianUInt16(at: 4))
+        guard length >= 8 else {
+            stats.malformed.add(.badUDPLength)
+            return
+        }
+        guard length <= segment.count else {
+            stats.malformed.add(.truncatedUDP)
+            return
+        }
+        let payload = UnsafeRawBufferPointer(rebasing: segment[8..<length])
+        datagram(
+            payload, addresses, sourcePort: segment.loadBigEndianUInt16(at: 0),
+            destinationPort: segment.loadBigEndianUInt16(at: 2), transport: .udp, context, emit)
+    }
+
+    /// One self-contained payload (UDP datagram, SCTP DATA chunk).
+    mutating func datagram(
+        _ payload: UnsafeRawBufferPointer, _ addresses: Addresses, sourcePort: UInt16, destinationPort: UInt16,
+        transport: CaptureTransport, _ context: PacketContext, _ emit: (CapturedMessage) -> Void
+    ) {
+        guard !payload.isEmpty else {
+            stats.ignored.add(.emptyPayload)
+            return
+        }
+        let kind: CapturedPayloadKind
+        let bytes: [UInt8]
+        switch PayloadClassifier.classify(payload) {
+        case .sip(let start):
+            kind = .sip
+            bytes = Array(payload[start...])
+            stats.sipMessages += 1
+        case .hep:
+            kind = .hep
+            bytes = Array(payload)
+            stats.hepPackets += 1
+        case .keepAlive:
+            stats.ignored.add(.keepAlive)
+            return
+        case .http:
+            stats.ignored.add(.http)
+            return
+        case .rtp:
+            stats.ignored.add(.rtp)
+            return
+        case .other:
+            stats.ignored.add(.notSIP)
+            return
+        }
+        emit(CapturedMessage(
+            kind: kind, timestamp: context.timestamp, source: addresses.source, destination: addresses.destination,
+            sourcePort: sourcePort, destinationPort: destinationPort, transport: transport, payload: bytes[...],
+            outer: context.outer, frameNumber: context.frameNumber))
+    }
+
+    mutating func tcpSegment(
+        _ addresses: Addresses, _ segment: UnsafeRawBufferPointer, _ context: PacketContext,
+        _ emit: (CapturedMessage) -> Void
+    ) {
+        guard segment.count >= 20 else {
+            stats.malformed.add(.truncatedTCP)
+            return
+        }
+        let headerLength = Int(segment.loadUInt8(at: 12) >> 4) * 4
+        guard headerLength >= 20, headerLength <= segment.count else {
+            stats.malformed.add(.badTCPHeaderLength)
+            return
+        }
+        let sourcePort = segment.loadBigEndianUInt16(at: 0)
+        let destinationPort = segment.loadBigEndianUInt16(at: 2)
+        let tcpSegment = TCPSegment(
+            sequence: segment.loadBigEndianUInt32(at: 4), flags: segment.loadUInt8(at: 13),
+            payload: UnsafeRawBufferPointer(rebasing: segment[headerLength...]))
+        let key = FlowKey(
+            source: addresses.source, destination: addresses.destination, sourcePort: sourcePort,
+            destinationPort: destinationPort)
+        var sip = 0
+        var hep = 0
+        tcp.add(tcpSegment, key: key, now: context.timestamp.seconds, stats: &stats) { message in
+            if message.kind == .sip { sip += 1 } else { hep += 1 }
+            emit(CapturedMessage(
+                kind: message.kind, timestamp: context.timestamp, source: addresses.source,
+                destination: addresses.destination, sourcePort: sourcePort, destinationPort: destinationPort,
+                transport: message.transport, payload: message.payload[...], outer: context.outer,
+                frameNumber: context.frameNumber))
+        }
+        stats.sipMessages += sip
+        stats.hepPackets += hep
+    }
+
+    /// SCTP: every complete DATA chunk (B and E flags set) is one message.
+    mutating func sctp(
+        _ addresses: Addresses, _ packet: UnsafeRawBufferPointer, _ context: PacketContext,
+        _ emit: (CapturedMessage) -> Void
+    ) {
+        guard packet.count >= 12 else {
+            stats.malformed.add(.truncatedSCTP)
+            return
+        }
+        let sourcePort = packet.loadBigEndianUInt16(at: 0)
+        let destinationPort = packet.loadBigEndianUInt16(at: 2)
+        var offset = 12
+        var sawData = false
+        while packet.count - offset >= 4 {
+            let type = packet.loadUInt8(at: offset)
+            let flags = packet.loadUInt8(at: offset + 1)
+            let length = Int(packet.loadBigEndianUInt16(at: offset + 2))
+            guard length >= 4, length <= packet.count - offset else {
+                stats.malformed.add(.badSCTPChunk)
+                return
+            }
+            if type == 0 {   // DATA
+                guard length >= 16 else {
+                    stats.malformed.add(.badSCTPChunk)
+                    return
+                }
+                sawData = true
+                let data = UnsafeRawBufferPointer(rebasing: packet[(offset + 16)..<(offset + length)])
+                if flags & 0x03 == 0x03 {
+                    datagram(
+                        data, addresses, sourcePort: sourcePort, destinationPort: destinationPort, transport: .sctp,
+                        context, emit)
+                } else {
+                    let key = SCTPReassembler.Key(
+                        flow: FlowKey(
+                            source: addresses.source, destination: addresses.destination, sourcePort: sourcePort,
+                            destinationPort: destinationPort),
+                        streamID: packet.loadBigEndianUInt16(at: offset + 8))
+                    let whole = sctpMessages.add(
+                        key: key, tsn: packet.loadBigEndianUInt32(at: offset + 4), beginning: flags & 0x02 != 0,
+                        ending: flags & 0x01 != 0, data: data, now: context.timestamp.seconds)
+                    if let whole {
+                        whole.withUnsafeBytes { bytes in
+                            datagram(
+                                bytes, addresses, sourcePort: sourcePort, destinationPort: destinationPort,
+                                transport: .sctp, context, emit)
+                        }
+                    } else {
+                        stats.ignored.add(.sctpFragment)
+                    }
+                }
+            }
+            offset += (length + 3) & ~3
+        }
+        if !sawData { stats.ignored.add(.emptyPayload) }
+    }
+
+    /// GRE (RFC 2784/2890) carrying IPv4, IPv6, transparent Ethernet, or ERSPAN II/III.
+    mutating func gre(_ packet: UnsafeRawBufferPointer, _ context: PacketContext, _ emit: (CapturedMessage) -> Void) {
+        guard packet.count >= 4 else {
+            stats.malformed.add(.badGREHeader)
+            return
+        }
+        let flags = packet.loadBigEndianUInt16(at: 0)
+        guard flags & 0x0007 == 0 else {   // version 1 is PPTP's enhanced GRE
+            stats.ignored.add(.otherIPProtocol)
+            return
+        }
+        let protocolType = packet.loadBigEndianUInt16(at: 2)
+        var offset = 4
+        if flags & 0x8000 != 0 { offset += 4 }   // checksum + reserved
+        if flags & 0x2000 != 0 { offset += 4 }   // key
+        let hasSequence = flags & 0x1000 != 0
+        if hasSequence { offset += 4 }
+        guard offset <= packet.count else {
+            stats.malformed.add(.badGREHeader)
+            return
+        }
+        switch protocolType {
+        case EtherType.ipv4:
+            network(.ipv4(offset: 0), UnsafeRawBufferPointer(rebasing: packet[offset...]), context, emit)
+        case EtherType.ipv6:
+            network(.ipv6(offset: 0), UnsafeRawBufferPointer(rebasing: packet[offset...]), context, emit)
+        case EtherType.transparentEthernet, EtherType.erspanII, EtherType.erspanIII:
+            if protocolType == EtherType.erspanII && hasSequence { offset += 8 }   // type I has no header
+            if protocolType == EtherType.erspanIII {
+                guard packet.count - offset >= 12 else {
+                    stats.malformed.add(.badGREHeader)
+                    return
+                }
+                let hasSubheader = packet.loadUInt8(at: offset + 11) & 0x01 != 0
+                offset += hasSubheader ? 20 : 12
+            }
+            guard offset <= packet.count else {
+                stats.malformed.add(.badGREHeader)
+                return
+            }
+            let inner = UnsafeRawBufferPointer(rebasing: packet[offset...])
+            switch LinkLayerDecoder.ethernet(inner, at: 0) {
+            case .failure(let reason): stats.malformed.add(reason)
+            case .success(let layer): network(layer, inner, context, emit)
+            }
+        default:
+            stats.ignored.add(.otherIPProtocol)
+        }
+    }
+}

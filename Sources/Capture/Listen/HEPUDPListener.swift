@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSocket
+import HEP
+import Synchronization
+
+public struct UDPListenerConfiguration: Sendable {
+    /// Datagrams per recvmmsg call.
+    public var batchSize = 64
+    /// Slot size per datagram; a datagram longer than this is truncated and counted (MSG_TRUNC).
+    public var slotSize = 65_535
+    /// Requested SO_RCVBUF(FORCE) size.
+    public var receiveBufferBytes = 32 * 1_024 * 1_024
+
+    public init() {}
+}
+
+/// Counters of one listener (readable from any thread).
+public final class ListenerCounters: Sendable {
+    public let received = Atomic<Int>(0)
+    public let bytes = Atomic<Int>(0)
+    public let batches = Atomic<Int>(0)
+    /// UDP datagrams longer than the slot (MSG_TRUNC); dropped.
+    public let truncated = Atomic<Int>(0)
+    public let receiveErrors = Atomic<Int>(0)
+    /// TCP: connections accepted / refused over the limit / closed for bad framing / currently open.
+    public let connectionsAccepted = Atomic<Int>(0)
+    public let connectionsRefused = Atomic<Int>(0)
+    public let connectionsClosedOnError = Atomic<Int>(0)
+    public let connectionsOpen = Atomic<Int>(0)
+
+    init() {}
+}
+
+/// HEP over UDP: a dedicated thread receives batches with recvmmsg (MSG_WAITFORONE) into fixed slots and
+/// hands each batch to the consumer. The only per-packet allocation is the packet's own byte array.
+public final class HEPUDPListener: Sendable {
+    public let localEndpoint: SocketEndpoint
+    public let counters = ListenerCounters()
+    /// The receive buffer size the kernel granted (bytes, as getsockopt reports it).
+    public let receiveBufferBytes: Int
+    private let descriptor: Int32
+    private let configuration: UDPListenerConfiguration
+    private let stopping = Atomic<Bool>(false)
+    private let thread = Mutex<CaptureThread?>(nil)
+
+    /// Binds the socket (port 0 picks a free port; see `localEndpoint`). Receiving starts with `start`.
+    public init(endpoint: SocketEndpoint, configuration: UDPListenerConfiguration = .init()) throws(CaptureError) {
+        let descriptor = try Socket.make(family: endpoint.socketFamily, type: Int32(SOCK_DGRAM.rawValue))
+        try Socket.bind(descriptor, to: endpoint)
+        receiveBufferBytes = Socket.setReceiveBuffer(descriptor, bytes: configuration.receiveBufferBytes)
+        Socket.setReceiveTimeout(descriptor, milliseconds: 100)
+        self.descriptor = descriptor
+        self.configuration = configuration
+        localEndpoint = SocketEndpoint.local(of: descriptor) ?? endpoint
+    }
+
+    deinit { close(descriptor) }
+
+    /// The socket, for the benchmark's bare recvmmsg baseline on the same socket setup. Not for use
+    /// while the listener runs.
+    public var rawDescriptorForBenchmark: Int32 { descriptor }
+
+    /// Starts the receive thread; `consumer` is called on it with every non-empty batch.
+    public func start(_ consumer: @escaping @Sendable ([ReceivedDatagram]) -> Void) throws(CaptureError) {
+        let started = try CaptureThread.start { [self] in receiveLoop(consumer) }
+        thread.withLock { $0 = started }
+    }
+
+    /// Stops receiving and returns when the receive thread has ended (within ~100 ms).
+    public func stop() {
+        stopping.store(true, ordering: .releasing)
+        let running = thread.withLock { current -> CaptureThread? in
+            defer { current = nil }
+            return current
+        }
+        running?.join()
+    }
+
+    private func receiveLoop(_ consumer: @Sendable ([ReceivedDatagram]) -> Void) {
+        let count = max(1, min(configuration.batchSize, 256))
+        let slot = max(1, configuration.slotSize)
+        let buffers = UnsafeMutableRawBufferPointer.allocate(byteCount: count * slot, alignment: 16)
+        let lengths = UnsafeMutablePointer<UInt32>.allocate(capacity: count)
+        let flags = UnsafeMutablePointer<Int32>.allocate(capacity: count)
+        let addresses = UnsafeMutablePointer<sockaddr_storage>.allocate(capacity: count)
+        defer {
+            buffers.deallocate()
+            lengths.deallocate()
+            flags.deallocate()
+            addresses.deallocate()
+        }
+        guard let base = buffers.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let local = localEndpoint
+        while !stopping.load(ordering: .acquiring) {
+            let received = capd_recvmmsg(descriptor, base, slot, UInt32(count), lengths, flags, addresses, 1)
+            if received < 0 {
+                let code = errno
+                if code != EAGAIN && code != EWOULDBLOCK && code != EINTR {
+                    counters.receiveErrors.add(1, ordering: .relaxed)
+                }
+                continue
+            }
+            guard received > 0 else { continue }
+            let now = Clock.now()
+            var batch: [ReceivedDatagram] = []
+            batch.reserveCapacity(Int(received))
+            var bytesInBatch = 0
+            var truncated = 0
+            for index in 0..<Int(received) {
+                if flags[index] & CAPD_MSG_TRUNC != 0 {
+                    truncated += 1
+                    continue
+                }
+                let length = Int(lengths[index])
+                let packet = [UInt8](UnsafeRawBufferPointer(start: base + index * slot, count: length))
+                let source = SocketEndpoint(addresses + index) ?? SocketEndpoint(address: .unspecifiedIPv4, port: 0)
+                bytesInBatch += length
+                batch.append(ReceivedDatagram(
+                    bytes: packet, net: NetInfo(source: source, destination: local, transport: .udp), receivedAt: now))
+            }
+            counters.batches.add(1, ordering: .relaxed)
+            counters.received.add(batch.count, ordering: .relaxed)
+            counters.bytes.add(bytesInBatch, ordering: .relaxed)
+            if truncated > 0 { counters.truncated.add(truncated, ordering: .relaxed) }
+            if !batch.isEmpty { consumer(batch) }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLibPcap
+import CSocket
+import HEP
+import Synchronization
+
+public enum LiveCaptureMode: String, Sendable {
+    /// Port-mirror traffic: every SIP message seen is delivered.
+    case mirror
+    /// IP-in-IP copies: only messages decapsulated from an outer IPv4 protocol-4 header are delivered
+    /// (inner addresses as the message's, outer ones in `outer`).
+    case ipip
+}
+
+public struct LiveCaptureConfiguration: Sendable {
+    public var interface: String
+    public var mode = LiveCaptureMode.mirror
+    public var promiscuous = false
+    public var snapLength: Int32 = 65_535
+    /// Kernel ring buffer per reader.
+    public var bufferBytes: Int32 = 8 * 1_024 * 1_024
+    /// BPF expression (tcpdump syntax). Mirror mode: the kernel filter as given. IPIP mode: the kernel
+    /// filter is `ip proto 4`, and `and (filter)` when given (it then sees the outer header).
+    public var filter: String?
+    /// Inner/message ports kept in user space (source or destination inside a range); empty keeps all.
+    /// In IPIP mode this is where ports are filtered, since BPF sees only the outer header.
+    public var ports: [ClosedRange<UInt16>] = []
+    /// Parallel readers on the interface, joined in one PACKET_FANOUT group (flow hash, defragmented).
+    public var readers = 1
+    /// Fanout group id (default: derived from the process id, distinct per capture). `fanout = false`
+    /// (readers then see every packet each) exists for tests.
+    public var fanoutGroup: UInt16?
+    public var fanout = true
+    public var extractor = SIPExtractorConfiguration()
+
+    public init(interface: String) { self.interface = interface }
+}
+
+/// libpcap live capture on one interface with one thread per reader. Each reader has its own
+/// `SIPExtractor` (fanout keeps a flow on one reader) and hands the messages of each dispatch round to the
+/// consumer.
+public final class LiveCapture: Sendable {
+    public let configuration: LiveCaptureConfiguration
+    /// Makes the default fanout group of every capture in this process distinct.
+    private static let captureCount = Atomic<UInt16>(0)
+    private let readers: [Reader]
+    private let stopping = Atomic<Bool>(false)
+    private let threads = Mutex<[CaptureThread]>([])
+
+    /// Opens and activates every reader (needs root or CAP_NET_RAW); capture starts with `start`.
+    public init(configuration: LiveCaptureConfiguration) throws(CaptureError) {
+        self.configuration = configuration
+        let count = max(1, configuration.readers)
+        let group = configuration.fanoutGroup
+            ?? UInt16(truncatingIfNeeded: getpid()) &+ Self.captureCount.add(1, ordering: .relaxed).newValue &* 7_919
+        var readers: [Reader] = []
+        for _ in 0..<count {
+            let handle = try Self.open(configuration)
+            if count > 1 && configuration.fanout {
+                let status = capd_join_packet_fanout(
+                    pcap_fileno(handle), group, UInt16(CAPD_FANOUT_HASH), UInt16(CAPD_FANOUT_FLAG_DEFRAG))
+                if status != 0 {
+                    let code = errno
+                    pcap_close(handle)
+                    for reader in readers { reader.close() }
+                    throw .socket(operation: "PACKET_FANOUT on \(configuration.interface)", errno: code)
+                }
+            }
+            readers.append(Reader(handle: handle, configuration: configuration))
+        }
+        self.readers = readers
+    }
+
+    deinit {
+        stop()
+        for reader in readers { reader.close() }
+    }
+
+    private static func open(_ configuration: LiveCaptureConfiguration) throws(CaptureError) -> OpaquePointer {
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let handle = pcap_create(configuration.interface, &errorBuffer) else {
+            throw .pcap(operation: "pcap_create \(configuration.interface)", message: pcapErrorText(errorBuffer))
+        }
+        pcap_set_snaplen(handle, configuration.snapLength)
+        pcap_set_promisc(handle, configuration.promiscuous ? 1 : 0)
+        pcap_set_immediate_mode(handle, 1)
+        pcap_set_buffer_size(handle, configuration.bufferBytes)
+        pcap_set_timeout(handle, 100)
+        let status = pcap_activate(handle)
+        if status < 0 {
+            let message = String(cString: pcap_geterr(handle))
+            pcap_close(handle)
+            throw .pcap(operation: "pcap_activate \(configuration.interface)", message: message)
+        }
+        let expression: String? = switch configuration.mode {
+        case .mirror: configuration.filter
+        case .ipip: configuration.filter.map { "ip proto 4 and (\($0))" } ?? "ip proto 4"
+        }
+        if let expression {
+            var program = bpf_program()
+            guard pcap_compile(handle, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+                let message = String(cString: pcap_geterr(handle))
+                pcap_close(handle)
+                throw .pcap(operation: "pcap_compile \"\(expression)\"", message: message)
+            }
+            defer { pcap_freecode(&program) }
+            guard pcap_setfilter(handle, &program) == 0 else {
+                let message = String(cString: pcap_geterr(handle))
+                pcap_close(handle)
+                throw .pcap(operation: "pcap_setfilter", message: message)
+            }
+        }
+        return handle
+    }
+
+    /// Starts one thread per reader; `consumer` is called from them (concurrently) with message batches.
+    public func start(_ consumer: @escaping @Sendable ([CapturedMessage]) -> Void) throws(CaptureError) {
+        var started: [CaptureThread] = []
+        for reader in readers {
+            started.append(try CaptureThread.start { [self] in
+                reader.run(stopping: stopping, consumer: consumer)
+            })
+        }
+        threads.withLock { $0 = started }
+    }
+
+    /// Stops every reader and returns when their threads have ended.
+    public func stop() {
+        stopping.store(true, ordering: .releasing)
+        for reader in readers { reader.breakLoop() }
+        let running = threads.withLock { current -> [CaptureThread] in
+            defer { current = [] }
+            return current
+        }
+        for thread in running { thread.join() }
+    }
+
+    /// Extraction counters merged over the readers (updated after every dispatch round).
+    public var stats: CaptureStats {
+        var total = CaptureStats()
+        for reader in readers { total.merge(reader.stats) }
+        return total
+    }
+
+    /// Per reader, in order.
+    public var readerStats: [CaptureStats] { readers.map(\.stats) }
+
+    /// Kernel counters (pcap_stats) summed over the readers: received, dropped (ring full), dropped by the interface.
+    public var kernelStats: (received: Int, dropped: Int, interfaceDropped: Int) {
+        readers.reduce(into: (0, 0, 0)) { total, reader in
+            let one = reader.kernelStats
+            total.0 += one.0
+            total.1 += one.1
+            total.2 += one.2
+        }
+    }
+}

@@ -1,0 +1,124 @@
+// Byte-level helpers shared by the SIP view: ASCII case folding, character classes, trimming.
+
+@usableFromInline enum SIPByte {
+    @usableFromInline static let cr: UInt8 = 0x0D
+    @usableFromInline static let lf: UInt8 = 0x0A
+    @usableFromInline static let sp: UInt8 = 0x20
+    @usableFromInline static let ht: UInt8 = 0x09
+    @usableFromInline static let colon: UInt8 = 0x3A
+    @usableFromInline static let semicolon: UInt8 = 0x3B
+    @usableFromInline static let comma: UInt8 = 0x2C
+    @usableFromInline static let quote: UInt8 = 0x22
+    @usableFromInline static let backslash: UInt8 = 0x5C
+    @usableFromInline static let lessThan: UInt8 = 0x3C
+    @usableFromInline static let greaterThan: UInt8 = 0x3E
+    @usableFromInline static let at: UInt8 = 0x40
+    @usableFromInline static let equals: UInt8 = 0x3D
+    @usableFromInline static let question: UInt8 = 0x3F
+    @usableFromInline static let slash: UInt8 = 0x2F
+    @usableFromInline static let openBracket: UInt8 = 0x5B
+    @usableFromInline static let closeBracket: UInt8 = 0x5D
+    @usableFromInline static let star: UInt8 = 0x2A
+
+    /// ASCII lower case; other bytes unchanged.
+    @inline(__always) @usableFromInline
+    static func lower(_ b: UInt8) -> UInt8 { (b &- 0x41) < 26 ? b | 0x20 : b }
+
+    /// SP, HT, CR or LF: linear white space, folds included.
+    @inline(__always) @usableFromInline
+    static func isLWS(_ b: UInt8) -> Bool { b == sp || b == ht || b == cr || b == lf }
+
+    @inline(__always) @usableFromInline
+    static func isDigit(_ b: UInt8) -> Bool { (b &- 0x30) < 10 }
+
+    @inline(__always) @usableFromInline
+    static func isAlpha(_ b: UInt8) -> Bool { ((b | 0x20) &- 0x61) < 26 }
+
+    /// RFC 3261 `token` characters: alphanum and `-.!%*_+`'~`.
+    @inline(__always) @usableFromInline
+    static func isToken(_ b: UInt8) -> Bool {
+        if isAlpha(b) || isDigit(b) { return true }
+        switch b {
+        case 0x2D, 0x2E, 0x21, 0x25, 0x2A, 0x5F, 0x2B, 0x60, 0x27, 0x7E: return true
+        default: return false
+        }
+    }
+
+    /// URI scheme characters after the first: alphanum and `+-.`.
+    @inline(__always)
+    static func isSchemeChar(_ b: UInt8) -> Bool { isAlpha(b) || isDigit(b) || b == 0x2B || b == 0x2D || b == 0x2E }
+}
+
+extension ArraySlice where Element == UInt8 {
+    /// The slice without leading and trailing SP/HT/CR/LF.
+    @inlinable
+    var sipTrimmed: ArraySlice<UInt8> {
+        var lo = startIndex
+        var hi = endIndex
+        while lo < hi, SIPByte.isLWS(self[lo]) { lo += 1 }
+        while hi > lo, SIPByte.isLWS(self[hi - 1]) { hi -= 1 }
+        return self[lo..<hi]
+    }
+
+    /// ASCII case-insensitive comparison with a lower-case ASCII literal.
+    @inlinable
+    func sipEqualsLowercase(_ lowered: StaticString) -> Bool {
+        guard count == lowered.utf8CodeUnitCount else { return false }
+        let p = lowered.utf8Start
+        var i = startIndex
+        var j = 0
+        while i < endIndex {
+            if SIPByte.lower(self[i]) != p[j] { return false }
+            i += 1
+            j += 1
+        }
+        return true
+    }
+
+    /// ASCII case-insensitive comparison with any byte collection.
+    func sipEqualsIgnoringCase(_ other: some Collection<UInt8>) -> Bool {
+        guard count == other.count else { return false }
+        var i = startIndex
+        for b in other {
+            if SIPByte.lower(self[i]) != SIPByte.lower(b) { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// Index of the first occurrence of `byte` at or after `from`, outside double-quoted strings.
+    func sipFirstIndex(of byte: UInt8, from: Int? = nil) -> Int? {
+        var i = from ?? startIndex
+        var quoted = false
+        while i < endIndex {
+            let b = self[i]
+            if quoted {
+                if b == SIPByte.backslash { i += 2; continue }
+                if b == SIPByte.quote { quoted = false }
+            } else if b == SIPByte.quote {
+                quoted = true
+            } else if b == byte {
+                return i
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Parses an unsigned decimal number of at most `maxDigits` digits (the whole slice).
+    func sipDecimal(maxDigits: Int = 18) -> Int? {
+        guard !isEmpty, count <= maxDigits else { return nil }
+        var value = 0
+        for b in self {
+            guard SIPByte.isDigit(b) else { return nil }
+            value = value * 10 + Int(b &- 0x30)
+        }
+        return value
+    }
+}
+
+/// String conversion of SIP bytes: UTF-8, invalid sequences replaced by U+FFFD.
+@inlinable
+public func sipString(_ bytes: ArraySlice<UInt8>) -> String {
+    String(decoding: bytes, as: UTF8.self)
+}

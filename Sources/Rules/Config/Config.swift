@@ -1,0 +1,100 @@
+/// The whole configuration file, typed and validated. Defaults are those of DESIGN §4.
+public struct Config: Sendable {
+    public var capture = CaptureSettings()
+    /// HEP listeners; empty = no HEP input.
+    public var listen: [ListenEndpoint] = []
+    /// HEPv3 packets without this 0x000e chunk are counted and dropped.
+    public var authKey: String?
+    public var raw: RawSettings?
+    public var store = StoreSettings()
+    /// Named relay targets (`relay:`), by name.
+    public var relay: [String: RelayTarget] = [:]
+    public var admin = AdminSettings()
+    public var hepRoute: HEPRouteMode = .sip
+    /// Compiled routes (`lists`, `routes` and everything included).
+    public var program: RuleProgram
+    /// Path of the main file as given to the loader.
+    public var path: String
+
+    public init(program: RuleProgram, path: String) {
+        self.program = program
+        self.path = path
+    }
+}
+
+public struct CaptureSettings: Sendable, Equatable {
+    /// capture_on: initial state of the runtime switch.
+    public var enabled = true
+    /// capture_node: HEP rows store "<node>:<capture id>".
+    public var node = "homer01"
+}
+
+public struct ListenEndpoint: Sendable, Hashable, CustomStringConvertible {
+    public enum Transport: String, Sendable { case udp, tcp }
+    public var transport: Transport
+    /// Numeric address or host name as written (IPv6 without brackets).
+    public var host: String
+    public var port: UInt16
+    public var description: String { "\(transport.rawValue)://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+
+    public init(transport: Transport, host: String, port: UInt16) {
+        self.transport = transport
+        self.host = host
+        self.port = port
+    }
+
+    /// `udp://HOST:PORT` or `tcp://HOST:PORT` (IPv6 in brackets), as in `listen:` and `--listen`.
+    public init?(url: String) {
+        guard let parsed = EndpointURL.parse(url), let transport = Transport(rawValue: parsed.scheme) else { return nil }
+        self.init(transport: transport, host: parsed.host, port: parsed.port)
+    }
+}
+
+public struct RawSettings: Sendable, Equatable {
+    public enum Mode: String, Sendable { case mirror, ipip }
+    public var mode: Mode = .mirror
+    public var interface: String?
+    public var promiscuous = false
+    /// raw_sock_children
+    public var readers = 1
+    /// raw_socket_listen ports; empty = no port restriction of its own.
+    public var ports: [ClosedRange<UInt16>] = []
+}
+
+public struct StoreSettings: Sendable, Equatable {
+    public enum Schema: String, Sendable { case homer5, homer7 }
+    /// `sqlite://capd.db` (relative), `sqlite:///abs/path.db`, `postgres://...`, or a libpq `key=value` string.
+    public var url = "sqlite://capd.db"
+    public var schema: Schema = .homer5
+    public var table = TableTemplate(template: "sip_capture")
+    public var reportTable = TableTemplate(template: "rtcp_capture")
+    public var batchRows = 500
+    public var flushMilliseconds = 250
+    public var maxInFlight = 5
+    public var spool = "capd-spool"
+    /// 0 = keep forever.
+    public var retentionDays = 14
+
+    public enum Kind: Sendable, Equatable { case sqlite(path: String), postgres(conninfo: String) }
+    public var kind: Kind {
+        if url.hasPrefix("sqlite://") { return .sqlite(path: String(url.dropFirst("sqlite://".count))) }
+        return .postgres(conninfo: url)
+    }
+}
+
+public struct AdminSettings: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port: UInt16 = 9096
+    /// false when `admin: { listen: off }`.
+    public var enabled = true
+}
+
+public enum HEPRouteMode: Sendable, Equatable {
+    /// Store every SIP HEP packet directly into `store.table` (no rules).
+    case none
+    /// Enter the `main` route with SIP parsed.
+    case sip
+    /// Run this route (index into `RuleProgram.routes`) before SIP parsing; it drops the packet unless it
+    /// reaches `resume_sip`, which continues into `main`.
+    case route(Int)
+}

@@ -1,2 +1,0 @@
-// Rules module: see ../../docs/architecture.md
-enum Placeholder {}

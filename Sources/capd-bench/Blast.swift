@@ -1,0 +1,215 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSocket
+import HEP
+
+/// `capd-bench blast`: a HEP load generator for loopback targets. Sends `--count` messages of a realistic
+/// SIP mix (unique Call-IDs, tags and branches) at `--rate` messages/s (0 = as fast as possible) over UDP
+/// (HEPv3 or v2) or TCP (HEPv3), stopping after `--seconds` at the latest. Prints one summary line.
+struct Blast {
+    enum Transport: String { case udp, tcp }
+
+    var transport = Transport.udp
+    var host = "127.0.0.1"
+    var port: UInt16 = 9060
+    var rate = 50_000
+    var count = 500_000
+    var seconds = 60.0
+    var version = HEPVersion.v3
+    var seed: UInt64 = 1
+
+    struct Result {
+        var sent = 0
+        var errors = 0
+        var elapsed = 0.0
+        var bytes = 0
+        var rate: Double { elapsed > 0 ? Double(sent) / elapsed : 0 }
+    }
+
+    struct UsageError: Error, CustomStringConvertible { var description: String }
+
+    init(arguments: [String]) throws {
+        var i = 0
+        func value() throws -> String {
+            i += 1
+            guard i < arguments.count else { throw UsageError(description: "missing value after \(arguments[i - 1])") }
+            return arguments[i]
+        }
+        while i < arguments.count {
+            switch arguments[i] {
+            case "--to":
+                let url = try value()
+                guard let parsed = Blast.parse(url: url) else { throw UsageError(description: "bad target \(url)") }
+                (transport, host, port) = parsed
+            case "--rate": rate = Int(try value()) ?? rate
+            case "--count": count = Int(try value()) ?? count
+            case "--seconds": seconds = Double(try value()) ?? seconds
+            case "--version": version = HEPVersion(rawValue: UInt8(try value()) ?? 3) ?? .v3
+            case "--seed": seed = UInt64(try value()) ?? seed
+            default: throw UsageError(description: "unknown option \(arguments[i])")
+            }
+            i += 1
+        }
+        guard host == "127.0.0.1" || host == "::1" || host == "localhost" else {
+            throw UsageError(description: "blast only sends to loopback (got \(host))")
+        }
+        guard transport == .udp || version == .v3 else { throw UsageError(description: "TCP carries HEPv3 only") }
+    }
+
+    static func parse(url: String) -> (Transport, String, UInt16)? {
+        let parts = url.split(separator: "://", maxSplits: 1)
+        guard parts.count == 2, let transport = Transport(rawValue: String(parts[0])) else { return nil }
+        var rest = Substring(parts[1])
+        var host: Substring
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { return nil }
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            rest = rest[rest.index(after: close)...]
+        } else {
+            guard let colon = rest.lastIndex(of: ":") else { return nil }
+            host = rest[..<colon]
+            rest = rest[colon...]
+        }
+        guard rest.hasPrefix(":"), let port = UInt16(rest.dropFirst()) else { return nil }
+        return (transport, String(host), port)
+    }
+
+    /// Builds the datagrams first (so encoding does not limit the send rate), then sends them paced.
+    func run() throws -> Result {
+        var traffic = SIPTraffic(seed: seed)
+        var packets: [[UInt8]] = []
+        packets.reserveCapacity(count)
+        let now = UInt32(time(nil))
+        for n in 0..<count {
+            let message = traffic.next()
+            let packet = try HEPPacket(
+                ipProtocol: 17,
+                sourceIP: IPAddress(ipv4: message.sourceIPv4), destinationIP: IPAddress(ipv4: message.destinationIPv4),
+                sourcePort: message.sourcePort, destinationPort: message.destinationPort,
+                timestampSeconds: now, timestampMicroseconds: UInt32(n % 1_000_000),
+                protoType: HEPProtoType.sip, captureID: 2001, payload: message.text)
+            packets.append(version == .v3 ? packet.bytes : try packet.encoded(as: version))
+        }
+        let socket = try BlastSocket(transport: transport, host: host, port: port)
+        defer { socket.close() }
+
+        var result = Result()
+        let start = monotonicSeconds()
+        let batch = 32
+        var index = 0
+        while index < packets.count {
+            let elapsed = monotonicSeconds() - start
+            if elapsed > seconds { break }
+            if rate > 0 {
+                let due = Int(elapsed * Double(rate)) + 1
+                if index >= due {
+                    let wait = Double(index - due + 1) / Double(rate)
+                    usleep(useconds_t(max(20, min(wait * 1_000_000, 2_000))))
+                    continue
+                }
+            }
+            let end = min(packets.count, index + (rate > 0 ? min(batch, max(1, rate / 1000)) : batch))
+            let (sent, errors, bytes) = socket.send(packets[index..<end])
+            result.sent += sent
+            result.errors += errors
+            result.bytes += bytes
+            index = end
+        }
+        result.elapsed = monotonicSeconds() - start
+        return result
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// A connected UDP or TCP socket to the target.
+final class BlastSocket {
+    private let fd: Int32
+    private let transport: Blast.Transport
+
+    struct SocketError: Error, CustomStringConvertible { var description: String }
+
+    init(transport: Blast.Transport, host: String, port: UInt16) throws {
+        self.transport = transport
+        let ipv6 = host.contains(":")
+        fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(transport == .udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SocketError(description: "socket: \(String(cString: strerror(errno)))") }
+        var size: Int32 = 8 << 20
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var rc: Int32
+        if ipv6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = port.bigEndian
+            inet_pton(AF_INET6, host, &address.sin6_addr)
+            rc = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr)
+            rc = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+        guard rc == 0 else {
+            let message = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw SocketError(description: "connect \(host):\(port): \(message)")
+        }
+    }
+
+    /// Sends the packets; returns (sent, errors, bytes).
+    func send(_ packets: ArraySlice<[UInt8]>) -> (Int, Int, Int) {
+        var sent = 0, errors = 0, bytes = 0
+        switch transport {
+        case .udp:
+            let lengths = packets.map { UInt32($0.count) }
+            let pointers = packets.map { $0.withUnsafeBufferPointer { $0.baseAddress } }
+            // The arrays stay alive for the duration of this call, so their base addresses stay valid.
+            let n = withExtendedLifetime(packets) {
+                pointers.withUnsafeBufferPointer { ptrs in
+                    lengths.withUnsafeBufferPointer { lens in
+                        capd_sendmmsg(fd, ptrs.baseAddress, lens.baseAddress, UInt32(packets.count), nil, 0)
+                    }
+                }
+            }
+            if n > 0 {
+                sent = Int(n)
+                bytes = lengths.prefix(Int(n)).reduce(0) { $0 + Int($1) }
+            }
+            errors = packets.count - max(0, Int(n))
+        case .tcp:
+            for packet in packets {
+                var offset = 0
+                while offset < packet.count {
+                    let n = packet.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, packet.count - offset, Int32(MSG_NOSIGNAL)) }
+                    if n <= 0 { break }
+                    offset += n
+                }
+                if offset == packet.count { sent += 1; bytes += packet.count } else { errors += 1 }
+            }
+        }
+        return (sent, errors, bytes)
+    }
+
+    func close() { Glibc.close(fd) }
+}
+
+func blastBench(_ arguments: [String]) throws {
+    let blast = try Blast(arguments: arguments)
+    let result = try blast.run()
+    let average = result.sent > 0 ? result.bytes / result.sent : 0
+    let elapsed = (result.elapsed * 1000).rounded() / 1000
+    var line = "blast: to=\(blast.transport)://\(blast.host):\(blast.port) version=\(blast.version.rawValue)"
+    line += " offered_rate=\(blast.rate) sent=\(result.sent) errors=\(result.errors)"
+    line += " elapsed_s=\(elapsed) achieved_rate=\(Int(result.rate)) avg_bytes=\(average)"
+    print(line)
+}

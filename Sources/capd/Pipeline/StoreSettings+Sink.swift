@@ -1,0 +1,6 @@
+import Store
+
+/// `Store`'s own settings type; this file imports only Store so the name is unambiguous (Rules has a
+/// configuration type of the same name).
+typealias SinkSettings = StoreSettings
+typealias SinkSchema = SchemaFlavour

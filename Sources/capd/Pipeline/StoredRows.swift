@@ -1,0 +1,139 @@
+import HEP
+import Store
+
+/// Rows built from a packet for the `capture` and `report` actions, column by column as OpenSIPS
+/// `sip_capture` / `report_capture` derive them (opensips-sipcapture-behaviour.md §7, §9), and the
+/// HOMER 7 row as heplify-server writes it (homer7-schema.md §4). Documented differences: `contact_user`
+/// and `diversion` are filled; time falls back to the receive time when the agent sent none.
+enum StoredRows {
+    /// Capture time in UTC epoch µs: the HEP time (v2/v3) when the agent sent one, else the receive time.
+    static func captureMicroseconds(_ subject: PacketSubject) -> Int64 {
+        let packet = subject.packet
+        if subject.isHEP, packet.version != .v1, packet.timestampSeconds != 0 {
+            return Int64(packet.timestampSeconds) * 1_000_000 + Int64(packet.timestampMicroseconds)
+        }
+        if !subject.isHEP, packet.timestampSeconds != 0 {
+            // Raw capture: the capture timestamp of the frame travels in the synthetic packet.
+            return Int64(packet.timestampSeconds) * 1_000_000 + Int64(packet.timestampMicroseconds)
+        }
+        return receiveMicroseconds(subject)
+    }
+
+    static func receiveMicroseconds(_ subject: PacketSubject) -> Int64 {
+        Int64(subject.received.seconds) * 1_000_000 + Int64(subject.received.microseconds)
+    }
+
+    /// `node`: `capture_node:<capture id>` for HEPv2/v3, the plain node name otherwise.
+    static func node(_ subject: PacketSubject, captureNode: String) -> String {
+        guard subject.isHEP, subject.packet.version != .v1 else { return captureNode }
+        return captureNode + ":" + String(subject.packet.captureID)
+    }
+
+    /// The homer5 `sip_capture` row; nil when the packet carries no parsable SIP (OpenSIPS refuses those too).
+    static func sipCapture(_ subject: PacketSubject, table: String, captureNode: String,
+                           customFields: (String, String, String)) -> SIPCaptureRow? {
+        guard let sip = subject.sip else { return nil }
+        let packet = subject.packet
+        let fields = SIPHomerFields(sip)
+        var row = SIPCaptureRow(table: table, microTimestamp: captureMicroseconds(subject),
+                                receiveMicroTimestamp: receiveMicroseconds(subject))
+        row.method = fields.method
+        row.replyReason = fields.replyReason
+        row.ruri = fields.ruri
+        row.ruriUser = fields.ruriUser
+        row.ruriDomain = fields.ruriDomain
+        row.fromUser = fields.fromUser
+        row.fromDomain = fields.fromDomain
+        row.fromTag = fields.fromTag
+        row.toUser = fields.toUser
+        row.toDomain = fields.toDomain
+        row.toTag = fields.toTag
+        row.pidUser = fields.pidUser
+        row.contactUser = fields.contactUser
+        row.authUser = fields.authUser
+        row.callID = fields.callID
+        row.callIDALeg = fields.callIDALeg
+        row.via1 = fields.via1
+        row.via1Branch = fields.via1Branch
+        row.cseq = fields.cseq
+        row.diversion = fields.diversion
+        row.reason = fields.reason
+        row.contentType = fields.contentType
+        row.userAgent = fields.userAgent
+        row.sourceIP = packet.sourceIP.description
+        row.sourcePort = Int32(packet.sourcePort)
+        row.destinationIP = packet.destinationIP.description
+        row.destinationPort = Int32(packet.destinationPort)
+        row.contactIP = fields.contactIP
+        row.contactPort = Int32(clamping: fields.contactPort)
+        row.originatorIP = fields.originatorIP
+        row.originatorPort = Int32(clamping: fields.originatorPort)
+        row.proto = Int32(packet.ipProtocol)
+        row.family = Int16(packet.family)
+        row.rtpStat = fields.rtpStat
+        row.type = Int32(fields.type)
+        row.node = node(subject, captureNode: captureNode)
+        row.correlationID = packet.correlationID.map(sipString) ?? ""
+        row.customField1 = customFields.0
+        row.customField2 = customFields.1
+        row.customField3 = customFields.2
+        row.msg = Array(sip.bytes)
+        return row
+    }
+
+    /// The homer5 report row (`report_capture(correlation_id, table, proto_type)`).
+    static func report(_ subject: PacketSubject, table: String, captureNode: String, correlationID: String,
+                       protoType: Int?) -> ReportRow {
+        let packet = subject.packet
+        var row = ReportRow(table: table, microTimestamp: captureMicroseconds(subject),
+                            receiveMicroTimestamp: receiveMicroseconds(subject))
+        row.correlationID = correlationID
+        row.sourceIP = packet.sourceIP.description
+        row.sourcePort = Int32(packet.sourcePort)
+        row.destinationIP = packet.destinationIP.description
+        row.destinationPort = Int32(packet.destinationPort)
+        row.proto = Int32(packet.ipProtocol)
+        row.family = Int16(packet.family)
+        row.type = Int32(protoType ?? Int(packet.protoType))
+        row.node = node(subject, captureNode: captureNode)
+        row.msg = String(decoding: subject.payload, as: UTF8.self)
+        return row
+    }
+
+    /// The HOMER 7 row for any payload type; nil for types heplify-server does not store.
+    static func homerSeven(_ subject: PacketSubject, captureNode: String, correlationID: String?) -> HomerSevenRow? {
+        let packet = subject.packet
+        let payloadType = Int(packet.protoType)
+        let cseq = subject.sip?.cseqMethod.map(sipString) ?? ""
+        guard let table = HomerSeven.table(payloadType: payloadType, cseqMethod: cseq) else { return nil }
+        let time = captureMicroseconds(subject)
+        let captureID = packet.nodeName.map(sipString) ?? String(packet.captureID)
+        let dataHeader: String
+        let sid: String
+        var correlation = correlationID ?? packet.correlationID.map(sipString) ?? ""
+        if let sip = subject.sip, payloadType == 1 {
+            let fields = SIPHomerFields(sip)
+            correlation = HomerSeven.sipCorrelationID(chunk: correlationID ?? packet.correlationID.map(sipString),
+                                                      aLegID: fields.callIDALeg, callID: fields.callID)
+            dataHeader = HomerSeven.sipDataHeader([
+                "ruri_user": fields.ruriUser, "ruri_domain": fields.ruriDomain, "from_user": fields.fromUser,
+                "from_tag": fields.fromTag, "to_user": fields.toUser, "to_tag": fields.toTag,
+                "callid": fields.callID, "cseq": fields.cseq, "method": fields.method,
+                "user_agent": fields.userAgent,
+            ])
+            sid = fields.callID
+        } else {
+            dataHeader = HomerSeven.nonSIPDataHeader(node: captureID, payloadType: payloadType)
+            sid = correlation
+        }
+        let header = HomerSeven.protocolHeader(
+            protocolFamily: Int(packet.family), protocol: Int(packet.ipProtocol),
+            srcIP: packet.sourceIP.description, dstIP: packet.destinationIP.description,
+            srcPort: Int(packet.sourcePort), dstPort: Int(packet.destinationPort),
+            timeSeconds: time / 1_000_000, timeUseconds: time % 1_000_000, payloadType: payloadType,
+            captureID: captureID, capturePass: packet.authKey.map(sipString), correlationID: correlation)
+        return HomerSevenRow(table: table, sid: sid, createDate: time, receiveMicroTimestamp: receiveMicroseconds(subject),
+                             protocolHeader: header, dataHeader: dataHeader,
+                             raw: String(decoding: subject.payload, as: UTF8.self))
+    }
+}

@@ -1,0 +1,316 @@
+import Capture
+import Foundation
+import HEP
+import Logging
+import Rules
+import Store
+import Synchronization
+
+/// The running daemon: configuration, store, pipeline, listeners and admin endpoint, wired together.
+final class Daemon: Sendable {
+    let configPath: String
+    let overrides: ConfigOverrides
+    let logger = Logger(label: "capd")
+    let metrics: CapdMetrics
+    let store: Store
+    let captureSwitch: CaptureSwitch
+    let relays = RelayPool()
+    let pipeline: Pipeline
+    let lifecycle = DaemonLifecycle()
+    fileprivate let listeners: Mutex<[ListenerHandle]> = Mutex([])
+    private let admin: AdminServer?
+    private let reloader: ReloadCoordinator
+    /// The listen/store/admin settings the process started with (a reload cannot change them).
+    private let startup: (listen: [ListenEndpoint], storeURL: String)
+
+    struct StartupError: Error, CustomStringConvertible { var description: String }
+
+    /// What to start besides the pipeline and the store.
+    struct Inputs: Sendable {
+        var listeners = true
+        var admin = true
+        var raw = true
+        static let all = Inputs()
+        /// `capd replay`: packets come from files only.
+        static let none = Inputs(listeners: false, admin: false, raw: false)
+    }
+
+    init(configPath: String, overrides: ConfigOverrides, inputs: Inputs = .all) throws {
+        self.configPath = configPath
+        self.overrides = overrides
+        let config = try Daemon.load(path: configPath, overrides: overrides, logger: logger)
+        startup = (config.listen, config.store.url)
+
+        metrics = try CapdMetrics()
+        store = try Store(settings: Daemon.sinkSettings(config.store))
+        captureSwitch = CaptureSwitch(enabled: config.capture.enabled)
+        captureSwitch.bind(to: metrics.captureEnabled)
+        pipeline = try Pipeline(config: config, metrics: metrics, store: store, captureSwitch: captureSwitch,
+                                relays: relays)
+        Daemon.bridgeStoreMetrics(store: store, metrics: metrics)
+
+        let reloadBox = Mutex<(@Sendable () -> ReloadResult)?>(nil)
+        reloader = ReloadCoordinator(metrics: metrics) {
+            reloadBox.withLock { $0 }?() ?? .failed("daemon is starting")
+        }
+        if config.admin.enabled && inputs.admin {
+            let address = try SocketAddress(parsing: Daemon.hostPort(config.admin.host, config.admin.port))
+            let control = DaemonAdminControl(captureSwitch: captureSwitch, reloader: reloader, registry: metrics.registry) {
+                [store] in
+                let snapshot = store.metrics()
+                return HealthStatus(healthy: true, details: ["store": snapshot.connected ? "ok" : "spooling"])
+            }
+            admin = AdminServer(address: address, service: AdminService(registry: metrics.registry, control: control))
+        } else {
+            admin = nil
+        }
+        reloadBox.withLock { $0 = { [weak self] in self?.reload() ?? .failed("daemon stopped") } }
+
+        if inputs.listeners {
+            for endpoint in config.listen {
+                try startListener(endpoint)
+            }
+        }
+        if inputs.raw, let raw = config.raw {
+            try startRawCapture(raw, config: config)
+        }
+        try admin?.start()
+        let started = inputs.listeners ? config.listen.map(\.description).joined(separator: ",") : "none"
+        logger.info("event=started config=\(configPath) listeners=\(started) store=\(Daemon.redacted(config.store.url)) hep_route=\(config.hepRoute)")
+    }
+
+    /// Blocks until SIGTERM/SIGINT (SIGHUP reloads), then stops the listeners and drains the store.
+    func runUntilShutdown() -> Int32 {
+        do {
+            return try lifecycle.run(reload: reloader) { try self.shutdown() }
+        } catch {
+            logger.error("event=signals_failed error=\"\(error)\"")
+            return 1
+        }
+    }
+
+    /// Stop receiving, flush every accepted row, stop relays.
+    func shutdown() throws {
+        admin?.stop()
+        let handles = listeners.withLock { all in
+            defer { all = [] }
+            return all
+        }
+        for handle in handles { handle.stop() }
+        relays.close(drainTimeout: 2)
+        let report = store.close(timeout: .seconds(120))
+        logger.info("event=store_closed \(report)")
+        if !report.complete && report.rowsInMemory > 0 {
+            throw StartupError(description: report.description)
+        }
+    }
+
+    // MARK: Reload
+
+    /// Parses, validates and compiles the file again off the packet path, then swaps it in. A bad file keeps
+    /// the running rules. Listeners, store URL and admin address need a restart to change.
+    func reload() -> ReloadResult {
+        let config: Config
+        do {
+            config = try Daemon.load(path: configPath, overrides: overrides, logger: logger)
+        } catch let error as ConfigError {
+            return .failed(error.rendered)
+        } catch {
+            return .failed("\(error)")
+        }
+        if config.listen != startup.listen || config.store.url != startup.storeURL {
+            logger.warning("event=reload_partial detail=\"listen and store.url changes need a restart; the rules were reloaded\"")
+        }
+        do {
+            try pipeline.install(config)
+        } catch {
+            return .failed("\(error)")
+        }
+        return .ok
+    }
+
+    // MARK: Wiring
+
+    static func load(path: String, overrides: ConfigOverrides, logger: Logger) throws -> Config {
+        let result = ConfigLoader.load(path: path)
+        for warning in result.warnings {
+            logger.warning("event=config_warning detail=\"\(result.sources.render([warning]).split(separator: "\n").first ?? "")\"")
+        }
+        guard var config = result.config else {
+            throw ConfigError(diagnostics: result.errors, rendered: result.sources.render(result.errors))
+        }
+        overrides.apply(to: &config)
+        try refuseRelayLoops(config)
+        return config
+    }
+
+    /// A relay target that is one of capd's own listeners would loop packets forever.
+    static func refuseRelayLoops(_ config: Config) throws {
+        var targets = Array(config.relay.values)
+        for route in config.program.routes {
+            for rule in route.rules {
+                for case .relay(let target) in rule.actions { targets.append(target) }
+            }
+        }
+        for target in targets {
+            for listener in config.listen
+            where listener.transport.rawValue == target.transport.rawValue && listener.port == target.port
+                && sameHost(listener.host, target.host) {
+                throw StartupError(description: "relay target \(target.name) (\(target.url)) is capd's own listener \(listener): it would loop")
+            }
+        }
+    }
+
+    static func sameHost(_ a: String, _ b: String) -> Bool {
+        let normalise = { (host: String) -> String in
+            if host == "localhost" { return "127.0.0.1" }
+            return IPAddress(host)?.description ?? host
+        }
+        let (x, y) = (normalise(a), normalise(b))
+        return x == y || x == "0.0.0.0" || y == "0.0.0.0" || x == "::" || y == "::"
+    }
+
+    static func sinkSettings(_ settings: Rules.StoreSettings) -> SinkSettings {
+        var sink = SinkSettings(url: settings.url, spoolDirectory: settings.spool)
+        sink.schema = settings.schema == .homer7 ? .homer7 : .homer5
+        sink.table = settings.table.template
+        sink.reportTable = settings.reportTable.template
+        sink.batchRows = settings.batchRows
+        sink.flushMilliseconds = settings.flushMilliseconds
+        sink.maxInFlight = settings.maxInFlight
+        sink.retentionDays = settings.retentionDays
+        sink.queueCapacity = max(sink.queueCapacity, settings.batchRows * 4)
+        return sink
+    }
+
+    /// Store counts → `capd_rows_stored_total`, dead letters, store drops, queue depth, spool bytes, flush
+    /// latency: read from the store's snapshot at scrape time.
+    static func bridgeStoreMetrics(store: Store, metrics: CapdMetrics) {
+        metrics.storeQueueDepth.bind { Double(store.metrics().queueDepth) }
+        metrics.spoolBytes.bind { Double(store.metrics().spoolBytes) }
+        metrics.rowsStored.collect {
+            store.metrics().rowsStored.map { (labels: [$0.key], value: Double($0.value)) }
+        }
+        metrics.rowsDeadLettered.collect { [(labels: ["all"], value: Double(store.metrics().deadLettered))] }
+        metrics.drops.collect {
+            store.metrics().dropped.map { (labels: ["store_" + $0.key], value: Double($0.value)) }
+        }
+        metrics.flushLatency.bind {
+            let snapshot = store.metrics()
+            let finite = snapshot.flushLatencyBuckets.filter { $0.upperBound.isFinite }
+            let cumulative = finite.map { Int($0.count) } + [Int(snapshot.flushLatencyCount)]
+            return HistogramSnapshot(upperBounds: finite.map(\.upperBound), cumulativeCounts: cumulative,
+                                     sum: snapshot.flushLatencySum)
+        }
+    }
+
+    static func hostPort(_ host: String, _ port: UInt16) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// A store URL without its password, for logs.
+    static func redacted(_ url: String) -> String {
+        guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"),
+              let colon = url[scheme.upperBound..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+
+    private func startListener(_ endpoint: ListenEndpoint) throws {
+        let host = endpoint.host == "localhost" ? "127.0.0.1" : endpoint.host
+        guard let address = IPAddress(host) else {
+            throw StartupError(description: "listen \(endpoint): '\(endpoint.host)' is not a numeric address")
+        }
+        let socket = SocketEndpoint(address: address, port: endpoint.port)
+        let label = endpoint.description
+        let worker = WorkerBox(pipeline.makeWorker(listener: label))
+        let consumer: @Sendable ([ReceivedDatagram]) -> Void = { batch in
+            worker.withWorker { worker in
+                for datagram in batch { worker.handle(datagram) }
+            }
+        }
+        let handle: ListenerHandle
+        switch endpoint.transport {
+        case .udp:
+            let listener = try HEPUDPListener(endpoint: socket)
+            try listener.start(consumer)
+            handle = ListenerHandle(stop: { listener.stop() })
+        case .tcp:
+            let listener = try HEPTCPListener(endpoint: socket)
+            try listener.start(consumer)
+            handle = ListenerHandle(stop: { listener.stop() })
+        }
+        registerListener(handle)
+        logger.info("event=listening listener=\(label)")
+    }
+}
+
+extension Daemon {
+    /// libpcap capture from `raw:`: the kernel filter is the BPF generated from the rules; packets enter `main`.
+    private func startRawCapture(_ raw: RawSettings, config: Config) throws {
+        guard let interface = raw.interface else {
+            throw StartupError(description: "raw capture needs raw.interface")
+        }
+        var settings = LiveCaptureConfiguration(interface: interface)
+        settings.mode = raw.mode == .ipip ? .ipip : .mirror
+        settings.promiscuous = raw.promiscuous
+        settings.readers = raw.readers
+        settings.ports = raw.ports
+        let filter = BPFGenerator.expression(for: config)
+        settings.filter = filter.isEmpty ? nil : filter
+        let capture = try LiveCapture(configuration: settings)
+        let workers = WorkerPool(pipeline: pipeline, listener: "raw:\(interface)")
+        try capture.start { messages in
+            workers.withWorker { worker in
+                for message in messages { worker.handleRaw(message) }
+            }
+        }
+        registerListener(ListenerHandle(stop: { capture.stop() }))
+        logger.info("event=raw_capture interface=\(interface) mode=\(raw.mode.rawValue) readers=\(raw.readers) filter=\"\(filter)\"")
+    }
+
+    fileprivate func registerListener(_ handle: ListenerHandle) {
+        listeners.withLock { $0.append(handle) }
+    }
+}
+
+/// One worker per capture thread, for inputs whose consumer runs on several threads (raw readers).
+final class WorkerPool: Sendable {
+    private let pipeline: Pipeline
+    private let listener: String
+    private let workers = Mutex<[UInt: WorkerBox]>([:])
+
+    init(pipeline: Pipeline, listener: String) {
+        self.pipeline = pipeline
+        self.listener = listener
+    }
+
+    func withWorker(_ body: (inout PipelineWorker) -> Void) {
+        let thread = UInt(pthread_self())
+        let box = workers.withLock { all in
+            if let existing = all[thread] { return existing }
+            let created = WorkerBox(pipeline.makeWorker(listener: listener))
+            all[thread] = created
+            return created
+        }
+        box.withWorker(body)
+    }
+}
+
+/// Stops one listener (and waits for its thread).
+struct ListenerHandle: Sendable {
+    let stop: @Sendable () -> Void
+}
+
+/// A listener thread's worker. Only that thread calls it; the lock is uncontended and keeps the compiler's
+/// concurrency checking honest.
+final class WorkerBox: Sendable {
+    private let worker: Mutex<PipelineWorker>
+
+    init(_ worker: PipelineWorker) {
+        self.worker = Mutex(worker)
+    }
+
+    func withWorker(_ body: (inout PipelineWorker) -> Void) {
+        worker.withLock { body(&$0) }
+    }
+}

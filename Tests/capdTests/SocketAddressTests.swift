@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+@testable import capd
+
+@Suite("Admin listen addresses")
+struct SocketAddressTests {
+    @Test("valid forms parse and print back canonically", arguments: [
+        ("127.0.0.1:9096", "127.0.0.1:9096"),
+        ("[::1]:9096", "[::1]:9096"),
+        ("localhost:0", "127.0.0.1:0"),
+        ("http://127.0.0.1:80/", "127.0.0.1:80"),
+        ("tcp://[2001:db8::1]:65535", "[2001:db8::1]:65535"),
+        ("0.0.0.0:9096", "0.0.0.0:9096"),
+    ])
+    func valid(text: String, canonical: String) throws {
+        #expect(try SocketAddress(parsing: text).description == canonical)
+    }
+
+    @Test("invalid forms are refused with the reason", arguments: [
+        ("127.0.0.1", SocketAddressError.missingPort("127.0.0.1")),
+        ("127.0.0.1:", SocketAddressError.badPort("127.0.0.1:")),
+        ("127.0.0.1:65536", SocketAddressError.badPort("127.0.0.1:65536")),
+        ("127.0.0.1:-1", SocketAddressError.badPort("127.0.0.1:-1")),
+        ("127.0.0.1:+80", SocketAddressError.badPort("127.0.0.1:+80")),
+        ("::1:9096", SocketAddressError.badHost("::1:9096")),
+        ("[::1]", SocketAddressError.missingPort("[::1]")),
+        ("[::1:9096", SocketAddressError.badHost("[::1:9096")),
+        ("example.com:9096", SocketAddressError.badHost("example.com:9096")),
+        ("300.1.1.1:9096", SocketAddressError.badHost("300.1.1.1:9096")),
+        ("", SocketAddressError.missingPort("")),
+    ])
+    func invalid(text: String, error: SocketAddressError) {
+        #expect(throws: error) { try SocketAddress(parsing: text) }
+    }
+
+    @Test("a listening socket reports the port the kernel chose")
+    func ephemeralPort() throws {
+        let (fd, bound) = try TCPSocket.listen(on: SocketAddress(parsing: "127.0.0.1:0"))
+        defer { close(fd) }
+        #expect(bound.port != 0)
+        #expect(bound.host == .v4([127, 0, 0, 1]))
+    }
+}
