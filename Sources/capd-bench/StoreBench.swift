@@ -65,6 +65,16 @@ private func benchPostgres(_ rows: [SIPCaptureRow], url: String, work: String) t
     }
     print("store: postgres ceiling  psql \\copy text, one COPY      \(rate(rows.count, ceiling))")
 
+    // Same rows, same table, binary COPY format (what capd sends): does skipping text parsing pay?
+    let binaryFile = work + "/rows.bin"
+    try Data(postgresBinaryCopyPayload(rows.map { .sip($0) })).write(to: URL(fileURLWithPath: binaryFile))
+    let binaryURL = try benchSchema(url, "bench_binary")
+    _ = try runStore(binaryURL, rows: [], work: work + "/binary-init")
+    let binary = try seconds {
+        try runPsql(binaryURL, "\\copy sip_capture (\(columns)) FROM '\(binaryFile)' WITH (FORMAT binary)")
+    }
+    print("store: postgres          psql \\copy binary, one COPY    \(rate(rows.count, binary))")
+
     // capd: Store with defaults (500-row binary COPYs, 2 connections in flight).
     let capdURL = try benchSchema(url, "bench_capd")
     _ = try runStore(capdURL, rows: [], work: work + "/capd-init")
