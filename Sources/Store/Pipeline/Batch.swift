@@ -29,6 +29,9 @@ protocol SinkBackend: AnyObject {
     /// Batches that can be submitted now.
     var idleSlots: Int { get }
     var inFlight: Int { get }
+    /// False when the batch needs DDL (a new table or partition) that must not run while COPYs are in flight
+    /// (CREATE TABLE ... PARTITION OF waits for the parent's lock, which a running COPY holds).
+    func canSubmitNow(_ batch: Batch) -> Bool
     /// Starts writing a batch (creating its table or partition first when needed).
     func submit(_ batch: Batch)
     /// Drives I/O until something finishes, `wakeFD` is readable, or the timeout passes.

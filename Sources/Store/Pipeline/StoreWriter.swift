@@ -45,6 +45,10 @@ final class StoreWriter: @unchecked Sendable {
             if backend.isOpen {
                 runRetentionIfDue()
                 while backend.isOpen, backend.idleSlots > 0, let batch = nextBatch(store, force: drainWanted || stop) {
+                    guard backend.canSubmitNow(batch) else {
+                        pending.insert(batch, at: 0)  // its DDL waits until the COPYs in flight are done
+                        break
+                    }
                     backend.submit(batch)
                 }
                 let outcomes = backend.pump(timeoutMilliseconds: pollTimeout(store), wakeFD: store.wakeFD)
@@ -340,6 +344,7 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     private func pollTimeout(_ store: Store) -> Int32 {
+        if let first = pending.first, !backend.canSubmitNow(first) { return 50 }  // woken by the COPYs' sockets
         if !pending.isEmpty || stagedIndex < staged.count { return backend.idleSlots > 0 ? 0 : 50 }
         let oldest = store.shared.withLock { $0.oldest }
         guard let oldest else { return 50 }

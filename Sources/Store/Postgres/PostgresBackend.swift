@@ -41,6 +41,16 @@ final class PostgresBackend: SinkBackend {
         connections.removeAll()
     }
 
+    func canSubmitNow(_ batch: Batch) -> Bool {
+        inFlight == 0 || knownTables.contains(Self.ddlKey(batch))
+    }
+
+    static func ddlKey(_ batch: Batch) -> String {
+        let table = batch.table.lowercased()
+        if batch.family == .homerSeven, let day = batch.partitionDay { return table + "_" + day }
+        return table
+    }
+
     func submit(_ batch: Batch) {
         guard let connection = connections.first(where: { $0.batch == nil }) else {
             finished.append(.lost([batch], .connectFailed("no idle connection")))
