@@ -24,6 +24,8 @@ struct Blast {
         var errors = 0
         var elapsed = 0.0
         var bytes = 0
+        /// Wall-clock time (Unix seconds) when sending began, after the packets were built.
+        var startedUnix = 0.0
         var rate: Double { elapsed > 0 ? Double(sent) / elapsed : 0 }
     }
 
@@ -95,6 +97,7 @@ struct Blast {
         defer { socket.close() }
 
         var result = Result()
+        result.startedUnix = realtimeSeconds()
         let start = monotonicSeconds()
         let batch = 32
         var index = 0
@@ -119,6 +122,12 @@ struct Blast {
         result.elapsed = monotonicSeconds() - start
         return result
     }
+}
+
+func realtimeSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 func monotonicSeconds() -> Double {
@@ -211,5 +220,6 @@ func blastBench(_ arguments: [String]) throws {
     var line = "blast: to=\(blast.transport)://\(blast.host):\(blast.port) version=\(blast.version.rawValue)"
     line += " offered_rate=\(blast.rate) sent=\(result.sent) errors=\(result.errors)"
     line += " elapsed_s=\(elapsed) achieved_rate=\(Int(result.rate)) avg_bytes=\(average)"
+    line += " started_unix=\((result.startedUnix * 1000).rounded() / 1000)"
     print(line)
 }

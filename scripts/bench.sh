@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# `make bench`: capd end to end on this machine, next to baselines measured in the same run.
+#
+# 1. Builds the release binaries once (capd, capd-bench).
+# 2. Starts its own throwaway PostgreSQL 15 cluster (fsync on, synchronous_commit on: the defaults).
+# 3. Baselines: the raw recvmmsg receive ceiling on loopback (`capd-bench capture`, drained-buffer method),
+#    the PostgreSQL COPY ceiling for the very rows capd stored (psql \copy of a dump of them into an
+#    identical table: same columns, primary key and indexes) and the SQLite ceiling for the same rows
+#    (one INSERT ... SELECT transaction into an identical table, WAL, synchronous=NORMAL).
+# 4. For each store (PostgreSQL, SQLite) and each load (offered rates, then an unbounded burst): a fresh
+#    `capd run` (capture everything), `capd-bench blast` HEPv3/UDP to it, wait until the store is drained,
+#    count the rows in the database, read CPU and peak RSS from /proc, stop capd (SIGTERM).
+# Every loop is bounded in count and time; traffic goes to 127.0.0.1 only.
+#
+# Environment knobs (defaults in brackets):
+#   BENCH_STORES ["postgres sqlite"]   BENCH_LOADS ["10000:10 20000:10 50000:10 100000:5 burst:200000"]
+#   (rate:seconds, or burst:count)     BENCH_OUT [.build/bench/latest.md]   BENCH_SKIP_BUILD [0]
+#   BENCH_SKIP_BASELINES [0]           BENCH_DRAIN_TIMEOUT [180 s per run]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/opt/swift/usr/bin"
+
+STORES="${BENCH_STORES:-postgres sqlite}"
+LOADS="${BENCH_LOADS:-10000:10 20000:10 50000:10 100000:5 burst:200000}"
+OUT="${BENCH_OUT:-.build/bench/latest.md}"
+DRAIN_TIMEOUT="${BENCH_DRAIN_TIMEOUT:-180}"
+CAPD=.build/release/capd
+BENCH=.build/release/capd-bench
+HZ=$(getconf CLK_TCK)
+
+WORK="$(mktemp -d /tmp/capd-bench.XXXXXX)"
+PG_STATE="$WORK/pg.state"
+CAPD_PID=""
+cleanup() {
+    if [ -n "$CAPD_PID" ] && kill -0 "$CAPD_PID" 2>/dev/null; then kill -TERM "$CAPD_PID" 2>/dev/null || true; wait "$CAPD_PID" 2>/dev/null || true; fi
+    CAPD_PG_STATE="$PG_STATE" scripts/pg-test-cluster.sh stop >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+log() { echo "bench: $*" >&2; }
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+    log "building release binaries"
+    swift build -c release --product capd >&2
+    swift build -c release --product capd-bench >&2
+fi
+[ -x "$CAPD" ] && [ -x "$BENCH" ] || { log "release binaries missing"; exit 1; }
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); p=s.getsockname()[1]; t=socket.socket(); t.bind(("127.0.0.1",p)); print(p)'
+}
+
+# CPU seconds (utime+stime) of one process, as ticks.
+proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# PostgreSQL's CPU ticks so far: the postmaster (with its reaped children) plus its live children.
+pg_ticks() {
+    local master total=0 pid
+    master=$(head -1 "$PG_DATADIR/postmaster.pid")
+    total=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$master/stat")
+    for pid in $(pgrep -P "$master" || true); do
+        total=$(( total + $(proc_ticks "$pid") ))
+    done
+    echo "$total"
+}
+
+ticks_to_s() { awk -v t="$1" -v hz="$HZ" 'BEGIN { printf "%.2f", t / hz }'; }
+now() { date +%s.%N; }
+
+# Sum of a metric's samples from /metrics (0 when absent).
+metric() {
+    awk -v name="$1" '$1 == name || index($1, name "{") == 1 { sum += $NF } END { printf "%d", sum }' "$2"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+log "starting a throwaway PostgreSQL"
+eval "$(CAPD_PG_STATE="$PG_STATE" scripts/pg-test-cluster.sh start)"
+PG_URL="$CAPD_TEST_PG_URL"
+PG_DATADIR="$CAPD_TEST_PG_DATADIR"
+psql_main() { psql -X -q -v ON_ERROR_STOP=1 "$PG_URL" "$@"; }
+db_url() { echo "$PG_URL" | sed "s#/postgres?#/$1?#"; }
+log "fsync=$(psql_main -At -c 'SHOW fsync') synchronous_commit=$(psql_main -At -c 'SHOW synchronous_commit')"
+
+RESULTS="$WORK/results.tsv"
+: >"$RESULTS"
+RUN=0
+LAST_PG_DB=""
+LAST_SQLITE=""
+
+# run STORE RATE COUNT SECONDS LABEL
+run_one() {
+    local store=$1 rate=$2 count=$3 seconds=$4 label=$5
+    RUN=$((RUN + 1))
+    local dir="$WORK/run$RUN" port admin url
+    mkdir -p "$dir/spool"
+    port=$(free_port)
+    admin=$(free_port)
+    if [ "$store" = postgres ]; then
+        psql_main -c "CREATE DATABASE bench_$RUN"
+        url=$(db_url "bench_$RUN")
+        LAST_PG_DB="bench_$RUN"
+    else
+        url="sqlite://$dir/capd.db"
+        LAST_SQLITE="$dir/capd.db"
+    fi
+    cat >"$dir/capd.yaml" <<EOF
+capture:
+  enabled: true
+  node: bench
+listen:
+  - udp://127.0.0.1:$port
+store:
+  url: sqlite://unused.db
+  schema: homer5
+admin:
+  listen: 127.0.0.1:$admin
+hep_route: sip
+routes:
+  main:
+    - name: capture-everything
+      do: [capture]
+EOF
+    local pg_before
+    pg_before=$(pg_ticks)
+    "$CAPD" run -c "$dir/capd.yaml" --listen "udp://127.0.0.1:$port" --store "$url" --admin "127.0.0.1:$admin" \
+        --spool "$dir/spool" 2>"$dir/capd.log" &
+    CAPD_PID=$!
+    local i
+    for i in $(seq 1 100); do
+        if curl -sf "http://127.0.0.1:$admin/metrics" -o "$dir/metrics" 2>/dev/null; then break; fi
+        kill -0 "$CAPD_PID" 2>/dev/null || { cat "$dir/capd.log" >&2; log "capd did not start"; exit 1; }
+        sleep 0.1
+    done
+    local blast_args=(--to "udp://127.0.0.1:$port" --count "$count" --seconds "$seconds" --rate "$rate")
+    "$BENCH" blast "${blast_args[@]}" >"$dir/blast.out"
+    local sent started blast_end
+    blast_end=$(now)
+    sent=$(sed -n 's/.* sent=\([0-9]*\).*/\1/p' "$dir/blast.out")
+    started=$(sed -n 's/.* started_unix=\([0-9.]*\).*/\1/p' "$dir/blast.out")
+    # Drained: nothing queued or spooled, and received/stored unchanged for 1 s.
+    local deadline last_change prev="" cur depth=-1 spool=-1 stored=0 received=0 stable=0
+    deadline=$(( $(date +%s) + DRAIN_TIMEOUT ))
+    last_change=$blast_end
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        curl -sf "http://127.0.0.1:$admin/metrics" -o "$dir/metrics" || { sleep 0.2; continue; }
+        depth=$(metric capd_store_queue_depth "$dir/metrics")
+        spool=$(metric capd_spool_bytes "$dir/metrics")
+        stored=$(metric capd_rows_stored_total "$dir/metrics")
+        received=$(metric capd_packets_received_total "$dir/metrics")
+        cur="$stored/$received"
+        if [ "$cur" != "$prev" ]; then
+            [ -n "$prev" ] && last_change=$(now)
+            prev=$cur
+            stable=0
+        else
+            stable=$((stable + 1))
+        fi
+        if [ "$depth" = 0 ] && [ "$spool" = 0 ] && [ "$stable" -ge 5 ]; then break; fi
+        sleep 0.2
+    done
+    local drained=yes
+    [ "$depth" = 0 ] && [ "$spool" = 0 ] || drained=no
+    local capd_ticks hwm drops
+    capd_ticks=$(proc_ticks "$CAPD_PID")
+    hwm=$(awk '/^VmHWM/ { print int($2 / 1024) }' "/proc/$CAPD_PID/status")
+    drops=$(metric capd_drops_total "$dir/metrics")
+    kill -TERM "$CAPD_PID"
+    wait "$CAPD_PID" || log "capd exited with $?"
+    CAPD_PID=""
+    local pg_after rows
+    pg_after=$(pg_ticks)
+    if [ "$store" = postgres ]; then
+        rows=$(psql -X -At "$url" -c 'SELECT count(*) FROM sip_capture')
+    else
+        rows=$(sqlite3 "$dir/capd.db" 'SELECT count(*) FROM sip_capture')
+    fi
+    local pg_cpu="-"
+    [ "$store" = postgres ] && pg_cpu=$(ticks_to_s $((pg_after - pg_before)))
+    # rate columns: loss %, stored rows/s over [start of sending, last change of the counters]
+    awk -v store="$store" -v label="$label" -v sent="$sent" -v recv="$received" -v rows="$rows" \
+        -v t0="$started" -v t1="$last_change" -v ccpu="$(ticks_to_s "$capd_ticks")" -v pcpu="$pg_cpu" \
+        -v hwm="$hwm" -v drops="$drops" -v drained="$drained" -v achieved="$(sed -n 's/.* achieved_rate=\([0-9]*\).*/\1/p' "$dir/blast.out")" 'BEGIN {
+        loss = sent > 0 ? 100 * (sent - rows) / sent : 0
+        span = t1 - t0; if (span <= 0) span = 1e-9
+        per1k = rows > 0 ? ccpu * 1000 / rows : 0
+        pg1k = (rows > 0 && pcpu != "-") ? sprintf("%.4f", pcpu * 1000 / rows) : "-"
+        printf "%s\t%s\t%d\t%d\t%d\t%d\t%.2f\t%d\t%s\t%s\t%d\t%.4f\t%s\t%d\t%s\n", store, label, achieved, sent, recv, rows,
+            loss, rows / span, ccpu, pcpu, hwm, per1k, pg1k, drops, drained }' >>"$RESULTS"
+    log "$(tail -1 "$RESULTS")"
+    [ "$store" = postgres ] && [ "$label" != "50000" ] && psql_main -c "DROP DATABASE bench_$RUN" || true
+    [ "$store" = sqlite ] && [ "$label" != "50000" ] && rm -f "$dir"/capd.db* || true
+    return 0
+}
+
+for store in $STORES; do
+    for load in $LOADS; do
+        kind=${load%%:*}; arg=${load#*:}
+        if [ "$kind" = burst ]; then
+            run_one "$store" 0 "$arg" 30 "burst"
+        else
+            run_one "$store" "$kind" $((kind * arg)) $((arg + 10)) "$kind"
+        fi
+        [ "$store" = postgres ] && [ "$kind" = 50000 ] && KEEP_PG=$LAST_PG_DB
+        [ "$store" = sqlite ] && [ "$kind" = 50000 ] && KEEP_SQLITE=$LAST_SQLITE
+    done
+done
+
+# ---------------------------------------------------------------------------------------------------------
+BASE="$WORK/baselines.txt"
+: >"$BASE"
+if [ "${BENCH_SKIP_BASELINES:-0}" != 1 ]; then
+    log "baseline: raw recvmmsg receive ceiling"
+    "$BENCH" capture --repeat 1 --drain-rounds 5 --drain-datagrams 40000 --udp-count 1000000 --udp-seconds 2 \
+        | grep 'udp loopback' >"$WORK/capture.out" || true
+    sed 's/^capture: /- /' "$WORK/capture.out" >>"$BASE"
+    if [ -n "${KEEP_PG:-}" ]; then
+        log "baseline: PostgreSQL COPY ceiling for the rows of the 50k run"
+        kurl=$(db_url "$KEEP_PG")
+        psql -X -q "$kurl" -c "\\copy sip_capture TO '$WORK/rows.copy'"
+        psql -X -q "$kurl" -c 'CREATE TABLE copy_ceiling (LIKE sip_capture INCLUDING ALL)'
+        n=$(wc -l <"$WORK/rows.copy")
+        b=$(pg_ticks); t0=$(now)
+        psql -X -q "$kurl" -c "\\copy copy_ceiling FROM '$WORK/rows.copy'"
+        psql -X -q "$kurl" -c 'CHECKPOINT'
+        t1=$(now); a=$(pg_ticks)
+        awk -v n="$n" -v t0="$t0" -v t1="$t1" -v cpu="$(ticks_to_s $((a - b)))" 'BEGIN {
+            printf "- PostgreSQL COPY ceiling (psql \\copy, one COPY, same table definition and indexes, + CHECKPOINT): %d rows in %.2f s = %d rows/s, PostgreSQL CPU %.2f s (%.4f s per 1000 rows)\n", n, t1 - t0, n / (t1 - t0), cpu, cpu * 1000 / n }' >>"$BASE"
+        rm -f "$WORK/rows.copy"
+    fi
+    if [ -n "${KEEP_SQLITE:-}" ]; then
+        log "baseline: SQLite insert ceiling for the rows of the 50k run"
+        ceil="$WORK/ceiling.db"
+        sqlite3 "$KEEP_SQLITE" .schema | grep -v '^CREATE TABLE sqlite_' | sqlite3 "$ceil"
+        n=$(sqlite3 "$KEEP_SQLITE" 'SELECT count(*) FROM sip_capture')
+        t0=$(now)
+        sqlite3 "$ceil" "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; ATTACH '$KEEP_SQLITE' AS src; BEGIN; INSERT INTO sip_capture SELECT * FROM src.sip_capture; COMMIT;" >/dev/null
+        t1=$(now)
+        awk -v n="$n" -v t0="$t0" -v t1="$t1" 'BEGIN {
+            printf "- SQLite insert ceiling (INSERT ... SELECT in one transaction, same table definition and indexes, WAL): %d rows in %.2f s = %d rows/s\n", n, t1 - t0, n / (t1 - t0) }' >>"$BASE"
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+mkdir -p "$(dirname "$OUT")"
+{
+    echo "capd end to end, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    echo "| store | offered msg/s | achieved send msg/s | sent | received | stored | loss % | stored rows/s | capd CPU s | PostgreSQL CPU s | capd peak RSS MB | capd CPU s / 1000 rows | PostgreSQL CPU s / 1000 rows | drops | drained |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    awk -F'\t' '{ printf "|"; for (i = 1; i <= NF; i++) printf " %s |", $i; printf "\n" }' "$RESULTS"
+    echo
+    echo "Baselines (same run):"
+    cat "$BASE"
+} >"$OUT"
+cat "$OUT"
