@@ -211,7 +211,7 @@ extension ConfigParser {
             }
             value = .uint8(p)
         case 0x03, 0x04, 0x05, 0x06:
-            guard fixedType(.inet4, .inet6), let ip = RuleIP(text) else {
+            guard fixedType(.inet4, .inet6), let ip = IPAddress(text) else {
                 if f["type"] == nil || declared == .inet4 || declared == .inet6 { error(valueNode.mark, "invalid IP address '\(text)'") }
                 return nil
             }
@@ -248,10 +248,10 @@ extension ConfigParser {
                 guard let v = UInt32(text) else { error(valueNode.mark, "invalid uint32 '\(text)'"); return nil }
                 value = .uint32(v)
             case .inet4:
-                guard let ip = RuleIP(text), !ip.isIPv6 else { error(valueNode.mark, "invalid IPv4 address '\(text)'"); return nil }
+                guard let ip = IPAddress(text), !ip.isIPv6 else { error(valueNode.mark, "invalid IPv4 address '\(text)'"); return nil }
                 value = .inet4(ip)
             case .inet6:
-                guard let ip = RuleIP(text), ip.isIPv6 else { error(valueNode.mark, "invalid IPv6 address '\(text)'"); return nil }
+                guard let ip = IPAddress(text), ip.isIPv6 else { error(valueNode.mark, "invalid IPv6 address '\(text)'"); return nil }
                 value = .inet6(ip)
             case .utf8:
                 guard let t = template(valueNode) else { return nil }

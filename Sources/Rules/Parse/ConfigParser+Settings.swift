@@ -1,3 +1,5 @@
+import HEP
+
 extension ConfigParser {
     static let topLevelKeys = ["capture", "listen", "auth_key", "raw", "store", "relay", "admin", "hep_route",
                                "lists", "routes", "include"]
@@ -163,7 +165,7 @@ struct EndpointURL {
             let after = rest[rest.index(after: close)...]
             guard after.hasPrefix(":") else { return nil }
             portText = after.dropFirst()
-            guard RuleIP(host) != nil, host.contains(":") else { return nil }
+            guard IPAddress(String(host)) != nil, host.contains(":") else { return nil }
         } else {
             guard let colon = rest.lastIndex(of: ":") else { return nil }
             host = rest[..<colon]

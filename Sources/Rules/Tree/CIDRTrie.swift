@@ -1,3 +1,5 @@
+import HEP
+
 /// Binary trie over address bits (one root for IPv4, one for IPv6); each node may carry the rules whose
 /// prefix ends there. A lookup walks at most 32/128 nodes collecting posting ranges.
 @usableFromInline
@@ -49,7 +51,7 @@ struct CIDRTrie: Sendable {
     }
 
     @inlinable
-    func forEachMatch(_ ip: RuleIP, _ body: (Range<Int32>) -> Void) {
+    func forEachMatch(_ ip: IPAddress, _ body: (Range<Int32>) -> Void) {
         nodes.withUnsafeBufferPointer { nodes in
             var node = Int(ip.isIPv6 ? roots.v6 : roots.v4)
             let bits = ip.bitCount
