@@ -15,22 +15,9 @@ public struct SocketEndpoint: Hashable, Sendable, CustomStringConvertible {
 
     /// "127.0.0.1:9060", "[::1]:9060".
     public init?(_ text: String) {
-        let host: Substring
-        let portText: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { return nil }
-            portText = rest.dropFirst()
-        } else {
-            guard let colon = text.lastIndex(of: ":") else { return nil }
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-            if host.contains(":") { return nil }   // IPv6 needs brackets
-        }
-        guard let address = IPAddress(String(host)), let port = UInt16(portText) else { return nil }
-        self.init(address: address, port: port)
+        guard let parsed = try? HostPort(parsing: text), parsed.scheme == nil,
+              let address = IPAddress(parsed.host) else { return nil }
+        self.init(address: address, port: parsed.port)
     }
 
     public var description: String {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HEP
 
 /// Why an address like `127.0.0.1:9096` or `[::1]:9096` could not be parsed.
 enum SocketAddressError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -37,29 +38,20 @@ struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// Parses `HOST:PORT`, `[IPV6]:PORT` or `localhost:PORT`, optionally behind `http://` or `tcp://`.
     init(parsing text: String) throws(SocketAddressError) {
         var rest = Substring(text)
-        for scheme in ["http://", "tcp://"] where rest.hasPrefix(scheme) {
-            rest = rest.dropFirst(scheme.count)
-        }
         if rest.hasSuffix("/") { rest = rest.dropLast() }
-        let hostText: Substring
-        let portText: Substring
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { throw .badHost(text) }
-            hostText = rest[rest.index(after: rest.startIndex)..<close]
-            let after = rest[rest.index(after: close)...]
-            guard after.hasPrefix(":") else { throw .missingPort(text) }
-            portText = after.dropFirst()
-        } else {
-            guard let colon = rest.lastIndex(of: ":") else { throw .missingPort(text) }
-            hostText = rest[..<colon]
-            portText = rest[rest.index(after: colon)...]
-            if hostText.contains(":") { throw .badHost(text) }      // bare IPv6 needs brackets
+        let parsed: HostPort
+        do {
+            parsed = try HostPort(parsing: rest)
+        } catch {
+            switch error {
+            case .missingPort: throw .missingPort(text)
+            case .badPort: throw .badPort(text)
+            case .unclosedBracket, .unbracketedIPv6: throw .badHost(text)
+            }
         }
-        guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let port = UInt16(portText)
-        else { throw .badPort(text) }
-        guard let host = Self.parseHost(String(hostText)) else { throw .badHost(text) }
-        self.init(host: host, port: port)
+        guard parsed.scheme == nil || parsed.scheme == "http" || parsed.scheme == "tcp",
+              let host = Self.parseHost(parsed.host) else { throw .badHost(text) }
+        self.init(host: host, port: parsed.port)
     }
 
     private static func parseHost(_ text: String) -> Host? {
