@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HEP
 
 /// The writer thread: forms batches from the queue and the spool, drives the backend, splits rejected
 /// batches down to single rows (dead-lettered), spools everything while the database is down, reconnects
