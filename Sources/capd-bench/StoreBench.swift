@@ -60,7 +60,11 @@ private func benchPostgres(_ rows: [SIPCaptureRow], url: String, work: String, b
     let textFile = work + "/rows.copy"
     try StoreBenchRows.copyText(rows).write(to: URL(fileURLWithPath: textFile))
     let binaryFile = work + "/rows.bin"
-    try Data(postgresBinaryCopyPayload(rows.map { .sip($0) })).write(to: URL(fileURLWithPath: binaryFile))
+    let storeRows = rows.map { StoreRow.sip($0) }
+    var payload: [UInt8] = []
+    let encode = seconds { payload = postgresBinaryCopyPayload(storeRows) }
+    print(String(format: "store: binary COPY encoding on the writer thread: %.0f ns/row", encode * 1e9 / Double(rows.count)))
+    try Data(payload).write(to: URL(fileURLWithPath: binaryFile))
     let columns = StoreBenchRows.columns.joined(separator: ",")
     var best = (text: 0.0, binary: 0.0, capd: 0.0, capd1: 0.0)
     // Rounds interleave ceiling and capd so that both see the same machine (other load comes and goes).
