@@ -3,7 +3,7 @@ import CLibSQLite3
 import Foundation
 import Store
 
-// capd-bench store [--rows N] [--pg URL] [--keep DIR]
+// capd-bench store [--rows N] [--batch ROWS] [--rounds N] [--pg URL] [--keep DIR]
 // Rows/s of realistic SIP rows through `Store` into PostgreSQL (fsync on) and SQLite, each next to its
 // ceiling measured in the same run: psql `\copy` of the same rows from a file; SQLite bulk insert of the
 // same rows in one transaction. PostgreSQL URL: --pg or $CAPD_TEST_PG_URL.
@@ -11,12 +11,16 @@ func storeBench(_ arguments: [String]) throws {
     var rowCount = 200_000
     var pgURL = ProcessInfo.processInfo.environment["CAPD_TEST_PG_URL"]
     var keep: String?
+    var batch = 500
+    var rounds = 3
     var i = 0
     while i < arguments.count {
         switch arguments[i] {
         case "--rows": i += 1; rowCount = Int(arguments[safe: i] ?? "") ?? rowCount
         case "--pg": i += 1; pgURL = arguments[safe: i]
         case "--keep": i += 1; keep = arguments[safe: i]
+        case "--batch": i += 1; batch = Int(arguments[safe: i] ?? "") ?? batch
+        case "--rounds": i += 1; rounds = max(1, Int(arguments[safe: i] ?? "") ?? rounds)
         default: print("store bench: unknown argument \(arguments[i])")
         }
         i += 1
@@ -30,11 +34,11 @@ func storeBench(_ arguments: [String]) throws {
     print("store: \(rowCount) rows, msg avg \(averageMsg) B (INVITE/REGISTER/OPTIONS, unique Call-IDs)")
 
     if let pgURL {
-        try benchPostgres(rows, url: pgURL, work: work)
+        try benchPostgres(rows, url: pgURL, work: work, batch: batch, rounds: rounds)
     } else {
         print("store: PostgreSQL skipped (no --pg URL and no CAPD_TEST_PG_URL)")
     }
-    try benchSQLite(rows, work: work)
+    try benchSQLite(rows, work: work, batch: batch, rounds: rounds)
 }
 
 private extension Array {
@@ -52,41 +56,45 @@ private func rate(_ n: Int, _ s: Double) -> String { String(format: "%8.0f rows/
 
 // MARK: - PostgreSQL
 
-private func benchPostgres(_ rows: [SIPCaptureRow], url: String, work: String) throws {
+private func benchPostgres(_ rows: [SIPCaptureRow], url: String, work: String, batch: Int, rounds: Int) throws {
     let textFile = work + "/rows.copy"
     try StoreBenchRows.copyText(rows).write(to: URL(fileURLWithPath: textFile))
-    let columns = StoreBenchRows.columns.joined(separator: ",")
-
-    // Ceiling: psql \copy of the same rows (text format) into the same table layout, one COPY.
-    let ceilingURL = try benchSchema(url, "bench_ceiling")
-    _ = try runStore(ceilingURL, rows: [], work: work + "/ceiling-init")  // applies capd's schema (same indexes)
-    let ceiling = try seconds {
-        try runPsql(ceilingURL, "\\copy sip_capture (\(columns)) FROM '\(textFile)'")
-    }
-    print("store: postgres ceiling  psql \\copy text, one COPY      \(rate(rows.count, ceiling))")
-
-    // Same rows, same table, binary COPY format (what capd sends): does skipping text parsing pay?
     let binaryFile = work + "/rows.bin"
-    try Data(postgresBinaryCopyPayload(rows.map { .sip($0) })).write(to: URL(fileURLWithPath: binaryFile))
-    let binaryURL = try benchSchema(url, "bench_binary")
-    _ = try runStore(binaryURL, rows: [], work: work + "/binary-init")
-    let binary = try seconds {
-        try runPsql(binaryURL, "\\copy sip_capture (\(columns)) FROM '\(binaryFile)' WITH (FORMAT binary)")
+    let storeRows = rows.map { StoreRow.sip($0) }
+    var payload: [UInt8] = []
+    let encode = seconds { payload = postgresBinaryCopyPayload(storeRows) }
+    print(String(format: "store: binary COPY encoding on the writer thread: %.0f ns/row", encode * 1e9 / Double(rows.count)))
+    try Data(payload).write(to: URL(fileURLWithPath: binaryFile))
+    let columns = StoreBenchRows.columns.joined(separator: ",")
+    var best = (text: 0.0, binary: 0.0, capd: 0.0, capd1: 0.0)
+    // Rounds interleave ceiling and capd so that both see the same machine (other load comes and goes).
+    for round in 1...rounds {
+        // Ceiling: psql \copy of the same rows (text format, one COPY) into capd's own table layout and indexes.
+        let ceilingURL = try benchSchema(url, "bench_ceiling")
+        _ = try runStore(ceilingURL, rows: [], work: work + "/ceiling-init-\(round)")
+        let text = try seconds { try runPsql(ceilingURL, "\\copy sip_capture (\(columns)) FROM '\(textFile)'") }
+        // The same rows in binary COPY format (what capd sends): does skipping text parsing pay?
+        let binaryURL = try benchSchema(url, "bench_binary")
+        _ = try runStore(binaryURL, rows: [], work: work + "/binary-init-\(round)")
+        let binary = try seconds {
+            try runPsql(binaryURL, "\\copy sip_capture (\(columns)) FROM '\(binaryFile)' WITH (FORMAT binary)")
+        }
+        let capdURL = try benchSchema(url, "bench_capd")
+        _ = try runStore(capdURL, rows: [], work: work + "/capd-init-\(round)")
+        var stored = 0
+        let capd = try seconds { stored = try runStore(capdURL, rows: rows, work: work + "/capd-\(round)", batch: batch) }
+        guard stored == rows.count else { throw StoreError.badSettings("bench: stored \(stored) of \(rows.count) rows") }
+        let oneURL = try benchSchema(url, "bench_capd1")
+        _ = try runStore(oneURL, rows: [], work: work + "/capd1-init-\(round)")
+        let one = try seconds { _ = try runStore(oneURL, rows: rows, work: work + "/capd1-\(round)", maxInFlight: 1, batch: batch) }
+        print("store: postgres round \(round): text \\copy \(Int(Double(rows.count) / text)), binary \\copy \(Int(Double(rows.count) / binary)), "
+            + "capd in-flight 2 \(Int(Double(rows.count) / capd)), in-flight 1 \(Int(Double(rows.count) / one)) rows/s")
+        best = (max(best.text, Double(rows.count) / text), max(best.binary, Double(rows.count) / binary),
+                max(best.capd, Double(rows.count) / capd), max(best.capd1, Double(rows.count) / one))
     }
-    print("store: postgres          psql \\copy binary, one COPY    \(rate(rows.count, binary))")
-
-    // capd: Store with defaults (500-row binary COPYs, 2 connections in flight).
-    let capdURL = try benchSchema(url, "bench_capd")
-    _ = try runStore(capdURL, rows: [], work: work + "/capd-init")
-    var stored = 0
-    let capd = try seconds { stored = try runStore(capdURL, rows: rows, work: work + "/capd") }
-    print("store: postgres capd Store (batch 500, in flight 2)     \(rate(stored, capd))  = \(String(format: "%.2f", ceiling / capd))x ceiling")
-    guard stored == rows.count else { throw StoreError.badSettings("bench: stored \(stored) of \(rows.count) rows") }
-
-    let oneURL = try benchSchema(url, "bench_capd1")
-    _ = try runStore(oneURL, rows: [], work: work + "/capd1-init")
-    let one = try seconds { _ = try runStore(oneURL, rows: rows, work: work + "/capd1", maxInFlight: 1) }
-    print("store: postgres capd Store (batch 500, in flight 1)     \(rate(rows.count, one))  = \(String(format: "%.2f", ceiling / one))x ceiling")
+    print(String(format: "store: postgres best of %d: ceiling psql \\copy text %.0f rows/s, binary %.0f rows/s (%.2fx text)", rounds, best.text, best.binary, best.binary / best.text))
+    print(String(format: "store: postgres best of %d: capd Store batch %d in flight 2 %.0f rows/s = %.2fx text ceiling, %.2fx binary; in flight 1 %.0f rows/s",
+                 rounds, batch, best.capd, best.capd / best.text, best.capd / best.binary, best.capd1))
 }
 
 private func benchSchema(_ url: String, _ name: String) throws -> String {
@@ -124,10 +132,11 @@ private func runPsql(_ url: String, _ command: String) throws {
 }
 
 /// Appends every row, closes, returns the rows stored.
-private func runStore(_ url: String, rows: [SIPCaptureRow], work: String, maxInFlight: Int = 2) throws -> Int {
+private func runStore(_ url: String, rows: [SIPCaptureRow], work: String, maxInFlight: Int = 2, batch: Int = 500) throws -> Int {
     var settings = StoreSettings(url: url, spoolDirectory: work + "/spool")
+    settings.batchRows = batch
     settings.maxInFlight = maxInFlight
-    settings.queueCapacity = 100_000
+    settings.queueCapacity = max(100_000, rows.count)
     let store = try Store(settings: settings)
     var spooled = 0
     for row in rows {
@@ -141,7 +150,19 @@ private func runStore(_ url: String, rows: [SIPCaptureRow], work: String, maxInF
 
 // MARK: - SQLite
 
-private func benchSQLite(_ rows: [SIPCaptureRow], work: String) throws {
+private func benchSQLite(_ rows: [SIPCaptureRow], work: String, batch: Int, rounds: Int) throws {
+    var best = (ceiling: 0.0, capd: 0.0)
+    for round in 1...rounds {
+        let (ceiling, capd) = try sqliteRound(rows, work: work + "/sqlite-\(round)", batch: batch)
+        print(String(format: "store: sqlite round %d: ceiling %.0f, capd %.0f rows/s", round, ceiling, capd))
+        best = (max(best.ceiling, ceiling), max(best.capd, capd))
+    }
+    print(String(format: "store: sqlite best of %d: ceiling (one transaction, prepared INSERT) %.0f rows/s; capd Store (%d-row transactions) %.0f rows/s = %.2fx ceiling",
+                 rounds, best.ceiling, batch, best.capd, best.capd / best.ceiling))
+}
+
+private func sqliteRound(_ rows: [SIPCaptureRow], work: String, batch: Int) throws -> (Double, Double) {
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     // Ceiling: the same rows, one prepared INSERT, one transaction, same schema and pragmas.
     let ceilingPath = work + "/ceiling.db"
     _ = try runStore("sqlite://" + ceilingPath, rows: [], work: work + "/sq-ceiling-init")
@@ -172,11 +193,11 @@ private func benchSQLite(_ rows: [SIPCaptureRow], work: String) throws {
         }
         sqlite3_exec(db, "COMMIT", nil, nil, nil)
     }
-    print("store: sqlite ceiling  one transaction, prepared INSERT \(rate(rows.count, ceiling))")
     let path = work + "/capd.db"
     var stored = 0
-    let capd = try seconds { stored = try runStore("sqlite://" + path, rows: rows, work: work + "/sq-capd") }
-    print("store: sqlite capd Store (500-row transactions)         \(rate(stored, capd))  = \(String(format: "%.2f", ceiling / capd))x ceiling")
+    let capd = try seconds { stored = try runStore("sqlite://" + path, rows: rows, work: work + "/sq-capd", batch: batch) }
+    guard stored == rows.count else { throw StoreError.badSettings("bench: sqlite stored \(stored) of \(rows.count)") }
+    return (Double(rows.count) / ceiling, Double(rows.count) / capd)
 }
 
 // MARK: - Rows

@@ -83,6 +83,76 @@ import Testing
                           "17", "2", "5", "homer01:2001", "317"]])
     }
 
+    @Test func namedHEPRouteReportsResumesAndDropsAsOpenSIPSDoes() throws {
+        let daemon = try DaemonProcess(rules: """
+            store:
+              url: sqlite://capd.db
+              flush_ms: 20
+            hep_route: hep_in
+            routes:
+              hep_in:
+                - name: rtcp
+                  when: { hep.proto_type: RTCP }
+                  do: [{ report: { correlation_id: "${hep.correlation_id}", table: qos } }, drop]
+                - name: only-agent-2001
+                  when: { hep.capture_id: 2001 }
+                  do: [resume_sip]
+              main:
+                - name: registrations
+                  when: { sip.method: REGISTER }
+                  do: [{ capture: { table: "reg_%Y%m%d", custom_field2: "${sip.header.P-Asserted-Identity}" } }, stop]
+                - name: dedup-then-capture
+                  do: [{ dedup: 2s }, capture]
+            """)
+        let rtcp = [UInt8](try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.shared("spec/examples/hep3_rtcp_report_corr.bin"))))
+        // A current agent clock: the daily table is named from the packet's time (a clock more than 10 minutes
+        // off would name it from the receive time instead).
+        let now = UInt32(Date().timeIntervalSince1970)
+        let formatter = DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd"
+        let registrations = "reg_" + formatter.string(from: Date(timeIntervalSince1970: TimeInterval(now)))
+        let register = try HEPPacket(
+            sourceIP: Self.invite.sourceIP, destinationIP: Self.invite.destinationIP, sourcePort: 5060, destinationPort: 5060,
+            timestampSeconds: now, captureID: 2001,
+            payload: Array("REGISTER sip:atlanta.example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKreg\r\nFrom: <sip:alice@atlanta.example.com>;tag=1\r\nTo: <sip:alice@atlanta.example.com>\r\nCall-ID: reg-1\r\nCSeq: 1 REGISTER\r\nP-Asserted-Identity: <sip:+15550001@atlanta.example.com>\r\nContent-Length: 0\r\n\r\n".utf8))
+        let invite = try Self.packet(callID: "dup-call")
+        let otherAgent = try Self.packet(callID: "agent-7", captureID: 7)
+        try daemon.sendUDP([rtcp, register.bytes, invite.bytes, invite.bytes, otherAgent.bytes])
+        #expect(try daemon.waitFor {
+            SQLiteReader.count(daemon.databasePath, table: "qos") == 1 && SQLiteReader.count(daemon.databasePath, table: registrations) == 1
+                && SQLiteReader.count(daemon.databasePath, table: "sip_capture") == 1
+        })
+        #expect(try daemon.waitFor { try daemon.metrics()["capd_drops_total{reason=\"hep_route_end\"}"] == 1 })
+        let metrics = try daemon.metrics()
+        #expect(metrics["capd_drops_total{reason=\"dedup\"}"] == 1)
+        #expect(metrics["capd_rule_matches_total{rule=\"hep_in/rtcp\"}"] == 1)
+        #expect(metrics["capd_rule_matches_total{rule=\"main/registrations\"}"] == 1)
+        #expect(daemon.terminate() == 0)
+        #expect(try SQLiteReader.rows(daemon.databasePath, "SELECT correlation_id, type FROM qos") == [["a84b4c76e66710@192.0.2.10", "5"]])
+        #expect(try SQLiteReader.rows(daemon.databasePath, "SELECT callid, custom_field2 FROM \(registrations)")
+                == [["reg-1", "<sip:+15550001@atlanta.example.com>"]])
+        #expect(try Self.callIDs(daemon) == ["dup-call"])
+    }
+
+    @Test func hepRouteNoneStoresEverySIPPacketWithoutRules() throws {
+        let daemon = try DaemonProcess(rules: """
+            store:
+              url: sqlite://capd.db
+              flush_ms: 20
+            hep_route: none
+            routes:
+              main:
+                - do: [drop]
+            """)
+        let rtcp = [UInt8](try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.shared("spec/examples/hep3_rtcp_report_corr.bin"))))
+        try daemon.sendUDP([try Self.packet(callID: "none-1").bytes, rtcp, try Self.packet(callID: "none-2").bytes])
+        #expect(try daemon.waitFor { SQLiteReader.count(daemon.databasePath, table: "sip_capture") == 2 })
+        #expect(try daemon.waitFor { try daemon.metrics()["capd_drops_total{reason=\"not_sip\"}"] == 1 })
+        #expect(daemon.terminate() == 0)
+        #expect(try Self.callIDs(daemon) == ["none-1", "none-2"])
+    }
+
     @Test func sigtermFlushesEveryAcceptedPacket() throws {
         let daemon = try DaemonProcess(rules: """
             store:

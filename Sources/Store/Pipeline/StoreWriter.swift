@@ -52,6 +52,14 @@ final class StoreWriter: @unchecked Sendable {
                     }
                     backend.submit(batch)
                 }
+                // Every connection busy: encode the next batch now instead of after the next result.
+                if backend.isOpen, backend.idleSlots == 0 {
+                    if pending.isEmpty, let batch = nextBatch(store, force: drainWanted || stop) { pending.append(batch) }
+                    if var first = pending.first, first.payload == nil {
+                        backend.prepare(&first)
+                        pending[0] = first
+                    }
+                }
                 let outcomes = backend.pump(timeoutMilliseconds: pollTimeout(store), wakeFD: store.wakeFD)
                 clearWake(store)
                 for outcome in outcomes { handle(outcome, store) }
@@ -227,8 +235,10 @@ final class StoreWriter: @unchecked Sendable {
                 var first = batch
                 first.rows = Array(batch.rows[..<mid])
                 first.spoolEnd = nil
+                first.payload = nil
                 var second = batch
                 second.rows = Array(batch.rows[mid...])
+                second.payload = nil
                 pending.insert(contentsOf: [first, second], at: 0)
             }
         case .lost(let batches, let error):

@@ -51,6 +51,10 @@ final class PostgresBackend: SinkBackend {
         return table
     }
 
+    func prepare(_ batch: inout Batch) {
+        if batch.payload == nil { batch.payload = CopyBinaryEncoder.encode(batch.rows, family: batch.family) }
+    }
+
     func submit(_ batch: Batch) {
         guard let connection = connections.first(where: { $0.batch == nil }) else {
             finished.append(.lost([batch], .connectFailed("no idle connection")))
@@ -67,7 +71,9 @@ final class PostgresBackend: SinkBackend {
             }
             return
         }
-        let payload = CopyBinaryEncoder.encode(batch.rows, family: batch.family)
+        var batch = batch
+        let payload = batch.payload ?? CopyBinaryEncoder.encode(batch.rows, family: batch.family)
+        batch.payload = nil
         handle(connection.startCopy(batch, table: table, payload: payload), connection)
     }
 

@@ -52,6 +52,8 @@ final class SQLiteBackend: SinkBackend {
 
     func canSubmitNow(_ batch: Batch) -> Bool { true }
 
+    func prepare(_ batch: inout Batch) {}
+
     func submit(_ batch: Batch) {
         do {
             try write(batch)
