@@ -25,10 +25,10 @@ public struct SocketEndpoint: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Linux AF_INET / AF_INET6 for socket(2).
-    var socketFamily: Int32 { address.isIPv6 ? AF_INET6 : AF_INET }
+    public var socketFamily: Int32 { address.isIPv6 ? AF_INET6 : AF_INET }
 
-    /// Calls `body` with this endpoint as a sockaddr.
-    func withSocketAddress<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
+    /// Calls `body` with this endpoint as a sockaddr of the right family and length.
+    public func withSocketAddress<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
         var storage = sockaddr_storage()
         let length = fill(&storage)
         return withUnsafePointer(to: &storage) { pointer in
@@ -76,8 +76,8 @@ public struct SocketEndpoint: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The local address of a bound socket.
-    static func local(of descriptor: Int32) -> SocketEndpoint? {
+    /// The local address of a bound socket (`getsockname`).
+    public static func local(of descriptor: Int32) -> SocketEndpoint? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let status = withUnsafeMutablePointer(to: &storage) { pointer in
