@@ -23,6 +23,9 @@ final class StoreWriter: @unchecked Sendable {
     private var lastError: String?
     private var templatesSeen: Set<String> = []
     private var nextRetention = ContinuousClock.now
+    /// The drain ticket during which a connection attempt last failed: a drain (or close) only reports the
+    /// database down after trying it once itself, whatever the back-off said.
+    private var connectFailedForDrain: UInt64 = 0
     private let deadLetterPath: String
 
     init(settings: StoreSettings, engine: Engine, backend: any SinkBackend) {
@@ -41,8 +44,14 @@ final class StoreWriter: @unchecked Sendable {
             self.store = nil
         }
         while true {
-            let (stop, drainWanted) = store.shared.withLock { ($0.stopRequested, $0.drainRequests > $0.drainsDone) }
-            if !backend.isOpen { connectIfDue(store) }
+            let (stop, drainWanted, ticket) = store.shared.withLock {
+                ($0.stopRequested, $0.drainRequests > $0.drainsDone, $0.drainRequests)
+            }
+            let flushing = drainWanted || stop
+            if !backend.isOpen {
+                if flushing, connectFailedForDrain < ticket { nextConnect = .now }
+                connectIfDue(store, drainTicket: flushing ? ticket : nil)
+            }
             if backend.isOpen {
                 runRetentionIfDue()
                 while backend.isOpen, backend.idleSlots > 0, let batch = nextBatch(store, force: drainWanted || stop) {
@@ -73,7 +82,9 @@ final class StoreWriter: @unchecked Sendable {
             publishDepth(store)
             if drainWanted || stop {
                 let idle = isIdle(store)
-                let down = !backend.isOpen
+                // Down only after a connection attempt made for this drain failed: a drain that came while
+                // the writer waited out its reconnect back-off must not give up before trying.
+                let down = !backend.isOpen && connectFailedForDrain >= ticket
                 if idle || down {
                     if down { spoolMemory(store) }
                     store.spool.sync()
@@ -271,7 +282,7 @@ final class StoreWriter: @unchecked Sendable {
 
     // MARK: - Connection, spool, retention
 
-    private func connectIfDue(_ store: Store) {
+    private func connectIfDue(_ store: Store, drainTicket: UInt64?) {
         guard ContinuousClock.now >= nextConnect else { return }
         do {
             try backend.open()
@@ -280,6 +291,7 @@ final class StoreWriter: @unchecked Sendable {
             backoffMilliseconds = settings.reconnectMinMilliseconds
             store.metricsState.withLock { $0.snapshot.connected = true }
         } catch {
+            if let drainTicket { connectFailedForDrain = drainTicket }
             lastError = error.description
             store.metricsState.withLock {
                 $0.snapshot.connected = false
