@@ -45,7 +45,8 @@ public final class Store: RowSink, @unchecked Sendable {
         wakeWriteFD = fds[1]
         let backend: any SinkBackend = switch location {
         case .sqlite(let path): SQLiteBackend(path: path, flavour: settings.schema)
-        case .postgres(let conninfo): PostgresBackend(conninfo: conninfo, flavour: settings.schema, maxInFlight: settings.maxInFlight)
+        case .postgres(let conninfo): PostgresBackend(conninfo: conninfo, flavour: settings.schema, maxInFlight: settings.maxInFlight,
+                                                          faults: settings.faults)
         }
         if !spool.isEmpty { shared.withLock { $0.spoolActive = true } }
         writer = StoreWriter(settings: settings, engine: location.engine, backend: backend)

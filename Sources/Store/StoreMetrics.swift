@@ -19,13 +19,17 @@ public struct StoreMetricsSnapshot: Sendable, Equatable {
     /// Rows dropped, by reason (`spool_full`, `closed`).
     public var dropped: [String: UInt64] = [:]
     public var reconnects: UInt64 = 0
+    /// Batches whose outcome was lost with a connection (or not yet recorded in the spool cursor) and that were
+    /// found already committed, so not written again.
+    public var batchesFoundCommitted: UInt64 = 0
     public var connected: Bool = false
     public var lastError: String?
 
     public static func == (a: StoreMetricsSnapshot, b: StoreMetricsSnapshot) -> Bool {
         a.rowsStored == b.rowsStored && a.rowsAccepted == b.rowsAccepted && a.rowsSpooled == b.rowsSpooled
             && a.queueDepth == b.queueDepth && a.spoolBytes == b.spoolBytes && a.deadLettered == b.deadLettered
-            && a.dropped == b.dropped && a.reconnects == b.reconnects && a.connected == b.connected
+            && a.dropped == b.dropped && a.reconnects == b.reconnects
+            && a.batchesFoundCommitted == b.batchesFoundCommitted && a.connected == b.connected
             && a.flushLatencyCount == b.flushLatencyCount && a.flushLatencySum == b.flushLatencySum
             && a.flushLatencyBuckets.map(\.count) == b.flushLatencyBuckets.map(\.count)
     }

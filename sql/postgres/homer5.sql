@@ -73,3 +73,12 @@ CREATE TABLE IF NOT EXISTS rtcp_capture (
 );
 CREATE INDEX IF NOT EXISTS rtcp_capture_date_brin ON rtcp_capture USING brin (date);
 CREATE INDEX IF NOT EXISTS rtcp_capture_correlation_id ON rtcp_capture (correlation_id);
+-- table: capd_batches
+-- Exactly-once bookkeeping: each batch's id, inserted in the transaction that COPYs its rows. A batch whose
+-- outcome was lost with its connection is looked up here before it is sent again. Pruned by age.
+CREATE TABLE IF NOT EXISTS capd_batches (
+  id               UUID          NOT NULL PRIMARY KEY,
+  rows             INTEGER       NOT NULL,
+  spooled          BOOLEAN       NOT NULL DEFAULT false,
+  created          TIMESTAMPTZ   NOT NULL DEFAULT now()
+);

@@ -1,6 +1,11 @@
 /// Rows bound for one table (one COPY / one transaction).
 struct Batch {
     var sequence: UInt64
+    /// Committed with the rows (PostgreSQL: `capd_batches`).
+    var id: BatchID
+    /// The batch was sent but its result never came back (connection lost), or it is the first batch replayed
+    /// from the spool after a start: it may already be committed, so look its id up before sending it again.
+    var outcomeUnknown = false
     /// Resolved table name (HOMER 7: the parent).
     var table: String
     var family: RowFamily
@@ -17,6 +22,8 @@ struct Batch {
 
 enum BatchOutcome {
     case stored(Batch)
+    /// The batch's id was found committed (its outcome had been lost with a connection): not sent again.
+    case alreadyStored(Batch)
     /// The database refused the batch's data (the connection is fine): split and retry, dead-letter singles.
     case rejected(Batch, StoreError)
     /// The connection failed; the batches are intact and must be sent again after reconnecting.
@@ -36,11 +43,18 @@ protocol SinkBackend: AnyObject {
     func canSubmitNow(_ batch: Batch) -> Bool
     /// Does the CPU work for a batch ahead of time (PostgreSQL: encodes the COPY payload).
     func prepare(_ batch: inout Batch)
-    /// Starts writing a batch (creating its table or partition first when needed).
+    /// Starts writing a batch (creating its table or partition first when needed). A batch whose outcome is
+    /// unknown is first looked up by id: if it is committed the outcome is `.alreadyStored` and nothing is sent.
     func submit(_ batch: Batch)
     /// Drives I/O until something finishes, `wakeFD` is readable, or the timeout passes.
     func pump(timeoutMilliseconds: Int32, wakeFD: Int32) -> [BatchOutcome]
     /// Drops time-named tables / partitions of `template` older than the UTC day `cutoffDay` (YYYYMMDD).
     func dropTables(olderThan cutoffDay: String, templates: [String]) throws(StoreError) -> [String]
     func close()
+    /// Deletes old batch ids (PostgreSQL's `capd_batches`).
+    func pruneBatchLog() throws(StoreError)
+}
+
+extension SinkBackend {
+    func pruneBatchLog() throws(StoreError) {}
 }

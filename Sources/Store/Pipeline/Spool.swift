@@ -33,6 +33,8 @@ final class Spool: @unchecked Sendable {
 
     let directory: String
     let maxBytes: Int
+    /// Random id of this spool directory (`spool.id`, made once): part of the ids of batches replayed from it.
+    let identity: UInt64
     private let state: Mutex<WriteSide>
     // Reader side (writer thread only).
     private var starts: [UInt64: Int] = [:]
@@ -47,6 +49,7 @@ final class Spool: @unchecked Sendable {
         } catch {
             throw .spool("cannot create \(directory): \(error)")
         }
+        identity = try Self.loadIdentity(directory)
         var side = WriteSide(current: Self.firstSegment)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var segments: [UInt64] = []
@@ -76,6 +79,21 @@ final class Spool: @unchecked Sendable {
         state.withLock { side in
             if side.fd >= 0 { Glibc.close(side.fd) }
         }
+    }
+
+    private static func loadIdentity(_ directory: String) throws(StoreError) -> UInt64 {
+        let path = directory + "/spool.id"
+        if let text = try? String(contentsOfFile: path, encoding: .utf8),
+           let id = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) {
+            return id
+        }
+        let id = UInt64.random(in: 1...(1 << 48 - 1))
+        do {
+            try (String(id, radix: 16) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw .spool("cannot write \(path): \(error)")
+        }
+        return id
     }
 
     static func path(_ directory: String, _ segment: UInt64) -> String {
@@ -166,15 +184,15 @@ final class Spool: @unchecked Sendable {
         side.currentSize = 0
     }
 
-    /// Up to `maxRows` rows from the read position, each with the position just after it.
-    func peek(maxRows: Int) -> [(row: StoreRow, end: SpoolPosition)] {
+    /// Up to `maxRows` rows from the read position, each with the positions where it starts and just after it.
+    func peek(maxRows: Int) -> [(row: StoreRow, start: SpoolPosition, end: SpoolPosition)] {
         let closed: [UInt64] = state.withLock { side in
             if side.closed.allSatisfy({ $0 < readPosition.segment }) && side.currentSize > 0 {
                 Self.rotate(&side, directory)
             }
             return side.closed
         }
-        var out: [(StoreRow, SpoolPosition)] = []
+        var out: [(StoreRow, SpoolPosition, SpoolPosition)] = []
         for segment in closed where segment >= readPosition.segment {
             if loaded?.segment != segment {
                 loaded = (segment, (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path(directory, segment))))) ?? [])
@@ -186,8 +204,9 @@ final class Spool: @unchecked Sendable {
                 for i in 0..<4 { n |= Int(bytes[offset + i]) << (8 * i) }
                 guard bytes.count - offset - 4 >= n, let row = SpoolCodec.decode(bytes[(offset + 4)..<(offset + 4 + n)])
                 else { offset = bytes.count; break }  // torn tail after a crash: skip the rest of the segment
+                let start = SpoolPosition(segment: segment, offset: offset)
                 offset += 4 + n
-                out.append((row, SpoolPosition(segment: segment, offset: offset)))
+                out.append((row, start, SpoolPosition(segment: segment, offset: offset)))
             }
             if out.count >= maxRows { break }
             if out.isEmpty {

@@ -26,6 +26,12 @@ final class StoreWriter: @unchecked Sendable {
     /// The drain ticket during which a connection attempt last failed: a drain (or close) only reports the
     /// database down after trying it once itself, whatever the back-off said.
     private var connectFailedForDrain: UInt64 = 0
+    /// Random id of this writer: the high half of the ids of batches formed from memory.
+    private let instance = UInt64.random(in: 1...UInt64.max)
+    /// The first batch replayed from the spool after a start may have been committed just before the previous
+    /// process died (before the spool cursor was saved): it is looked up before it is sent.
+    private var spoolReplayStarted = false
+    private var nextBatchLogPrune = ContinuousClock.now + .seconds(3600)
     private let deadLetterPath: String
 
     init(settings: StoreSettings, engine: Engine, backend: any SinkBackend) {
@@ -54,6 +60,7 @@ final class StoreWriter: @unchecked Sendable {
             }
             if backend.isOpen {
                 runRetentionIfDue()
+                pruneBatchLogIfDue()
                 while backend.isOpen, backend.idleSlots > 0, let batch = nextBatch(store, force: drainWanted || stop) {
                     guard backend.canSubmitNow(batch) else {
                         pending.insert(batch, at: 0)  // its DDL waits until the COPYs in flight are done
@@ -185,8 +192,8 @@ final class StoreWriter: @unchecked Sendable {
         }
         guard let batchKey, !rows.isEmpty else { return nil }
         sequence += 1
-        return Batch(sequence: sequence, table: batchKey.table, family: family, partitionDay: batchKey.day, rows: rows,
-                     spoolEnd: nil, fromSpool: false, started: .now)
+        return Batch(sequence: sequence, id: .memory(instance: instance, number: sequence), table: batchKey.table,
+                     family: family, partitionDay: batchKey.day, rows: rows, spoolEnd: nil, fromSpool: false, started: .now)
     }
 
     private func batchFromSpool(_ store: Store) -> Batch? {
@@ -201,6 +208,7 @@ final class StoreWriter: @unchecked Sendable {
         var batchKey: Key?
         var family = RowFamily.sipCapture
         var end: SpoolPosition?
+        var start: SpoolPosition?
         for item in items {
             let k: Key
             do { k = try key(item.row) } catch {
@@ -219,20 +227,28 @@ final class StoreWriter: @unchecked Sendable {
                 family = item.row.family
             }
             rows.append(item.row)
+            if start == nil { start = item.start }
             end = item.end
         }
-        guard let batchKey, let end else { return nil }
+        guard let batchKey, let start, let end else { return nil }
         store.spool.advanceRead(to: end)
         sequence += 1
-        return Batch(sequence: sequence, table: batchKey.table, family: family, partitionDay: batchKey.day, rows: rows,
-                     spoolEnd: end, fromSpool: true, started: .now)
+        let id = BatchID.spool(store.spool.identity, start: start, rows: rows.count)
+        var batch = Batch(sequence: sequence, id: id, table: batchKey.table, family: family, partitionDay: batchKey.day,
+                          rows: rows, spoolEnd: end, fromSpool: true, started: .now)
+        batch.outcomeUnknown = !spoolReplayStarted
+        spoolReplayStarted = true
+        return batch
     }
 
     // MARK: - Outcomes
 
     private func handle(_ outcome: BatchOutcome, _ store: Store) {
         switch outcome {
-        case .stored(let batch):
+        case .stored(let batch), .alreadyStored(let batch):
+            if case .alreadyStored = outcome {
+                store.metricsState.withLock { $0.snapshot.batchesFoundCommitted += 1 }
+            }
             let latency = batch.started.duration(to: .now)
             let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18
             store.metricsState.withLock { $0.stored(batch.family, rows: batch.rows.count, latencySeconds: seconds) }
@@ -243,17 +259,24 @@ final class StoreWriter: @unchecked Sendable {
                 if let end = batch.spoolEnd { store.spool.commit(end) }
             } else {
                 let mid = batch.rows.count / 2
+                // The batch was refused, so it is not committed: the halves are new batches with new ids.
                 var first = batch
                 first.rows = Array(batch.rows[..<mid])
                 first.spoolEnd = nil
                 first.payload = nil
-                var second = batch
+                first.outcomeUnknown = false
+                sequence += 1
+                first.id = .memory(instance: instance, number: sequence)
+                var second = first
                 second.rows = Array(batch.rows[mid...])
-                second.payload = nil
+                second.spoolEnd = batch.spoolEnd
+                sequence += 1
+                second.id = .memory(instance: instance, number: sequence)
                 pending.insert(contentsOf: [first, second], at: 0)
             }
-        case .lost(let batches, let error):
+        case .lost(var batches, let error):
             lastError = error.description
+            for i in batches.indices { batches[i].outcomeUnknown = true }
             pending = (batches + pending).sorted { $0.sequence < $1.sequence }
             nextConnect = .now
             store.metricsState.withLock {
@@ -340,6 +363,12 @@ final class StoreWriter: @unchecked Sendable {
         } catch {
             store.metricsState.withLock { $0.snapshot.dropped["spool_full", default: 0] += UInt64(rows.count) }
         }
+    }
+
+    private func pruneBatchLogIfDue() {
+        guard ContinuousClock.now >= nextBatchLogPrune, backend.inFlight == 0 else { return }
+        nextBatchLogPrune = .now + .seconds(600)
+        do { try backend.pruneBatchLog() } catch { lastError = error.description }
     }
 
     private func runRetentionIfDue() {

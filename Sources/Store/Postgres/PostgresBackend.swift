@@ -10,11 +10,14 @@ final class PostgresBackend: SinkBackend {
     private var connections: [PostgresConnection] = []
     private var knownTables: Set<String> = []
     private var finished: [BatchOutcome] = []
+    private let faults: PostgresFaults
+    private var batchesSent = 0
 
-    init(conninfo: String, flavour: SchemaFlavour, maxInFlight: Int) {
+    init(conninfo: String, flavour: SchemaFlavour, maxInFlight: Int, faults: PostgresFaults = PostgresFaults()) {
         self.conninfo = conninfo
         self.flavour = flavour
         self.connectionCount = maxInFlight
+        self.faults = faults
     }
 
     var isOpen: Bool { !connections.isEmpty }
@@ -32,6 +35,7 @@ final class PostgresBackend: SinkBackend {
         try opened[0].execute("SELECT pg_advisory_lock(7333001)")
         defer { try? opened[0].execute("SELECT pg_advisory_unlock(7333001)") }
         try opened[0].execute(Schema.script(.postgres, flavour))
+        try opened[0].execute(BatchLog.pruneSQL)
         opened.forEach { $0.makeNonBlocking() }
         connections = opened
     }
@@ -61,7 +65,16 @@ final class PostgresBackend: SinkBackend {
             return
         }
         let table = batch.table.lowercased()
+        var batch = batch
         do {
+            if batch.outcomeUnknown {
+                // Sent before, result never read (or replayed from the spool after a start): committed already?
+                if try BatchLog.isCommitted(batch.id, on: connection) {
+                    finished.append(.alreadyStored(batch))
+                    return
+                }
+                batch.outcomeUnknown = false
+            }
             try ensureTable(table, batch: batch, on: connection)
         } catch {
             if case .statementFailed(let state, _) = error, PostgresErrorClass.isDataError(state) {
@@ -71,9 +84,10 @@ final class PostgresBackend: SinkBackend {
             }
             return
         }
-        var batch = batch
         let payload = batch.payload ?? CopyBinaryEncoder.encode(batch.rows, family: batch.family)
         batch.payload = nil
+        batchesSent += 1
+        connection.fault = faults.fault(forBatch: batchesSent)
         handle(connection.startCopy(batch, table: table, payload: payload), connection)
     }
 
@@ -103,7 +117,10 @@ final class PostgresBackend: SinkBackend {
             connection.batch = nil
             if let error {
                 let storeError = StoreError.statementFailed(sqlState: error.sqlState, message: error.message)
-                if PostgresErrorClass.isDataError(error.sqlState) {
+                if BatchLog.isDuplicateID(sqlState: error.sqlState, message: error.message) {
+                    // Its id is committed: an earlier send of this batch went through (nothing was written now).
+                    finished.append(.alreadyStored(batch))
+                } else if PostgresErrorClass.isDataError(error.sqlState) {
                     finished.append(.rejected(batch, storeError))
                 } else {
                     if error.sqlState == "42P01" { knownTables.removeAll() }
@@ -158,6 +175,11 @@ final class PostgresBackend: SinkBackend {
         else { return nil }
         let days = Retention.daysFromCivil(year: y, month: m, day: d) + plusDays
         return String(UTCTime.format(Int64(days) * 86_400_000_000).prefix(19))
+    }
+
+    func pruneBatchLog() throws(StoreError) {
+        guard let connection = connections.first(where: { $0.batch == nil }) else { return }
+        try connection.execute(BatchLog.pruneSQL)
     }
 
     func dropTables(olderThan cutoffDay: String, templates: [String]) throws(StoreError) -> [String] {

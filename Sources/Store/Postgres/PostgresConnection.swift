@@ -18,6 +18,8 @@ final class PostgresConnection {
     private var offset = 0
     private(set) var wantsWrite = false
     private var firstError: (sqlState: String, message: String)?
+    /// Tests only: a failure to stage on the current batch.
+    var fault: PostgresFault?
 
     static func connect(_ conninfo: String, timeoutSeconds: Int = 5) throws(StoreError) -> PostgresConnection {
         let keys = ["dbname", "connect_timeout", "application_name"]
@@ -77,21 +79,27 @@ final class PostgresConnection {
         guard let result = PQexec(conn, sql) else { throw .connectFailed(Self.errorMessage(conn)) }
         defer { PQclear(result) }
         guard PQresultStatus(result) == PGRES_TUPLES_OK else {
-            throw .statementFailed(sqlState: Self.sqlState(result), message: Self.resultMessage(result) ?? "")
+            let state = Self.sqlState(result)
+            let message = Self.resultMessage(result) ?? Self.errorMessage(conn)
+            if PQstatus(conn) != CONNECTION_OK || state.isEmpty { throw .connectFailed(message) }
+            throw .statementFailed(sqlState: state, message: message)
         }
         return (0..<PQntuples(result)).map { String(cString: PQgetvalue(result, $0, 0)) }
     }
 
     func makeNonBlocking() { if let conn { PQsetnonblocking(conn, 1) } }
 
-    /// Starts `COPY table (columns) FROM STDIN (FORMAT binary)` with the payload for `batch`.
+    /// Starts `INSERT INTO capd_batches ...; COPY table (columns) FROM STDIN (FORMAT binary)` with the payload
+    /// for `batch`. The two statements travel in one simple query, so they run as one implicit transaction: the
+    /// batch id is committed exactly when the rows are, and a duplicate id aborts the COPY before any row.
     func startCopy(_ batch: Batch, table: String, payload: [UInt8]) -> Step {
         guard let conn else { return .broken("connection closed") }
         self.batch = batch
         self.payload = payload
         offset = 0
         firstError = nil
-        let sql = "COPY \"\(table)\" (" + RowColumns.names(batch.family).joined(separator: ",") + ") FROM STDIN (FORMAT binary)"
+        let sql = BatchLog.insertSQL(batch) + "; COPY \"\(table)\" ("
+            + RowColumns.names(batch.family).joined(separator: ",") + ") FROM STDIN (FORMAT binary)"
         guard PQsendQuery(conn, sql) == 1 else { return .broken(Self.errorMessage(conn)) }
         phase = .awaitingCopyIn
         return advance()
@@ -130,6 +138,7 @@ final class PostgresConnection {
             case .sending:
                 if wantsWrite { return .pending }
                 while offset < payload.count {
+                    if fault == .breakBeforeCommit, offset > 0 { return .broken("injected: connection lost before commit") }
                     let n = min(payload.count - offset, 1 << 16)
                     let rc = payload.withUnsafeBufferPointer { buffer -> Int32 in
                         guard let base = buffer.baseAddress else { return -1 }
@@ -146,6 +155,7 @@ final class PostgresConnection {
                         return .broken(Self.errorMessage(conn))
                     }
                 }
+                if fault == .breakBeforeCommit { return .broken("injected: connection lost before commit") }
                 let rc = PQputCopyEnd(conn, nil)
                 if rc == 1 {
                     phase = .flushing
@@ -177,6 +187,10 @@ final class PostgresConnection {
     private func finish() -> Step {
         phase = .idle
         payload = []
+        if fault == .loseResultAfterCommit, firstError == nil {
+            // Committed on the server, but capd acts as if the connection died before it read the result.
+            return .broken("injected: connection lost after commit, before its result was read")
+        }
         if let conn, PQstatus(conn) != CONNECTION_OK {
             return .broken(firstError?.message ?? Self.errorMessage(conn))
         }
@@ -206,6 +220,26 @@ final class PostgresConnection {
         guard let text = PQerrorMessage(conn) else { return "unknown libpq error" }
         let message = String(cString: text).trimmingSuffixNewlines()
         return message.isEmpty ? "connection lost" : message
+    }
+}
+
+/// Failures tests can stage on a batch (the timing of a real connection loss around a commit cannot be).
+enum PostgresFault: Sendable, Equatable {
+    /// The connection breaks while the COPY data is being sent: nothing is committed.
+    case breakBeforeCommit
+    /// The transaction commits, then the connection is treated as lost before its result is read.
+    case loseResultAfterCommit
+}
+
+/// Which batches (counted from 1 per backend, resends included) get a fault.
+struct PostgresFaults: Sendable, Equatable {
+    var breakBeforeCommitEvery = 0
+    var loseResultAfterCommitEvery = 0
+
+    func fault(forBatch n: Int) -> PostgresFault? {
+        if loseResultAfterCommitEvery > 0, n % loseResultAfterCommitEvery == 0 { return .loseResultAfterCommit }
+        if breakBeforeCommitEvery > 0, n % breakBeforeCommitEvery == 0 { return .breakBeforeCommit }
+        return nil
     }
 }
 

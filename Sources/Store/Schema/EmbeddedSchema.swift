@@ -77,6 +77,15 @@ CREATE TABLE IF NOT EXISTS rtcp_capture (
 );
 CREATE INDEX IF NOT EXISTS rtcp_capture_date_brin ON rtcp_capture USING brin (date);
 CREATE INDEX IF NOT EXISTS rtcp_capture_correlation_id ON rtcp_capture (correlation_id);
+-- table: capd_batches
+-- Exactly-once bookkeeping: each batch's id, inserted in the transaction that COPYs its rows. A batch whose
+-- outcome was lost with its connection is looked up here before it is sent again. Pruned by age.
+CREATE TABLE IF NOT EXISTS capd_batches (
+  id               UUID          NOT NULL PRIMARY KEY,
+  rows             INTEGER       NOT NULL,
+  spooled          BOOLEAN       NOT NULL DEFAULT false,
+  created          TIMESTAMPTZ   NOT NULL DEFAULT now()
+);
 """# + "\n"
 
     static let postgresHomerSeven = #"""
@@ -165,6 +174,15 @@ CREATE TABLE IF NOT EXISTS hep_proto_100_default (
 CREATE INDEX IF NOT EXISTS hep_proto_100_default_create_date ON hep_proto_100_default USING brin (create_date);
 CREATE INDEX IF NOT EXISTS hep_proto_100_default_sid ON hep_proto_100_default (sid);
 CREATE INDEX IF NOT EXISTS hep_proto_100_default_correlation_id ON hep_proto_100_default ((protocol_header->>'correlation_id'));
+-- table: capd_batches
+-- Exactly-once bookkeeping: each batch's id, inserted in the transaction that COPYs its rows. A batch whose
+-- outcome was lost with its connection is looked up here before it is sent again. Pruned by age.
+CREATE TABLE IF NOT EXISTS capd_batches (
+  id               UUID          NOT NULL PRIMARY KEY,
+  rows             INTEGER       NOT NULL,
+  spooled          BOOLEAN       NOT NULL DEFAULT false,
+  created          TIMESTAMPTZ   NOT NULL DEFAULT now()
+);
 """# + "\n"
 
     static let sqliteHomerFive = #"""
