@@ -28,9 +28,9 @@ final class StoreWriter: @unchecked Sendable {
     private var connectFailedForDrain: UInt64 = 0
     /// Random id of this writer: the high half of the ids of batches formed from memory.
     private let instance = UInt64.random(in: 1...UInt64.max)
-    /// The first batch replayed from the spool after a start may have been committed just before the previous
-    /// process died (before the spool cursor was saved): it is looked up before it is sent.
-    private var spoolReplayStarted = false
+    /// Batches replayed from the spool after a start may have been committed just before the previous process
+    /// died (before the spool cursor was saved): they are looked up before they are sent, until one is not found.
+    private var checkSpoolBatches = true
     private var nextBatchLogPrune = ContinuousClock.now + .seconds(3600)
     private let deadLetterPath: String
 
@@ -236,8 +236,7 @@ final class StoreWriter: @unchecked Sendable {
         let id = BatchID.spool(store.spool.identity, start: start, rows: rows.count)
         var batch = Batch(sequence: sequence, id: id, table: batchKey.table, family: family, partitionDay: batchKey.day,
                           rows: rows, spoolEnd: end, fromSpool: true, started: .now)
-        batch.outcomeUnknown = !spoolReplayStarted
-        spoolReplayStarted = true
+        batch.outcomeUnknown = checkSpoolBatches
         return batch
     }
 
@@ -248,6 +247,8 @@ final class StoreWriter: @unchecked Sendable {
         case .stored(let batch), .alreadyStored(let batch):
             if case .alreadyStored = outcome {
                 store.metricsState.withLock { $0.snapshot.batchesFoundCommitted += 1 }
+            } else if batch.fromSpool {
+                checkSpoolBatches = false  // written now: the spool cursor is past what an earlier run committed
             }
             let latency = batch.started.duration(to: .now)
             let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18

@@ -19,12 +19,24 @@ final class PrivateCluster: @unchecked Sendable {
     }
 
     func stopServer() throws { _ = try run("server-stop") }
+    /// `pg_ctl stop -m immediate`: the server dies at once, without finishing what it was doing (as in a
+    /// crash); the next start runs crash recovery.
+    func killServer() throws {
+        let snippet = #". "$CAPD_PG_STATE"; BIN="${PGBIN:-/usr/lib/postgresql/15/bin}"; "#
+            + #"if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop; "#
+            + #"else "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop; fi"#
+        _ = try spawn(["/bin/bash", "-c", snippet], what: "pg_ctl stop -m immediate")
+    }
     func startServer() throws { _ = try run("server-start") }
     func destroy() { _ = try? run("stop") }
 
     /// posix_spawn + waitpid (Foundation's Process did not notice the script's exit inside the test runner).
     @discardableResult
     private func run(_ command: String) throws -> String {
+        try spawn(["/bin/bash", Self.script, command], what: "pg-test-cluster.sh \(command)")
+    }
+
+    private func spawn(_ words: [String], what: String) throws -> String {
         let outputPath = statePath + ".out"
         defer { unlink(outputPath) }
         var actions = posix_spawn_file_actions_t()
@@ -35,7 +47,6 @@ final class PrivateCluster: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         var environment = ProcessInfo.processInfo.environment
         environment["CAPD_PG_STATE"] = statePath
-        let words: [String] = ["/bin/bash", Self.script, command]
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
@@ -45,7 +56,7 @@ final class PrivateCluster: @unchecked Sendable {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let data = FileManager.default.contents(atPath: outputPath) ?? Data()
-        guard status == 0 else { throw TestFailure("pg-test-cluster.sh \(command) failed (status \(status))") }
+        guard status == 0 else { throw TestFailure("\(what) failed (status \(status))") }
         return String(decoding: data, as: UTF8.self)
     }
 }
