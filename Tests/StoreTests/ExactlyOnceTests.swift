@@ -115,6 +115,37 @@ import Testing
         #expect(again.metrics().spoolBytes == 0)
     }
 
+    @Test func batchWithUnknownOutcomeAtShutdownKeepsItsIDInTheSpool() throws {
+        let cluster = try PrivateCluster("lostid")
+        defer { cluster.destroy() }
+        let url = try TestPostgres.isolatedURL("lostid", base: cluster.url)
+        let directory = try TestDirectories.fresh("lostid")
+        var settings = StoreSettings(url: url, spoolDirectory: directory + "/spool")
+        settings.batchRows = 100
+        settings.maxInFlight = 1
+        settings.reconnectMinMilliseconds = 60_000  // stay disconnected after the staged loss
+        settings.reconnectMaxMilliseconds = 60_000
+        settings.faults.loseResultAfterCommitEvery = 1
+        let first = try Store(settings: settings)
+        for i in 0..<1_000 { first.append(WorkedExample.numberedRow(i, table: "sip_capture")) }
+        #expect(eventually(20) { !first.metrics().connected && first.metrics().lastError != nil })
+        try cluster.stopServer()
+        let down = first.close(timeout: .seconds(20))
+        #expect(!down.complete)
+        #expect(first.metrics().totalStored == 0, "the first batch's result was lost")
+
+        try cluster.startServer()
+        settings.faults = PostgresFaults()
+        let second = try Store(settings: settings)
+        let report = second.close(timeout: .seconds(60))
+        #expect(report.complete, "\(report)")
+        try Self.expectEveryRowOnceInOrder(url, 1_000)
+        #expect(second.metrics().batchesFoundCommitted == 1)
+        #expect(second.metrics().totalStored == 1_000)  // the batch found committed counts as stored here
+        let log = try TestPostgres.query(url, "SELECT coalesce(sum(rows), 0) AS n FROM capd_batches")
+        #expect(log.first?["n"] == "1000")
+    }
+
     // MARK: - The real thing: the server killed around commits, again and again
 
     @Test func serverKilledRepeatedlyWhileAppendingStoresEveryRowOnceInOrder() throws {

@@ -11,6 +11,15 @@ struct SpoolPosition: Comparable, Sendable {
     }
 }
 
+/// One row read from the spool.
+struct SpoolItem {
+    var row: StoreRow
+    var start: SpoolPosition
+    var end: SpoolPosition
+    /// Set on the first row of a batch that was sent but whose outcome was unknown when capd stopped.
+    var lostBatch: (id: BatchID, rows: Int)?
+}
+
 /// On-disk spool: append-only segment files of length-prefixed rows (`spool-<n>.seg`), read back in order.
 /// The commit cursor (`spool.cursor`: where reading starts in each remaining segment) survives restarts, so a
 /// committed row is never replayed twice.
@@ -184,15 +193,17 @@ final class Spool: @unchecked Sendable {
         side.currentSize = 0
     }
 
-    /// Up to `maxRows` rows from the read position, each with the positions where it starts and just after it.
-    func peek(maxRows: Int) -> [(row: StoreRow, start: SpoolPosition, end: SpoolPosition)] {
+    /// Up to `maxRows` rows from the read position, each with the positions where it starts and just after it,
+    /// and for the first row of a batch whose outcome was unknown at shutdown, that batch's id and size.
+    func peek(maxRows: Int) -> [SpoolItem] {
         let closed: [UInt64] = state.withLock { side in
             if side.closed.allSatisfy({ $0 < readPosition.segment }) && side.currentSize > 0 {
                 Self.rotate(&side, directory)
             }
             return side.closed
         }
-        var out: [(StoreRow, SpoolPosition, SpoolPosition)] = []
+        var out: [SpoolItem] = []
+        var lostBatch: (id: BatchID, rows: Int)?
         for segment in closed where segment >= readPosition.segment {
             if loaded?.segment != segment {
                 loaded = (segment, (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.path(directory, segment))))) ?? [])
@@ -202,11 +213,20 @@ final class Spool: @unchecked Sendable {
             while out.count < maxRows, bytes.count - offset >= 4 {
                 var n = 0
                 for i in 0..<4 { n |= Int(bytes[offset + i]) << (8 * i) }
-                guard bytes.count - offset - 4 >= n, let row = SpoolCodec.decode(bytes[(offset + 4)..<(offset + 4 + n)])
-                else { offset = bytes.count; break }  // torn tail after a crash: skip the rest of the segment
+                guard bytes.count - offset - 4 >= n else { offset = bytes.count; break }  // torn tail after a crash
+                let record = bytes[(offset + 4)..<(offset + 4 + n)]
+                if let marker = SpoolCodec.decodeLostBatch(record) {
+                    lostBatch = marker
+                    offset += 4 + n
+                    continue
+                }
+                // A record that does not decode is a torn tail after a crash: skip the rest of the segment.
+                guard let row = SpoolCodec.decode(record) else { offset = bytes.count; break }
                 let start = SpoolPosition(segment: segment, offset: offset)
                 offset += 4 + n
-                out.append((row, start, SpoolPosition(segment: segment, offset: offset)))
+                out.append(SpoolItem(row: row, start: start, end: SpoolPosition(segment: segment, offset: offset),
+                                     lostBatch: lostBatch))
+                lostBatch = nil
             }
             if out.count >= maxRows { break }
             if out.isEmpty {
@@ -262,7 +282,8 @@ final class Spool: @unchecked Sendable {
 
     /// Writes rows older than everything in the spool into a new first segment (used at shutdown when the
     /// database is down and rows are still in memory). Ignores the size bound: these rows were accepted.
-    func prepend(_ rows: [StoreRow]) throws(StoreError) {
+    /// `lostBatches`: row index → id and size of a batch starting there whose outcome is unknown.
+    func prepend(_ rows: [StoreRow], lostBatches: [Int: (id: BatchID, rows: Int)] = [:]) throws(StoreError) {
         guard !rows.isEmpty else { return }
         let number: UInt64 = state.withLock { side in
             let oldest = ([side.current] + side.closed).min() ?? Self.firstSegment
@@ -270,7 +291,13 @@ final class Spool: @unchecked Sendable {
         }
         var data: [UInt8] = []
         var record: [UInt8] = []
-        for row in rows {
+        for (index, row) in rows.enumerated() {
+            if let lost = lostBatches[index] {
+                record.removeAll(keepingCapacity: true)
+                SpoolCodec.encodeLostBatch(lost.id, rows: lost.rows, into: &record)
+                Self.appendLength(record.count, to: &data)
+                data.append(contentsOf: record)
+            }
             record.removeAll(keepingCapacity: true)
             SpoolCodec.encode(row, into: &record)
             Self.appendLength(record.count, to: &data)

@@ -75,6 +75,25 @@ enum SpoolCodec {
         }
     }
 
+    /// A record saying "the next `rows` rows were sent as batch `id` and its outcome is unknown" (written at
+    /// shutdown with the database down, so that the next start looks the batch up instead of writing it twice).
+    static func encodeLostBatch(_ id: BatchID, rows: Int, into out: inout [UInt8]) {
+        var w = Writer(out: out)
+        w.byte(4)
+        w.int64(Int64(bitPattern: id.high))
+        w.int64(Int64(bitPattern: id.low))
+        w.int64(Int64(rows))
+        out = w.out
+    }
+
+    static func decodeLostBatch(_ bytes: ArraySlice<UInt8>) -> (id: BatchID, rows: Int)? {
+        var r = Reader(bytes: bytes)
+        guard r.byte() == 4, let high = r.int64(), let low = r.int64(), let rows = r.int64(), r.atEnd,
+              rows > 0, rows <= Int64(Int32.max)
+        else { return nil }
+        return (BatchID(high: UInt64(bitPattern: high), low: UInt64(bitPattern: low)), Int(rows))
+    }
+
     struct Writer {
         var out: [UInt8]
         mutating func byte(_ b: UInt8) { out.append(b) }

@@ -197,19 +197,26 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     private func batchFromSpool(_ store: Store) -> Batch? {
-        let items = store.spool.peek(maxRows: settings.batchRows)
+        var items = store.spool.peek(maxRows: settings.batchRows)
+        if let lost = items.first?.lostBatch, lost.rows > items.count {
+            items = store.spool.peek(maxRows: lost.rows)  // a batch bigger than today's batch_rows
+        }
         if items.isEmpty {
             store.shared.withLock { s in
                 if store.spool.isEmpty { s.spoolActive = false }
             }
             return nil
         }
+        // A batch sent before the last shutdown, outcome unknown: replayed exactly as it was, under its id.
+        let lost = items.first?.lostBatch
         var rows: [StoreRow] = []
         var batchKey: Key?
         var family = RowFamily.sipCapture
         var end: SpoolPosition?
         var start: SpoolPosition?
-        for item in items {
+        for (index, item) in items.enumerated() {
+            if let lost, index >= lost.rows { break }
+            if lost == nil, index > 0, item.lostBatch != nil { break }
             let k: Key
             do { k = try key(item.row) } catch {
                 if rows.isEmpty {
@@ -233,10 +240,15 @@ final class StoreWriter: @unchecked Sendable {
         guard let batchKey, let start, let end else { return nil }
         store.spool.advanceRead(to: end)
         sequence += 1
-        let id = BatchID.spool(store.spool.identity, start: start, rows: rows.count)
+        var id = BatchID.spool(store.spool.identity, start: start, rows: rows.count)
+        var wasLost = false
+        if let lost, lost.rows == rows.count {
+            id = lost.id
+            wasLost = true
+        }
         var batch = Batch(sequence: sequence, id: id, table: batchKey.table, family: family, partitionDay: batchKey.day,
                           rows: rows, spoolEnd: end, fromSpool: true, started: .now)
-        batch.outcomeUnknown = checkSpoolBatches
+        batch.outcomeUnknown = checkSpoolBatches || wasLost
         return batch
     }
 
@@ -348,7 +360,11 @@ final class StoreWriter: @unchecked Sendable {
     /// At exit with the database down: rows still in memory go to the front of the spool.
     private func persistMemoryAtExit(_ store: Store) {
         var rows: [StoreRow] = []
-        for batch in pending where !batch.fromSpool { rows += batch.rows }
+        var lostBatches: [Int: (id: BatchID, rows: Int)] = [:]
+        for batch in pending where !batch.fromSpool {
+            if batch.outcomeUnknown { lostBatches[rows.count] = (batch.id, batch.rows.count) }
+            rows += batch.rows
+        }
         rows += staged[stagedIndex...]
         rows += store.shared.withLock { s in
             defer { s.queue = [] }
@@ -359,7 +375,7 @@ final class StoreWriter: @unchecked Sendable {
         stagedIndex = 0
         guard !rows.isEmpty else { return }
         do {
-            try store.spool.prepend(rows)
+            try store.spool.prepend(rows, lostBatches: lostBatches)
             store.metricsState.withLock { $0.snapshot.rowsSpooled += UInt64(rows.count) }
         } catch {
             store.metricsState.withLock { $0.snapshot.dropped["spool_full", default: 0] += UInt64(rows.count) }
