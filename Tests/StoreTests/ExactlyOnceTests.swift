@@ -123,8 +123,9 @@ import Testing
         var settings = StoreSettings(url: url, spoolDirectory: directory + "/spool")
         settings.batchRows = 100
         settings.maxInFlight = 1
-        settings.reconnectMinMilliseconds = 60_000  // stay disconnected after the staged loss
+        settings.reconnectMinMilliseconds = 60_000  // once the server is gone, stay disconnected
         settings.reconnectMaxMilliseconds = 60_000
+        // Every send loses its result: the last batch sent before the server stops is still unresolved at close.
         settings.faults.loseResultAfterCommitEvery = 1
         let first = try Store(settings: settings)
         for i in 0..<1_000 { first.append(WorkedExample.numberedRow(i, table: "sip_capture")) }
@@ -132,7 +133,8 @@ import Testing
         try cluster.stopServer()
         let down = first.close(timeout: .seconds(20))
         #expect(!down.complete)
-        #expect(first.metrics().totalStored == 0, "the first batch's result was lost")
+        let storedFirst = first.metrics().totalStored  // batches found committed after a reconnect
+        #expect(storedFirst < 1_000)
 
         try cluster.startServer()
         settings.faults = PostgresFaults()
@@ -140,8 +142,9 @@ import Testing
         let report = second.close(timeout: .seconds(60))
         #expect(report.complete, "\(report)")
         try Self.expectEveryRowOnceInOrder(url, 1_000)
+        // The unresolved batch, found by the id its spool record carried (a position-derived id would not match).
         #expect(second.metrics().batchesFoundCommitted == 1)
-        #expect(second.metrics().totalStored == 1_000)  // the batch found committed counts as stored here
+        #expect(storedFirst + second.metrics().totalStored == 1_000)
         let log = try TestPostgres.query(url, "SELECT coalesce(sum(rows), 0) AS n FROM capd_batches")
         #expect(log.first?["n"] == "1000")
     }
@@ -166,13 +169,13 @@ import Testing
         let finished = Atomic<Bool>(false)
         let producer = Thread {
             var next = 0
-            while !stop.load(ordering: .acquiring), next < 300_000 {
+            while !stop.load(ordering: .acquiring), next < 200_000 {
                 for _ in 0..<50 {
                     store.append(WorkedExample.numberedRow(next, table: "sip_capture"))
                     next += 1
                 }
                 appended.store(next, ordering: .releasing)
-                usleep(1_000)
+                usleep(2_000)
             }
             finished.store(true, ordering: .releasing)
         }

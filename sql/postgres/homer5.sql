@@ -82,3 +82,4 @@ CREATE TABLE IF NOT EXISTS capd_batches (
   spooled          BOOLEAN       NOT NULL DEFAULT false,
   created          TIMESTAMPTZ   NOT NULL DEFAULT now()
 );
+CREATE INDEX IF NOT EXISTS capd_batches_created ON capd_batches USING brin (created);

@@ -383,7 +383,8 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     private func pruneBatchLogIfDue() {
-        guard ContinuousClock.now >= nextBatchLogPrune, backend.inFlight == 0 else { return }
+        // Needs one idle connection only: the DELETE does not conflict with the COPYs' INSERTs.
+        guard ContinuousClock.now >= nextBatchLogPrune, backend.idleSlots > 0 else { return }
         nextBatchLogPrune = .now + .seconds(600)
         do { try backend.pruneBatchLog() } catch { lastError = error.description }
     }

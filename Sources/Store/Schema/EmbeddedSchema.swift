@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS capd_batches (
   spooled          BOOLEAN       NOT NULL DEFAULT false,
   created          TIMESTAMPTZ   NOT NULL DEFAULT now()
 );
+CREATE INDEX IF NOT EXISTS capd_batches_created ON capd_batches USING brin (created);
 """# + "\n"
 
     static let postgresHomerSeven = #"""
@@ -183,6 +184,7 @@ CREATE TABLE IF NOT EXISTS capd_batches (
   spooled          BOOLEAN       NOT NULL DEFAULT false,
   created          TIMESTAMPTZ   NOT NULL DEFAULT now()
 );
+CREATE INDEX IF NOT EXISTS capd_batches_created ON capd_batches USING brin (created);
 """# + "\n"
 
     static let sqliteHomerFive = #"""
