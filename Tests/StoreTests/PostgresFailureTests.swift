@@ -85,6 +85,35 @@ import Testing
         #expect(metrics.spoolBytes == 0)
     }
 
+    /// The cause of the old flake, made deterministic: the server comes back while the writer waits out a long
+    /// reconnect back-off; a close must try the database itself instead of reporting it down.
+    @Test func closeDuringReconnectBackoffWritesEverything() throws {
+        let cluster = try PrivateCluster("backoff")
+        defer { cluster.destroy() }
+        let url = try TestPostgres.isolatedURL("backoff", base: cluster.url)
+        let directory = try TestDirectories.fresh("backoff")
+        var settings = StoreSettings(url: url, spoolDirectory: directory + "/spool")
+        settings.batchRows = 100
+        settings.flushMilliseconds = 10
+        settings.maxInFlight = 1
+        settings.reconnectMinMilliseconds = 60_000
+        settings.reconnectMaxMilliseconds = 60_000
+        let store = try Store(settings: settings)
+        for i in 0..<500 { store.append(WorkedExample.numberedRow(i, table: "sip_capture")) }
+        #expect(eventually(30) { store.metrics().totalStored == 500 })
+        try cluster.stopServer()
+        for i in 500..<1_000 { store.append(WorkedExample.numberedRow(i, table: "sip_capture")) }
+        // Lost, then one failed attempt: the next one is a minute away.
+        #expect(eventually(30) { !store.metrics().connected && store.metrics().lastError != nil })
+        usleep(300_000)
+        try cluster.startServer()
+        let report = store.close(timeout: .seconds(30))
+        #expect(report.complete, "\(report)")
+        let rows = try TestPostgres.query(url, "SELECT callid FROM sip_capture ORDER BY id")
+        #expect(rows.compactMap { $0["callid"] } == (0..<1_000).map { "row-\($0)" })
+        #expect(store.metrics().reconnects == 1)
+    }
+
     @Test func unreachableAtStartSpoolsAndTheNextStartReplays() throws {
         let cluster = try PrivateCluster("unreachable")
         defer { cluster.destroy() }
