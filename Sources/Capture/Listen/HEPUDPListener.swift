@@ -11,9 +11,10 @@ public struct UDPListenerConfiguration: Sendable {
     /// Slot size per datagram; a datagram longer than this is truncated and counted (MSG_TRUNC).
     public var slotSize = 65_535
     /// Requested SO_RCVBUF(FORCE) size; the kernel doubles it. Kernel memory, used only while a backlog
-    /// waits: a ~650-byte datagram takes ~2.3 KB of it on loopback, so 128 MiB (256 MiB granted) holds
-    /// ~116 000 datagrams, a 200 000-packet burst at full sender speed on 2 busy cores (32 MiB lost half of it).
-    public var receiveBufferBytes = 128 * 1_024 * 1_024
+    /// waits: a ~650-byte datagram takes ~2.3 KB of it on loopback, so 256 MiB (512 MiB granted) holds
+    /// ~230 000 datagrams, a whole 200 000-packet burst at full sender speed while the store and the
+    /// sender share the 2 cores (32 MiB lost half of such a burst, 128 MiB a fifth into SQLite).
+    public var receiveBufferBytes = 256 * 1_024 * 1_024
 
     public init() {}
 }
