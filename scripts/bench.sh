@@ -16,6 +16,7 @@
 #   BENCH_STORES ["postgres sqlite"]   BENCH_LOADS ["10000:10 20000:10 50000:10 100000:5 burst:200000"]
 #   (rate:seconds, or burst:count)     BENCH_OUT [.build/bench/latest.md]   BENCH_SKIP_BUILD [0]
 #   BENCH_SKIP_BASELINES [0]           BENCH_DRAIN_TIMEOUT [180 s per run]
+#   BENCH_CAPD [.build/release/capd] (another capd binary, e.g. an older build to compare)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -24,7 +25,7 @@ STORES="${BENCH_STORES:-postgres sqlite}"
 LOADS="${BENCH_LOADS:-10000:10 20000:10 50000:10 100000:5 burst:200000}"
 OUT="${BENCH_OUT:-.build/bench/latest.md}"
 DRAIN_TIMEOUT="${BENCH_DRAIN_TIMEOUT:-180}"
-CAPD=.build/release/capd
+CAPD="${BENCH_CAPD:-.build/release/capd}"
 BENCH=.build/release/capd-bench
 HZ=$(getconf CLK_TCK)
 
