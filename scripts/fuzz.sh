@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: scripts/fuzz.sh NAME RUNS
 # Builds Fuzz/NAME.swift together with every Swift file under Sources/HEP (libFuzzer + AddressSanitizer) into
-# .build-fuzz/NAME, seeds it from the spec examples and the raw HEP corpus, runs RUNS executions and prints
+# .build-fuzz/NAME, seeds it from the spec examples and the raw HEP corpus (sip-* targets also from the SIP
+# torture corpus), runs RUNS executions and prints
 # the execution count. Extra arguments after RUNS go to libFuzzer (e.g. -max_total_time=600).
 set -euo pipefail
 name=${1:?usage: scripts/fuzz.sh NAME RUNS}
@@ -19,7 +20,10 @@ swiftc -parse-as-library -O -sanitize=fuzzer,address -module-name HEPFuzz \
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz $name: build failed" >&2; exit 1; }
 
 seeds=()
-for dir in "$shared/spec/examples" "$shared/corpus/hep/raw" "$root/Fuzz/seeds/$name"; do
+dirs=("$shared/spec/examples" "$shared/corpus/hep/raw" "$root/Fuzz/seeds/$name")
+# The SIP parser is seeded with the RFC 4475 / 5118 torture messages (SIP text, not HEP).
+case "$name" in sip-*) dirs+=("$shared"/corpus/sip-torture/*/) ;; esac
+for dir in "${dirs[@]}"; do
     [ -d "$dir" ] && seeds+=("$dir")
 done
 log=$out/$name.log

@@ -12,4 +12,15 @@ echo "tests: PostgreSQL at $CAPD_TEST_PG_URL" >&2
 swift build "$@"
 export CAPD_BINARY="$PWD/.build/debug/capd"
 export CAPD_SHARED="${CAPD_SHARED:-$(cd .. && pwd)/shared}"
-swift test "$@"
+log=$(mktemp)
+status=0
+swift test "$@" 2>&1 | tee "$log" || status=$?
+# A plain closing line from Swift Testing's summary ("Test run with N tests ... passed/failed ... with K issues").
+summary=$(grep -E "Test run with [0-9]+ tests" "$log" | tail -n 1 || true)
+total=$(sed -E 's/.*Test run with ([0-9]+) tests.*/\1/' <<<"$summary")
+failed=$(grep -E "^✘ Test .* failed after" "$log" | grep -vc "^✘ Test run with" || true)
+rm -f "$log"
+if [[ -n "$summary" ]]; then
+    echo "tests: $((total - failed)) passed, $failed failed"
+fi
+exit "$status"

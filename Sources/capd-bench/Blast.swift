@@ -60,21 +60,9 @@ struct Blast {
     }
 
     static func parse(url: String) -> (Transport, String, UInt16)? {
-        let parts = url.split(separator: "://", maxSplits: 1)
-        guard parts.count == 2, let transport = Transport(rawValue: String(parts[0])) else { return nil }
-        var rest = Substring(parts[1])
-        var host: Substring
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { return nil }
-            host = rest[rest.index(after: rest.startIndex)..<close]
-            rest = rest[rest.index(after: close)...]
-        } else {
-            guard let colon = rest.lastIndex(of: ":") else { return nil }
-            host = rest[..<colon]
-            rest = rest[colon...]
-        }
-        guard rest.hasPrefix(":"), let port = UInt16(rest.dropFirst()) else { return nil }
-        return (transport, String(host), port)
+        guard let parsed = try? HostPort(parsing: url), let scheme = parsed.scheme,
+              let transport = Transport(rawValue: scheme) else { return nil }
+        return (transport, parsed.host, parsed.port)
     }
 
     /// Builds the datagrams first (so encoding does not limit the send rate), then sends them paced.

@@ -77,8 +77,8 @@ struct BenchSubject: RuleSubject {
     var customer: [UInt8]
     var userAgent: [UInt8]
     var callID: [UInt8]
-    var srcIP: RuleIP
-    var dstIP: RuleIP
+    var srcIP: IPAddress
+    var dstIP: IPAddress
     var srcPort: Int
     var dstPort: Int
 
@@ -99,7 +99,7 @@ struct BenchSubject: RuleSubject {
         default: return nil
         }
     }
-    func ip(_ field: Field) -> RuleIP? {
+    func ip(_ field: Field) -> IPAddress? {
         switch field {
         case .srcIP: return srcIP
         case .dstIP: return dstIP
@@ -141,8 +141,8 @@ enum RulesBenchData {
                 customer: Array((k % 2 == 0 ? "cust\(i)" : "cust\(i)-x").utf8),
                 userAgent: Array("bench/1.0".utf8),
                 callID: Array("call-\(k)@bench".utf8),
-                srcIP: RuleIP(ipv4: UInt32(10) << 24 | UInt32(i / 256 % 256) << 16 | UInt32(i % 256) << 8 | 9),
-                dstIP: RuleIP(ipv4: UInt32(172) << 24 | UInt32(16) << 16 | UInt32(i / 256 % 256) << 8 | UInt32(i % 256)),
+                srcIP: IPAddress(ipv4: UInt32(10) << 24 | UInt32(i / 256 % 256) << 16 | UInt32(i % 256) << 8 | 9),
+                dstIP: IPAddress(ipv4: UInt32(172) << 24 | UInt32(16) << 16 | UInt32(i / 256 % 256) << 8 | UInt32(i % 256)),
                 srcPort: 5060 + i % 200,
                 dstPort: 5060 + (i + k) % 200))
         }
@@ -221,14 +221,11 @@ private struct SIPSubject: RuleSubject {
         default: return nil
         }
     }
-    func ip(_ field: Field) -> RuleIP? {
+    func ip(_ field: Field) -> IPAddress? {
         switch field {
-        case .srcIP: return Self.convert(packet.sourceIP)
-        case .dstIP: return Self.convert(packet.destinationIP)
+        case .srcIP: return packet.sourceIP
+        case .dstIP: return packet.destinationIP
         default: return nil
         }
-    }
-    static func convert(_ a: IPAddress) -> RuleIP {
-        a.isIPv6 ? RuleIP(ipv6High: a.high, low: a.low) : RuleIP(ipv4: UInt32(truncatingIfNeeded: a.low))
     }
 }

@@ -151,7 +151,9 @@ import Testing
     @Test("control: 2 readers without fanout see every packet twice (shows the check above can fail) (root)")
     func twoReadersWithoutFanoutDuplicate() throws {
         let result = try readersRun(fanout: false, group: 0x5A02)
-        #expect(result.total == 800)
+        // Every packet reaches both readers (a loaded machine may lose a few from a reader's ring): far
+        // more than 400 copies, which the exactly-once test above would reject.
+        #expect(result.total > 700 && result.total <= 800)
         #expect(result.distinct == 400)
     }
 

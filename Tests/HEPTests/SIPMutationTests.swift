@@ -24,7 +24,7 @@ import HEP
         return seeds
     }
 
-    @Test func twentyFiveThousandMutationsNeverCrash() throws {
+    @Test func twentyThousandMutationsNeverCrash() throws {
         let seeds = try Self.seeds()
         #expect(seeds.count == 76)
         var rng = SplitMix(state: 0x5EED_C0DE)
@@ -32,7 +32,7 @@ import HEP
         var parsed = 0
         var rejected = 0
         var checksum = 0
-        for _ in 0..<25_000 {
+        for _ in 0..<20_000 {
             var bytes = seeds[Int.random(in: 0..<seeds.count, using: &rng)]
             for _ in 0..<Int.random(in: 1...4, using: &rng) where !bytes.isEmpty {
                 let at = Int.random(in: 0..<bytes.count, using: &rng)
@@ -50,6 +50,9 @@ import HEP
                 do {
                     let m = try SIPMessage(parsing: payload)
                     checksum &+= touchEverything(m)
+                    // The fast From/To user path agrees with the full name-addr + URI views.
+                    #expect(m.fromUser?.indices == m.from?.uri.user?.indices)
+                    #expect(m.toUser?.indices == m.to?.uri.user?.indices)
                     #expect(m.body.endIndex <= payload.endIndex && m.body.startIndex >= payload.startIndex)
                     parsed += 1
                 } catch {
@@ -58,8 +61,8 @@ import HEP
                 }
             }
         }
-        #expect(parsed + rejected == 50_000)
-        #expect(parsed > 10_000, "mutations should mostly still parse: \(parsed) parsed, \(rejected) rejected")
+        #expect(parsed + rejected == 40_000)
+        #expect(parsed > 8_000, "mutations should mostly still parse: \(parsed) parsed, \(rejected) rejected")
         #expect(checksum != 0)
     }
 }

@@ -111,7 +111,10 @@ import Testing
                 var executor = KeepExecutor()
                 _ = config.program.evaluateLinear(route: main, subject: &subject, executor: &executor)
                 let passes = filter.passes(Self.frame(ipv6: ipv6, tcp: tcp, src: src, dst: dst))
-                if executor.kept {
+                // raw.ports (raw_socket_listen) bounds what is captured at all; rules keep within it.
+                let rawPorts = config.raw?.ports ?? []
+                let captured = rawPorts.isEmpty || rawPorts.contains { $0.contains(UInt16(src)) || $0.contains(UInt16(dst)) }
+                if executor.kept && captured {
                     kept += 1
                     #expect(passes, "kept packet \(src)->\(dst) excluded by \(expression)\n\(yaml)")
                 }
@@ -136,15 +139,19 @@ import Testing
                   do: [drop]
             """).config)
         let expression = BPFGenerator.expression(for: portsOnly)
-        #expect(expression == "((udp or tcp) and (portrange 5060-5090 or dst port 9060)) or (ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] = 44)")
+        // raw.ports bounds the capture; the keeping rule's port condition narrows it.
+        #expect(expression == "((udp or tcp) and (portrange 5060-5090 and dst port 9060)) or (ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] = 44)")
         let filter = try Filter(expression)
-        #expect(filter.passes(Self.frame(ipv6: false, tcp: false, src: 40000, dst: 9060)))
-        #expect(filter.passes(Self.frame(ipv6: true, tcp: true, src: 5070, dst: 40000)))
+        #expect(filter.passes(Self.frame(ipv6: false, tcp: false, src: 5070, dst: 9060)))
+        #expect(filter.passes(Self.frame(ipv6: true, tcp: true, src: 5060, dst: 9060)))
+        #expect(!filter.passes(Self.frame(ipv6: false, tcp: false, src: 40000, dst: 9060)))
+        #expect(!filter.passes(Self.frame(ipv6: true, tcp: true, src: 5070, dst: 40000)))
         #expect(!filter.passes(Self.frame(ipv6: false, tcp: false, src: 40000, dst: 40001)))
-        #expect(!filter.passes(Self.frame(ipv6: false, tcp: false, src: 9060, dst: 40001)))
 
         let everything = try #require(ConfigLoader.load(text: "raw: { interface: lo, ports: 5060 }\nroutes:\n  main:\n    - do: [capture]\n").config)
-        #expect(BPFGenerator.expression(for: everything).hasPrefix("udp or tcp or "))
+        #expect(BPFGenerator.expression(for: everything).hasPrefix("((udp or tcp) and port 5060) or "))
+        let noRawPorts = try #require(ConfigLoader.load(text: "raw: { interface: lo }\nroutes:\n  main:\n    - do: [capture]\n").config)
+        #expect(BPFGenerator.expression(for: noRawPorts).hasPrefix("udp or tcp or "))
         #expect(BPFGenerator.compileError("udp and portrange 9-") != nil)
     }
 }

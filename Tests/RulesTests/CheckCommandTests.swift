@@ -80,7 +80,7 @@ import Testing
         let path = Self.root + "/rules/examples/with-include.yaml"
         let bpf = try Self.run(capd, ["check", path, "--bpf"])
         #expect(bpf.status == 0)
-        #expect(bpf.stdout == "((udp or tcp) and (portrange 5060-5090 or dst portrange 5060-5061)) or (ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] = 44)\n")
+        #expect(bpf.stdout == "((udp or tcp) and (portrange 5060-5090 and dst portrange 5060-5061)) or (ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] = 44)\n")
         let tree = try Self.run(capd, ["check", "--tree", Self.root + "/rules/examples/design.yaml"])
         #expect(tree.status == 0)
         #expect(tree.stdout.contains("route main: 3 rule(s), 1 index(es)"))

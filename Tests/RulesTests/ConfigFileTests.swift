@@ -33,12 +33,18 @@ import Glibc
         #expect(config.admin.host == "127.0.0.1" && config.admin.port == 9096 && config.admin.enabled)
         #expect(config.capture.enabled && config.hepRoute == .sip)
         let main = try #require(config.program.mainRoute)
-        // Capture everything: one unconditional capture rule.
-        var subject = SyntheticSubject()
-        var executor = TraceExecutor()
+        // SIP: the unconditional capture rule; every other HEP proto type: the report rule, then stop.
         var scratch = config.program.makeScratch()
-        #expect(config.program.evaluate(route: main, subject: &subject, executor: &executor, scratch: &scratch) == .completed)
-        #expect(executor.trace == ["match 0/0", "capture - -"])
+        var sip = SyntheticSubject()
+        sip.integers[.hepProtoType] = 1
+        var executor = TraceExecutor()
+        #expect(config.program.evaluate(route: main, subject: &sip, executor: &executor, scratch: &scratch) == .completed)
+        #expect(executor.trace == ["match 0/1", "capture - -"])
+        var rtcp = SyntheticSubject()
+        rtcp.integers[.hepProtoType] = 5
+        executor = TraceExecutor()
+        #expect(config.program.evaluate(route: main, subject: &rtcp, executor: &executor, scratch: &scratch) == .completed)
+        #expect(executor.trace == ["match 0/0", "report  -1"])
     }
 
     @Test func designExampleAcceptedAsWritten() throws {

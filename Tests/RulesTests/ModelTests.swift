@@ -1,27 +1,28 @@
 import Testing
 @testable import Rules
+import HEP
 
 @Suite struct ModelTests {
     @Test func addressesAndNetworks() throws {
-        #expect(RuleIP("192.0.2.7")?.description == "192.0.2.7")
-        #expect(RuleIP("2001:db8::1")?.description == "2001:db8::1")
-        #expect(RuleIP("2001:0db8:0:0:1:0:0:1")?.description == "2001:db8::1:0:0:1")
-        #expect(RuleIP("::ffff:192.0.2.1")?.description == "::ffff:c000:201")
-        #expect(RuleIP("::")?.description == "::")
+        #expect(IPAddress("192.0.2.7")?.description == "192.0.2.7")
+        #expect(IPAddress("2001:db8::1")?.description == "2001:db8::1")
+        #expect(IPAddress("2001:0db8:0:0:1:0:0:1")?.description == "2001:db8::1:0:0:1")
+        #expect(IPAddress("::ffff:192.0.2.1")?.description == "::ffff:192.0.2.1")
+        #expect(IPAddress("::")?.description == "::")
         for bad in ["1.2.3", "1.2.3.256", "01234.1.1.1", "1::2::3", "12345::", "1.2.3.4.5", "", ":", "g::1"] {
-            #expect(RuleIP(bad) == nil, "\(bad)")
+            #expect(IPAddress(bad) == nil, "\(bad)")
         }
         let net = try #require(CIDR("10.1.2.3/16"))
         #expect(net.description == "10.1.0.0/16")
-        #expect(net.contains(try #require(RuleIP("10.1.255.1"))))
-        #expect(!net.contains(try #require(RuleIP("10.2.0.1"))))
-        #expect(!net.contains(try #require(RuleIP("::a01:1"))))
+        #expect(net.contains(try #require(IPAddress("10.1.255.1"))))
+        #expect(!net.contains(try #require(IPAddress("10.2.0.1"))))
+        #expect(!net.contains(try #require(IPAddress("::a01:1"))))
         let v6 = try #require(CIDR("2001:db8:100::/40"))
-        #expect(v6.contains(try #require(RuleIP("2001:db8:1ff::1"))))
-        #expect(!v6.contains(try #require(RuleIP("2001:db8:200::1"))))
-        #expect(CIDR("0.0.0.0/0")?.contains(try #require(RuleIP("203.0.113.9"))) == true)
+        #expect(v6.contains(try #require(IPAddress("2001:db8:1ff::1"))))
+        #expect(!v6.contains(try #require(IPAddress("2001:db8:200::1"))))
+        #expect(CIDR("0.0.0.0/0")?.contains(try #require(IPAddress("203.0.113.9"))) == true)
         #expect(CIDR("10.0.0.0/-1") == nil && CIDR("::/129") == nil)
-        #expect(RuleIP(bytes: [192, 0, 2, 1]) == RuleIP("192.0.2.1"))
+        #expect(IPAddress(ipv4Bytes: [192, 0, 2, 1]) == IPAddress("192.0.2.1"))
     }
 
     @Test func templatesRenderEveryKind() throws {
@@ -32,7 +33,7 @@ import Testing
             return
         }
         var subject = SyntheticSubject()
-        subject.ips[.srcIP] = RuleIP("2001:db8::7")
+        subject.ips[.srcIP] = IPAddress("2001:db8::7")
         subject.integers[.srcPort] = -5060
         subject.text[.sipCallID] = Array("x@y".utf8)
         #expect(template.render(subject) == "a=2001:db8::7 p=-5060 c=x@y h=$")

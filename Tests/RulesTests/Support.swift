@@ -1,4 +1,5 @@
 @testable import Rules
+import HEP
 
 /// Deterministic RNG (SplitMix64) so property tests are reproducible from their seed.
 struct SeededRNG: RandomNumberGenerator {
@@ -17,11 +18,11 @@ struct SeededRNG: RandomNumberGenerator {
 struct SyntheticSubject: RuleSubject, Equatable {
     var text: [Field: [UInt8]] = [:]
     var integers: [Field: Int] = [:]
-    var ips: [Field: RuleIP] = [:]
+    var ips: [Field: IPAddress] = [:]
 
     func bytes(_ field: Field) -> ArraySlice<UInt8>? { text[field].map { $0[...] } }
     func integer(_ field: Field) -> Int? { integers[field] }
-    func ip(_ field: Field) -> RuleIP? { ips[field] }
+    func ip(_ field: Field) -> IPAddress? { ips[field] }
 }
 
 /// Records everything the evaluator asks for, applies chunk edits, and drops every third `dedup`.

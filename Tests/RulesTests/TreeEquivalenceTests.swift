@@ -1,5 +1,6 @@
 import Testing
 @testable import Rules
+import HEP
 
 /// Property: for random rule sets (written as YAML, so the loader is exercised too) and random packets, the
 /// compiled tree gives exactly the linear interpreter's result: the same trace of matched rules and actions,
@@ -80,8 +81,8 @@ import Testing
         maybe { p.integers[.dstPort] = rng.pick(ports) }
         maybe { p.integers[.hepProtoType] = rng.pick(protoTypes) }
         maybe(60) { p.integers[.sipStatus] = rng.pick([100, 200, 302, 404, 503]) }
-        maybe { p.ips[.srcIP] = RuleIP(rng.chance(75) ? rng.pick(v4) : rng.pick(v6)) }
-        maybe { p.ips[.netSrcIP] = RuleIP(rng.chance(75) ? rng.pick(v4) : rng.pick(v6)) }
+        maybe { p.ips[.srcIP] = IPAddress(rng.chance(75) ? rng.pick(v4) : rng.pick(v6)) }
+        maybe { p.ips[.netSrcIP] = IPAddress(rng.chance(75) ? rng.pick(v4) : rng.pick(v6)) }
         return p
     }
 

@@ -63,6 +63,96 @@ import Testing
         #expect(byCall["c707ab22-6e16-11ec-bc82-2725289e8dc3_80f4955c-5cc17bbb-13c4-dd998-2104df6e-dd998"] == "homer01")
     }
 
+    @Test func defaultRulesStoreTheRTCPReportWithItsCorrelationID() throws {
+        // The routes of rules/default.yaml: reports (every proto type but SIP) and SIP capture.
+        let defaults = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("rules/default.yaml"), encoding: .utf8)
+        let routes = try #require(defaults.range(of: "routes:")).lowerBound
+        let daemon = try DaemonProcess(rules: "store:\n  url: sqlite://capd.db\n  flush_ms: 20\n" + defaults[routes...])
+        let rtcp = [UInt8](try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.shared("spec/examples/hep3_rtcp_report_corr.bin"))))
+        let invite = [UInt8](try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.shared("spec/examples/hep3_sip_invite_ipv4_udp.bin"))))
+        try daemon.sendUDP([rtcp, invite])
+        #expect(try daemon.waitFor { SQLiteReader.count(daemon.databasePath, table: "rtcp_capture") == 1
+            && SQLiteReader.count(daemon.databasePath, table: "sip_capture") == 1 })
+        #expect(daemon.terminate() == 0)
+        // The worked row of opensips-sipcapture-behaviour.md §9.3 (proto: capd stores the IANA number, 17).
+        let rows = try SQLiteReader.rows(daemon.databasePath, """
+            SELECT micro_ts, correlation_id, source_ip, source_port, destination_ip, destination_port, proto, family, type, node, length(msg)
+            FROM rtcp_capture
+            """)
+        #expect(rows == [["1700000005250000", "a84b4c76e66710@192.0.2.10", "192.0.2.10", "49171", "198.51.100.20", "51373",
+                          "17", "2", "5", "homer01:2001", "317"]])
+    }
+
+    @Test func namedHEPRouteReportsResumesAndDropsAsOpenSIPSDoes() throws {
+        let daemon = try DaemonProcess(rules: """
+            store:
+              url: sqlite://capd.db
+              flush_ms: 20
+            hep_route: hep_in
+            routes:
+              hep_in:
+                - name: rtcp
+                  when: { hep.proto_type: RTCP }
+                  do: [{ report: { correlation_id: "${hep.correlation_id}", table: qos } }, drop]
+                - name: only-agent-2001
+                  when: { hep.capture_id: 2001 }
+                  do: [resume_sip]
+              main:
+                - name: registrations
+                  when: { sip.method: REGISTER }
+                  do: [{ capture: { table: "reg_%Y%m%d", custom_field2: "${sip.header.P-Asserted-Identity}" } }, stop]
+                - name: dedup-then-capture
+                  do: [{ dedup: 2s }, capture]
+            """)
+        let rtcp = [UInt8](try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.shared("spec/examples/hep3_rtcp_report_corr.bin"))))
+        // A current agent clock: the daily table is named from the packet's time (a clock more than 10 minutes
+        // off would name it from the receive time instead).
+        let now = UInt32(Date().timeIntervalSince1970)
+        let formatter = DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd"
+        let registrations = "reg_" + formatter.string(from: Date(timeIntervalSince1970: TimeInterval(now)))
+        let register = try HEPPacket(
+            sourceIP: Self.invite.sourceIP, destinationIP: Self.invite.destinationIP, sourcePort: 5060, destinationPort: 5060,
+            timestampSeconds: now, captureID: 2001,
+            payload: Array("REGISTER sip:atlanta.example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKreg\r\nFrom: <sip:alice@atlanta.example.com>;tag=1\r\nTo: <sip:alice@atlanta.example.com>\r\nCall-ID: reg-1\r\nCSeq: 1 REGISTER\r\nP-Asserted-Identity: <sip:+15550001@atlanta.example.com>\r\nContent-Length: 0\r\n\r\n".utf8))
+        let invite = try Self.packet(callID: "dup-call")
+        let otherAgent = try Self.packet(callID: "agent-7", captureID: 7)
+        try daemon.sendUDP([rtcp, register.bytes, invite.bytes, invite.bytes, otherAgent.bytes])
+        #expect(try daemon.waitFor {
+            SQLiteReader.count(daemon.databasePath, table: "qos") == 1 && SQLiteReader.count(daemon.databasePath, table: registrations) == 1
+                && SQLiteReader.count(daemon.databasePath, table: "sip_capture") == 1
+        })
+        #expect(try daemon.waitFor { try daemon.metrics()["capd_drops_total{reason=\"hep_route_end\"}"] == 1 })
+        let metrics = try daemon.metrics()
+        #expect(metrics["capd_drops_total{reason=\"dedup\"}"] == 1)
+        #expect(metrics["capd_rule_matches_total{rule=\"hep_in/rtcp\"}"] == 1)
+        #expect(metrics["capd_rule_matches_total{rule=\"main/registrations\"}"] == 1)
+        #expect(daemon.terminate() == 0)
+        #expect(try SQLiteReader.rows(daemon.databasePath, "SELECT correlation_id, type FROM qos") == [["a84b4c76e66710@192.0.2.10", "5"]])
+        #expect(try SQLiteReader.rows(daemon.databasePath, "SELECT callid, custom_field2 FROM \(registrations)")
+                == [["reg-1", "<sip:+15550001@atlanta.example.com>"]])
+        #expect(try Self.callIDs(daemon) == ["dup-call"])
+    }
+
+    @Test func hepRouteNoneStoresEverySIPPacketWithoutRules() throws {
+        let daemon = try DaemonProcess(rules: """
+            store:
+              url: sqlite://capd.db
+              flush_ms: 20
+            hep_route: none
+            routes:
+              main:
+                - do: [drop]
+            """)
+        let rtcp = [UInt8](try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.shared("spec/examples/hep3_rtcp_report_corr.bin"))))
+        try daemon.sendUDP([try Self.packet(callID: "none-1").bytes, rtcp, try Self.packet(callID: "none-2").bytes])
+        #expect(try daemon.waitFor { SQLiteReader.count(daemon.databasePath, table: "sip_capture") == 2 })
+        #expect(try daemon.waitFor { try daemon.metrics()["capd_drops_total{reason=\"not_sip\"}"] == 1 })
+        #expect(daemon.terminate() == 0)
+        #expect(try Self.callIDs(daemon) == ["none-1", "none-2"])
+    }
+
     @Test func sigtermFlushesEveryAcceptedPacket() throws {
         let daemon = try DaemonProcess(rules: """
             store:

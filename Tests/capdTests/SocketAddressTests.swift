@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import capd
+import HEP
 
 @Suite("Admin listen addresses")
 struct SocketAddressTests {
@@ -38,6 +39,6 @@ struct SocketAddressTests {
         let (fd, bound) = try TCPSocket.listen(on: SocketAddress(parsing: "127.0.0.1:0"))
         defer { close(fd) }
         #expect(bound.port != 0)
-        #expect(bound.host == .v4([127, 0, 0, 1]))
+        #expect(bound.address == IPAddress(ipv4Bytes: [127, 0, 0, 1]))
     }
 }

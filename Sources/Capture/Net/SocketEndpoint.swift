@@ -15,22 +15,9 @@ public struct SocketEndpoint: Hashable, Sendable, CustomStringConvertible {
 
     /// "127.0.0.1:9060", "[::1]:9060".
     public init?(_ text: String) {
-        let host: Substring
-        let portText: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { return nil }
-            portText = rest.dropFirst()
-        } else {
-            guard let colon = text.lastIndex(of: ":") else { return nil }
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-            if host.contains(":") { return nil }   // IPv6 needs brackets
-        }
-        guard let address = IPAddress(String(host)), let port = UInt16(portText) else { return nil }
-        self.init(address: address, port: port)
+        guard let parsed = try? HostPort(parsing: text), parsed.scheme == nil,
+              let address = IPAddress(parsed.host) else { return nil }
+        self.init(address: address, port: parsed.port)
     }
 
     public var description: String {
@@ -38,10 +25,10 @@ public struct SocketEndpoint: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Linux AF_INET / AF_INET6 for socket(2).
-    var socketFamily: Int32 { address.isIPv6 ? AF_INET6 : AF_INET }
+    public var socketFamily: Int32 { address.isIPv6 ? AF_INET6 : AF_INET }
 
-    /// Calls `body` with this endpoint as a sockaddr.
-    func withSocketAddress<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
+    /// Calls `body` with this endpoint as a sockaddr of the right family and length.
+    public func withSocketAddress<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
         var storage = sockaddr_storage()
         let length = fill(&storage)
         return withUnsafePointer(to: &storage) { pointer in
@@ -89,8 +76,8 @@ public struct SocketEndpoint: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The local address of a bound socket.
-    static func local(of descriptor: Int32) -> SocketEndpoint? {
+    /// The local address of a bound socket (`getsockname`).
+    public static func local(of descriptor: Int32) -> SocketEndpoint? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let status = withUnsafeMutablePointer(to: &storage) { pointer in

@@ -40,6 +40,8 @@ struct SIPRawField {
 /// (starting with SP/HT) joined to their field, lines without a colon skipped and counted.
 struct SIPFieldScanner {
     let base: UnsafePointer<UInt8>
+    /// `base` up to `limit`: subscripts are bounds-checked in debug builds.
+    let buf: UnsafeBufferPointer<UInt8>
     let limit: Int
     var position: Int
     /// Lines skipped because they are not `name: value`.
@@ -53,6 +55,7 @@ struct SIPFieldScanner {
 
     init(base: UnsafePointer<UInt8>, from: Int, limit: Int) {
         self.base = base
+        self.buf = UnsafeBufferPointer(start: base, count: limit)
         self.position = from
         self.limit = limit
     }
@@ -64,6 +67,7 @@ struct SIPFieldScanner {
         return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
     }
 
+    @inline(__always)
     mutating func next() -> SIPRawField? {
         while true {
             let i = position
@@ -72,14 +76,14 @@ struct SIPFieldScanner {
                 bodyStart = limit
                 return nil
             }
-            let first = base[i]
+            let first = buf[i]
             if first == SIPByte.lf {
                 headerEnd = i
                 bodyStart = i + 1
                 terminated = true
                 return nil
             }
-            if first == SIPByte.cr, i + 1 == limit || base[i + 1] == SIPByte.lf {
+            if first == SIPByte.cr, i + 1 == limit || buf[i + 1] == SIPByte.lf {
                 headerEnd = i
                 bodyStart = min(i + 2, limit)
                 terminated = true
@@ -87,7 +91,7 @@ struct SIPFieldScanner {
             }
             let firstLineEnd = lineFeed(from: i)
             var end = firstLineEnd
-            while end + 1 < limit, base[end + 1] == SIPByte.sp || base[end + 1] == SIPByte.ht {
+            while end + 1 < limit, buf[end + 1] == SIPByte.sp || buf[end + 1] == SIPByte.ht {
                 end = lineFeed(from: end + 1)
             }
             position = min(end + 1, limit)
@@ -96,21 +100,21 @@ struct SIPFieldScanner {
                 continue
             }
             var colon = i
-            while colon < firstLineEnd, base[colon] != SIPByte.colon { colon += 1 }
+            while colon < firstLineEnd, buf[colon] != SIPByte.colon { colon += 1 }
             guard colon < firstLineEnd else {
                 malformedLines += 1
                 continue
             }
             var nameEnd = colon
-            while nameEnd > i, base[nameEnd - 1] == SIPByte.sp || base[nameEnd - 1] == SIPByte.ht { nameEnd -= 1 }
+            while nameEnd > i, buf[nameEnd - 1] == SIPByte.sp || buf[nameEnd - 1] == SIPByte.ht { nameEnd -= 1 }
             guard nameEnd > i else {
                 malformedLines += 1
                 continue
             }
             var valueStart = colon + 1
             var valueEnd = end
-            while valueStart < valueEnd, SIPByte.isLWS(base[valueStart]) { valueStart += 1 }
-            while valueEnd > valueStart, SIPByte.isLWS(base[valueEnd - 1]) { valueEnd -= 1 }
+            while valueStart < valueEnd, SIPByte.isLWS(buf[valueStart]) { valueStart += 1 }
+            while valueEnd > valueStart, SIPByte.isLWS(buf[valueEnd - 1]) { valueEnd -= 1 }
             return SIPRawField(nameStart: i, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd)
         }
     }

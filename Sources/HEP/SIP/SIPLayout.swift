@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Offsets of everything the one pass over a SIP payload finds: start line parts, the header block, the body
 /// and the first occurrence of each well-known header. Fixed size: parsing never allocates.
 @usableFromInline struct SIPLayout: Sendable {
@@ -15,47 +23,48 @@
     @usableFromInline var headerTerminated = false
     @usableFromInline var known = SIPKnownSpans()
 
-    static func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(SIPParseError) -> SIPLayout {
+    /// Fills the layout from the payload in one pass.
+    mutating func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(SIPParseError) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { throw .empty }
         let n = buffer.count
         guard n < Int(Int32.max) else { throw .tooLarge(n) }
-        var layout = SIPLayout()
 
         var i = 0
-        while i < n, base[i] == SIPByte.cr || base[i] == SIPByte.lf { i += 1 }
+        while i < n, buffer[i] == SIPByte.cr || buffer[i] == SIPByte.lf { i += 1 }
         guard i < n else { throw .empty }
-        var lineEnd = i
-        while lineEnd < n, base[lineEnd] != SIPByte.lf { lineEnd += 1 }
-        try layout.parseStartLine(base, i, lineEnd)
+        var lineEnd = n
+        if let hit = memchr(base + i, Int32(SIPByte.lf), n - i) {
+            lineEnd = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        }
+        try parseStartLine(buffer, i, lineEnd)
 
         let headersStart = min(lineEnd + 1, n)
         var scanner = SIPFieldScanner(base: base, from: headersStart, limit: n)
         while let field = scanner.next() {
             if let kind = SIPKnownHeader.classify(base + field.nameStart, field.nameEnd - field.nameStart) {
-                layout.known.recordFirst(kind, SIPSpan(field.valueStart, field.valueEnd))
+                known.recordFirst(kind, SIPSpan(field.valueStart, field.valueEnd))
             }
         }
-        layout.headerBlock = SIPSpan(headersStart, scanner.headerEnd)
-        layout.headerTerminated = scanner.terminated
-        layout.malformedHeaderLines = Int32(truncatingIfNeeded: scanner.malformedLines)
+        headerBlock = SIPSpan(headersStart, scanner.headerEnd)
+        headerTerminated = scanner.terminated
+        malformedHeaderLines = Int32(truncatingIfNeeded: scanner.malformedLines)
 
-        let contentLength = layout.known[.contentLength]
+        let contentLength = known[.contentLength]
         if !contentLength.isAbsent {
             let digits = UnsafeBufferPointer(start: base + Int(contentLength.start),
                                              count: Int(contentLength.end - contentLength.start))
-            layout.declaredContentLength = Self.decimal(digits) ?? -1
+            declaredContentLength = Self.decimal(digits) ?? -1
         }
         if scanner.terminated {
             let start = scanner.bodyStart
             var end = n
-            if layout.declaredContentLength >= 0, start + Int(layout.declaredContentLength) <= n {
-                end = start + Int(layout.declaredContentLength)
+            if declaredContentLength >= 0, start + Int(declaredContentLength) <= n {
+                end = start + Int(declaredContentLength)
             }
-            layout.body = SIPSpan(start, end)
+            body = SIPSpan(start, end)
         } else {
-            layout.body = SIPSpan(n, n)
+            body = SIPSpan(n, n)
         }
-        return layout
     }
 
     /// A non-negative decimal of at most 9 digits.
@@ -70,37 +79,37 @@
     }
 
     @inline(__always)
-    private static func isSIP20(_ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
-        e - s == 7 && SIPByte.lower(base[s]) == 0x73 && SIPByte.lower(base[s + 1]) == 0x69
-            && SIPByte.lower(base[s + 2]) == 0x70 && base[s + 3] == SIPByte.slash
-            && base[s + 4] == 0x32 && base[s + 5] == 0x2E && base[s + 6] == 0x30
+    private static func isSIP20(_ buffer: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
+        e - s == 7 && SIPByte.lower(buffer[s]) == 0x73 && SIPByte.lower(buffer[s + 1]) == 0x69
+            && SIPByte.lower(buffer[s + 2]) == 0x70 && buffer[s + 3] == SIPByte.slash
+            && buffer[s + 4] == 0x32 && buffer[s + 5] == 0x2E && buffer[s + 6] == 0x30
     }
 
     @inline(__always)
-    private static func startsWithSIPSlash(_ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
-        e - s >= 4 && SIPByte.lower(base[s]) == 0x73 && SIPByte.lower(base[s + 1]) == 0x69
-            && SIPByte.lower(base[s + 2]) == 0x70 && base[s + 3] == SIPByte.slash
+    private static func startsWithSIPSlash(_ buffer: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
+        e - s >= 4 && SIPByte.lower(buffer[s]) == 0x73 && SIPByte.lower(buffer[s + 1]) == 0x69
+            && SIPByte.lower(buffer[s + 2]) == 0x70 && buffer[s + 3] == SIPByte.slash
     }
 
     /// Start line in `[s, lineFeed)`. Runs of SP between elements and trailing SP are tolerated.
-    private mutating func parseStartLine(_ base: UnsafePointer<UInt8>, _ s: Int, _ lineFeed: Int) throws(SIPParseError) {
+    private mutating func parseStartLine(_ buffer: UnsafeBufferPointer<UInt8>, _ s: Int, _ lineFeed: Int) throws(SIPParseError) {
         var e = lineFeed
-        while e > s, base[e - 1] == SIPByte.cr || base[e - 1] == SIPByte.sp || base[e - 1] == SIPByte.ht { e -= 1 }
+        while e > s, buffer[e - 1] == SIPByte.cr || buffer[e - 1] == SIPByte.sp || buffer[e - 1] == SIPByte.ht { e -= 1 }
         var i = s
-        while i < e, base[i] != SIPByte.sp { i += 1 }
+        while i < e, buffer[i] != SIPByte.sp { i += 1 }
         let firstEnd = i
 
-        if Self.startsWithSIPSlash(base, s, firstEnd) {
-            guard Self.isSIP20(base, s, firstEnd) else { throw .unsupportedVersion }
+        if Self.startsWithSIPSlash(buffer, s, firstEnd) {
+            guard Self.isSIP20(buffer, s, firstEnd) else { throw .unsupportedVersion }
             version = SIPSpan(s, firstEnd)
-            while i < e, base[i] == SIPByte.sp { i += 1 }
+            while i < e, buffer[i] == SIPByte.sp { i += 1 }
             let codeStart = i
-            while i < e, base[i] != SIPByte.sp { i += 1 }
+            while i < e, buffer[i] != SIPByte.sp { i += 1 }
             guard i - codeStart == 3 else { throw .badStatusCode }
             var code: Int32 = 0
             for k in codeStart..<i {
-                guard SIPByte.isDigit(base[k]) else { throw .badStatusCode }
-                code = code * 10 + Int32(base[k] &- 0x30)
+                guard SIPByte.isDigit(buffer[k]) else { throw .badStatusCode }
+                code = code * 10 + Int32(buffer[k] &- 0x30)
             }
             guard (100...699).contains(code) else { throw .badStatusCode }
             statusCode = SIPSpan(codeStart, i)
@@ -112,24 +121,24 @@
         }
 
         guard firstEnd > s, firstEnd < e else { throw .badRequestLine }
-        for k in s..<firstEnd where !SIPByte.isToken(base[k]) { throw .badMethod }
-        while i < e, base[i] == SIPByte.sp { i += 1 }
+        for k in s..<firstEnd where !SIPByte.isToken(buffer[k]) { throw .badMethod }
+        while i < e, buffer[i] == SIPByte.sp { i += 1 }
         let uriStart = i
-        while i < e, base[i] != SIPByte.sp { i += 1 }
+        while i < e, buffer[i] != SIPByte.sp { i += 1 }
         let uriEnd = i
-        while i < e, base[i] == SIPByte.sp { i += 1 }
+        while i < e, buffer[i] == SIPByte.sp { i += 1 }
         let versionStart = i
-        while i < e, base[i] != SIPByte.sp { i += 1 }
+        while i < e, buffer[i] != SIPByte.sp { i += 1 }
         let versionEnd = i
         guard uriEnd > uriStart, versionEnd > versionStart, versionEnd == e else { throw .badRequestLine }
-        guard Self.isSIP20(base, versionStart, versionEnd) else {
-            throw Self.startsWithSIPSlash(base, versionStart, versionEnd) ? .unsupportedVersion : .badRequestLine
+        guard Self.isSIP20(buffer, versionStart, versionEnd) else {
+            throw Self.startsWithSIPSlash(buffer, versionStart, versionEnd) ? .unsupportedVersion : .badRequestLine
         }
         // scheme ":" rest, scheme = ALPHA *(ALPHA / DIGIT / "+" / "-" / ".")
-        guard SIPByte.isAlpha(base[uriStart]) else { throw .badRequestURI }
+        guard SIPByte.isAlpha(buffer[uriStart]) else { throw .badRequestURI }
         var k = uriStart + 1
-        while k < uriEnd, SIPByte.isSchemeChar(base[k]) { k += 1 }
-        guard k < uriEnd - 1, base[k] == SIPByte.colon else { throw .badRequestURI }
+        while k < uriEnd, SIPByte.isSchemeChar(buffer[k]) { k += 1 }
+        guard k < uriEnd - 1, buffer[k] == SIPByte.colon else { throw .badRequestURI }
 
         method = SIPSpan(s, firstEnd)
         requestURI = SIPSpan(uriStart, uriEnd)
@@ -138,68 +147,53 @@
     }
 }
 
-/// First-occurrence value spans of the well-known headers.
+/// First-occurrence value spans of the well-known headers, indexed by `SIPKnownHeader.rawValue` (a fixed
+/// tuple: no allocation, no switch on the hot path).
 @usableFromInline struct SIPKnownSpans: Sendable {
-    var via = SIPSpan.absent, from = SIPSpan.absent, to = SIPSpan.absent, callID = SIPSpan.absent
-    var cseq = SIPSpan.absent, contact = SIPSpan.absent, contentType = SIPSpan.absent
-    var contentLength = SIPSpan.absent, userAgent = SIPSpan.absent, pAssertedIdentity = SIPSpan.absent
-    var pPreferredIdentity = SIPSpan.absent, authorization = SIPSpan.absent
-    var proxyAuthorization = SIPSpan.absent, reason = SIPSpan.absent, xCID = SIPSpan.absent
-    var xOIP = SIPSpan.absent, xRTPStat = SIPSpan.absent, pRTPStat = SIPSpan.absent, diversion = SIPSpan.absent
+    @usableFromInline var storage: (SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan,
+                                    SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan,
+                                    SIPSpan)
 
-    @usableFromInline init() {}
+    @usableFromInline init() {
+        let a = SIPSpan.absent
+        storage = (a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a)
+    }
 
     @usableFromInline subscript(kind: SIPKnownHeader) -> SIPSpan {
-        get {
-            switch kind {
-            case .via: via
-            case .from: from
-            case .to: to
-            case .callID: callID
-            case .cseq: cseq
-            case .contact: contact
-            case .contentType: contentType
-            case .contentLength: contentLength
-            case .userAgent: userAgent
-            case .pAssertedIdentity: pAssertedIdentity
-            case .pPreferredIdentity: pPreferredIdentity
-            case .authorization: authorization
-            case .proxyAuthorization: proxyAuthorization
-            case .reason: reason
-            case .xCID: xCID
-            case .xOIP: xOIP
-            case .xRTPStat: xRTPStat
-            case .pRTPStat: pRTPStat
-            case .diversion: diversion
-            }
+        switch kind.rawValue {
+            case 0: storage.0
+            case 1: storage.1
+            case 2: storage.2
+            case 3: storage.3
+            case 4: storage.4
+            case 5: storage.5
+            case 6: storage.6
+            case 7: storage.7
+            case 8: storage.8
+            case 9: storage.9
+            case 10: storage.10
+            case 11: storage.11
+            case 12: storage.12
+            case 13: storage.13
+            case 14: storage.14
+            case 15: storage.15
+            case 16: storage.16
+            case 17: storage.17
+        default: storage.18
         }
-        set {
-            switch kind {
-            case .via: via = newValue
-            case .from: from = newValue
-            case .to: to = newValue
-            case .callID: callID = newValue
-            case .cseq: cseq = newValue
-            case .contact: contact = newValue
-            case .contentType: contentType = newValue
-            case .contentLength: contentLength = newValue
-            case .userAgent: userAgent = newValue
-            case .pAssertedIdentity: pAssertedIdentity = newValue
-            case .pPreferredIdentity: pPreferredIdentity = newValue
-            case .authorization: authorization = newValue
-            case .proxyAuthorization: proxyAuthorization = newValue
-            case .reason: reason = newValue
-            case .xCID: xCID = newValue
-            case .xOIP: xOIP = newValue
-            case .xRTPStat: xRTPStat = newValue
-            case .pRTPStat: pRTPStat = newValue
-            case .diversion: diversion = newValue
+    }
+
+    /// Records `span` for `kind` unless an earlier header of that kind was recorded (in place: no copy of the
+    /// tuple).
+    @inline(__always)
+    mutating func recordFirst(_ kind: SIPKnownHeader, _ span: SIPSpan) {
+        withUnsafeMutableBytes(of: &storage) { raw in
+            let offset = Int(kind.rawValue) &* MemoryLayout<SIPSpan>.stride
+            if raw.load(fromByteOffset: offset, as: SIPSpan.self).isAbsent {
+                raw.storeBytes(of: span, toByteOffset: offset, as: SIPSpan.self)
             }
         }
     }
 
-    @inline(__always)
-    mutating func recordFirst(_ kind: SIPKnownHeader, _ span: SIPSpan) {
-        if self[kind].isAbsent { self[kind] = span }
-    }
+    var contentLength: SIPSpan { self[.contentLength] }
 }

@@ -5,14 +5,21 @@
 public struct SIPMessage: Sendable {
     /// The whole payload the view was made from.
     public let bytes: ArraySlice<UInt8>
-    @usableFromInline let layout: SIPLayout
+    @usableFromInline var layout: SIPLayout
 
     public init(parsing payload: ArraySlice<UInt8>) throws(SIPParseError) {
-        let result: Result<SIPLayout, SIPParseError> = payload.withUnsafeBufferPointer { buffer in
-            Result { () throws(SIPParseError) -> SIPLayout in try SIPLayout.parse(buffer) }
+        var layout = SIPLayout()
+        let failure = payload.withUnsafeBufferPointer { buffer -> SIPParseError? in
+            do throws(SIPParseError) {
+                try layout.parse(buffer)
+                return nil
+            } catch {
+                return error
+            }
         }
+        if let failure { throw failure }
         self.bytes = payload
-        self.layout = try result.get()
+        self.layout = layout
     }
 
     public init(parsing payload: [UInt8]) throws(SIPParseError) {

@@ -1,9 +1,10 @@
 import CLibPcap
 
-/// Generates the raw-capture kernel filter: `raw.ports` plus the port conditions of every rule that keeps
-/// packets (capture, report, relay) in the routes raw capture runs (main and what it calls). Conservative:
-/// any condition it cannot express in ports (other fields, `not`, a keeping rule without port condition)
-/// widens the filter, so a packet some keeping rule could match is never excluded. Non-first IP fragments
+/// Generates the raw-capture kernel filter: `raw.ports` (the ports captured at all, like OpenSIPS
+/// `raw_socket_listen`) AND the union of the port conditions of every rule that keeps packets (capture,
+/// report, relay) in the routes raw capture runs (main and what it calls). Conservative: any condition it
+/// cannot express in ports (other fields, `not`, a keeping rule without port condition) widens the rules'
+/// part, so a packet on a captured port that some keeping rule could match is never excluded. Non-first IP fragments
 /// always pass (they carry no ports; reassembly needs them).
 public enum BPFGenerator {
     indirect enum PortExpr: Equatable {
@@ -15,9 +16,6 @@ public enum BPFGenerator {
     public static func expression(for config: Config) -> String {
         if config.raw?.mode == .ipip { return "ip proto 4" }
         var alternatives: [PortExpr] = []
-        if let ports = config.raw?.ports, !ports.isEmpty {
-            alternatives.append(.either(ports.map { Int($0.lowerBound)...Int($0.upperBound) }))
-        }
         let program = config.program
         if let main = program.mainRoute {
             var seen = Set<Int>()
@@ -30,7 +28,11 @@ public enum BPFGenerator {
                 }
             }
         }
-        let combined = alternatives.reduce(PortExpr.none) { or($0, $1) }
+        // raw.ports (raw_socket_listen) is the set of ports captured at all; the keeping rules narrow it.
+        var combined = alternatives.reduce(PortExpr.none) { or($0, $1) }
+        if let ports = config.raw?.ports, !ports.isEmpty {
+            combined = and(.either(ports.map { Int($0.lowerBound)...Int($0.upperBound) }), merge(combined))
+        }
         let fragments = "(ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] = 44)"
         switch combined {
         case .any: return "udp or tcp or " + fragments

@@ -1,10 +1,12 @@
+import HEP
+
 /// What the rules read from a packet. The daemon adapts HEP packet + SIP view + socket info to this; tests use
 /// synthetic subjects. Each accessor is only called with fields of the matching `Field.kind`; return nil when
 /// the value is absent (absent values match nothing except `exists: false`).
 public protocol RuleSubject {
     func bytes(_ field: Field) -> ArraySlice<UInt8>?
     func integer(_ field: Field) -> Int?
-    func ip(_ field: Field) -> RuleIP?
+    func ip(_ field: Field) -> IPAddress?
 }
 
 /// Identifies one rule for metrics (`capd_rule_matches_total{rule=...}`) and diagnostics.

@@ -51,8 +51,9 @@ public enum Field: Hashable, Sendable {
 }
 
 /// A SIP header name as written in the rule, plus its lower-cased bytes for case-insensitive lookup and
-/// the SIP view's prepared name (compact forms included), so a lookup allocates nothing.
-public struct HeaderName: Hashable, Sendable {
+/// the SIP view's prepared name (compact forms included), so a lookup allocates nothing. A class, so that
+/// copying a `Field` costs one reference count rather than one per array inside.
+public final class HeaderName: Hashable, Sendable {
     public let name: String
     public let lowercased: [UInt8]
     public let sipName: SIPHeaderName
@@ -61,6 +62,6 @@ public struct HeaderName: Hashable, Sendable {
         self.lowercased = Array(name.lowercased().utf8)
         self.sipName = SIPHeaderName(name)
     }
-    public static func == (a: HeaderName, b: HeaderName) -> Bool { a.lowercased == b.lowercased }
+    public static func == (a: HeaderName, b: HeaderName) -> Bool { a === b || a.lowercased == b.lowercased }
     public func hash(into hasher: inout Hasher) { hasher.combine(lowercased) }
 }

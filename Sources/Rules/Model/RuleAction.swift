@@ -1,3 +1,5 @@
+import HEP
+
 /// What a matching rule does. Control actions (`drop`, `stop`, `route`, `resume_sip`) are carried out by the
 /// evaluator; the others are handed to the daemon's `RuleExecutor` in order.
 public enum RuleAction: Sendable {
@@ -77,8 +79,8 @@ public struct ChunkEdit: Sendable {
         case uint8(UInt8)
         case uint16(UInt16)
         case uint32(UInt32)
-        case inet4(RuleIP)
-        case inet6(RuleIP)
+        case inet4(IPAddress)
+        case inet6(IPAddress)
         case utf8(Template)
         case octet(Template)
     }

@@ -211,7 +211,7 @@ extension ConfigParser {
             }
             value = .uint8(p)
         case 0x03, 0x04, 0x05, 0x06:
-            guard fixedType(.inet4, .inet6), let ip = RuleIP(text) else {
+            guard fixedType(.inet4, .inet6), let ip = IPAddress(text) else {
                 if f["type"] == nil || declared == .inet4 || declared == .inet6 { error(valueNode.mark, "invalid IP address '\(text)'") }
                 return nil
             }
@@ -220,7 +220,7 @@ extension ConfigParser {
             value = ip.isIPv6 ? .inet6(ip) : .inet4(ip)
         case 0x07, 0x08:
             guard fixedType(.uint16) else { return nil }
-            guard let p = PortText.port(Substring(text)) else { error(valueNode.mark, "invalid port '\(text)'"); return nil }
+            guard let p = HostPort.port(Substring(text)) else { error(valueNode.mark, "invalid port '\(text)'"); return nil }
             value = .uint16(p)
         case 0x0B:
             guard fixedType(.uint8) else { return nil }
@@ -248,10 +248,10 @@ extension ConfigParser {
                 guard let v = UInt32(text) else { error(valueNode.mark, "invalid uint32 '\(text)'"); return nil }
                 value = .uint32(v)
             case .inet4:
-                guard let ip = RuleIP(text), !ip.isIPv6 else { error(valueNode.mark, "invalid IPv4 address '\(text)'"); return nil }
+                guard let ip = IPAddress(text), !ip.isIPv6 else { error(valueNode.mark, "invalid IPv4 address '\(text)'"); return nil }
                 value = .inet4(ip)
             case .inet6:
-                guard let ip = RuleIP(text), ip.isIPv6 else { error(valueNode.mark, "invalid IPv6 address '\(text)'"); return nil }
+                guard let ip = IPAddress(text), ip.isIPv6 else { error(valueNode.mark, "invalid IPv6 address '\(text)'"); return nil }
                 value = .inet6(ip)
             case .utf8:
                 guard let t = template(valueNode) else { return nil }

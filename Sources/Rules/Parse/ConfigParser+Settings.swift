@@ -1,3 +1,5 @@
+import HEP
+
 extension ConfigParser {
     static let topLevelKeys = ["capture", "listen", "auth_key", "raw", "store", "relay", "admin", "hep_route",
                                "lists", "routes", "include"]
@@ -152,26 +154,13 @@ struct EndpointURL {
     var port: UInt16
 
     static func parse(_ text: String) -> EndpointURL? {
-        guard let sep = text.firstRange(of: "://") else { return nil }
-        let scheme = text[..<sep.lowerBound].lowercased()
-        let rest = text[sep.upperBound...]
-        let host: Substring
-        let portText: Substring
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { return nil }
-            host = rest[rest.index(after: rest.startIndex)..<close]
-            let after = rest[rest.index(after: close)...]
-            guard after.hasPrefix(":") else { return nil }
-            portText = after.dropFirst()
-            guard RuleIP(host) != nil, host.contains(":") else { return nil }
-        } else {
-            guard let colon = rest.lastIndex(of: ":") else { return nil }
-            host = rest[..<colon]
-            portText = rest[rest.index(after: colon)...]
-            guard !host.contains(":") else { return nil }
+        guard let parsed = try? HostPort(parsing: text), let scheme = parsed.scheme else { return nil }
+        let host = parsed.host
+        if parsed.isBracketed {
+            guard IPAddress(host) != nil, host.contains(":") else { return nil }
         }
         guard !host.isEmpty, host.utf8.allSatisfy({ FieldCatalogue.isTokenByte($0) || $0 == UInt8(ascii: ":") }),
-              let port = PortText.port(portText), port != 0 else { return nil }
-        return EndpointURL(scheme: scheme, host: String(host), port: port)
+              parsed.port != 0 else { return nil }
+        return EndpointURL(scheme: scheme.lowercased(), host: host, port: parsed.port)
     }
 }

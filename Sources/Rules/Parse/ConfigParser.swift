@@ -1,3 +1,4 @@
+import HEP
 import CLibYAML
 #if canImport(Glibc)
 import Glibc
@@ -161,15 +162,11 @@ struct ConfigParser {
 }
 
 enum PortText {
-    static func port(_ text: Substring) -> UInt16? {
-        guard !text.isEmpty, text.count <= 5, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        return UInt16(text)
-    }
     static func range(_ text: String) -> ClosedRange<UInt16>? {
         let parts = text.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let low = port(parts[0].trimmingSpaces) else { return nil }
+        guard let low = HostPort.port(parts[0].trimmingSpaces) else { return nil }
         if parts.count == 1 { return low...low }
-        guard let high = port(parts[1].trimmingSpaces), low <= high else { return nil }
+        guard let high = HostPort.port(parts[1].trimmingSpaces), low <= high else { return nil }
         return low...high
     }
 }

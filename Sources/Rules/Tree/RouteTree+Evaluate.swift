@@ -70,22 +70,22 @@ extension RouteTree {
     @inlinable
     func collectCandidates<S: RuleSubject>(_ subject: S, into bits: inout [UInt64], offset: Int) {
         for w in 0..<baseline.count { bits[offset + w] = baseline[w] }
-        for index in indexes {
-            switch index {
-            case .exact(let field, let map):
-                if let value = subject.bytes(field), let hit = map.lookup(value) { mark(hit, &bits, offset) }
-            case .prefix(let field, let maps):
-                guard let value = subject.bytes(field) else { continue }
-                for (length, map) in maps {
-                    if length > value.count { break }
-                    if let hit = map.lookup(value.prefix(length)) { mark(hit, &bits, offset) }
-                }
-            case .intervals(let field, let map):
-                if let value = subject.integer(field), let hit = map.lookup(value) { mark(hit, &bits, offset) }
-            case .networks(let field, let trie):
-                if let value = subject.ip(field) {
-                    trie.forEachMatch(value) { hit in mark(hit, &bits, offset) }
-                }
+        for index in exactIndexes {
+            if let value = subject.bytes(index.field), let hit = index.map.lookup(value) { mark(hit, &bits, offset) }
+        }
+        for index in prefixIndexes {
+            guard let value = subject.bytes(index.field) else { continue }
+            for entry in index.maps {
+                if entry.length > value.count { break }
+                if let hit = entry.map.lookup(value.prefix(entry.length)) { mark(hit, &bits, offset) }
+            }
+        }
+        for index in intervalIndexes {
+            if let value = subject.integer(index.field), let hit = index.map.lookup(value) { mark(hit, &bits, offset) }
+        }
+        for index in networkIndexes {
+            if let value = subject.ip(index.field) {
+                index.trie.forEachMatch(value) { hit in mark(hit, &bits, offset) }
             }
         }
     }

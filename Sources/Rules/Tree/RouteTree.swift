@@ -20,7 +20,34 @@ final class RouteTree: Sendable {
         }
     }
 
-    @usableFromInline let indexes: [Index]
+    /// The indexes by kind, as classes so evaluation reads them in place instead of copying their arrays.
+    @usableFromInline final class ExactIndex: Sendable {
+        @usableFromInline let field: Field
+        @usableFromInline let map: ExactMap
+        init(_ field: Field, _ map: ExactMap) { self.field = field; self.map = map }
+    }
+    @usableFromInline final class PrefixIndex: Sendable {
+        @usableFromInline let field: Field
+        @usableFromInline let maps: [(length: Int, map: ExactMap)]
+        init(_ field: Field, _ maps: [(length: Int, map: ExactMap)]) { self.field = field; self.maps = maps }
+    }
+    @usableFromInline final class IntervalIndex: Sendable {
+        @usableFromInline let field: Field
+        @usableFromInline let map: IntervalMap
+        init(_ field: Field, _ map: IntervalMap) { self.field = field; self.map = map }
+    }
+    @usableFromInline final class NetworkIndex: Sendable {
+        @usableFromInline let field: Field
+        @usableFromInline let trie: CIDRTrie
+        init(_ field: Field, _ trie: CIDRTrie) { self.field = field; self.trie = trie }
+    }
+
+    /// For `--tree`.
+    let indexes: [Index]
+    @usableFromInline let exactIndexes: [ExactIndex]
+    @usableFromInline let prefixIndexes: [PrefixIndex]
+    @usableFromInline let intervalIndexes: [IntervalIndex]
+    @usableFromInline let networkIndexes: [NetworkIndex]
     @usableFromInline let postings: [Int32]
     /// Bits of rules that are candidates whatever the packet.
     @usableFromInline let baseline: [UInt64]
@@ -113,6 +140,20 @@ final class RouteTree: Sendable {
             }
         }
         self.indexes = built
+        var exactIndexes: [ExactIndex] = [], prefixIndexes: [PrefixIndex] = []
+        var intervalIndexes: [IntervalIndex] = [], networkIndexes: [NetworkIndex] = []
+        for index in built {
+            switch index {
+            case .exact(let f, let m): exactIndexes.append(ExactIndex(f, m))
+            case .prefix(let f, let m): prefixIndexes.append(PrefixIndex(f, m))
+            case .intervals(let f, let m): intervalIndexes.append(IntervalIndex(f, m))
+            case .networks(let f, let t): networkIndexes.append(NetworkIndex(f, t))
+            }
+        }
+        self.exactIndexes = exactIndexes
+        self.prefixIndexes = prefixIndexes
+        self.intervalIndexes = intervalIndexes
+        self.networkIndexes = networkIndexes
         self.postings = store
         self.baseline = baseline
         self.residual = residual

@@ -11,6 +11,8 @@ struct Batch {
     var spoolEnd: SpoolPosition?
     var fromSpool: Bool
     var started: ContinuousClock.Instant
+    /// PostgreSQL: the COPY payload, encoded ahead while every connection is busy.
+    var payload: [UInt8]? = nil
 }
 
 enum BatchOutcome {
@@ -29,6 +31,11 @@ protocol SinkBackend: AnyObject {
     /// Batches that can be submitted now.
     var idleSlots: Int { get }
     var inFlight: Int { get }
+    /// False when the batch needs DDL (a new table or partition) that must not run while COPYs are in flight
+    /// (CREATE TABLE ... PARTITION OF waits for the parent's lock, which a running COPY holds).
+    func canSubmitNow(_ batch: Batch) -> Bool
+    /// Does the CPU work for a batch ahead of time (PostgreSQL: encodes the COPY payload).
+    func prepare(_ batch: inout Batch)
     /// Starts writing a batch (creating its table or partition first when needed).
     func submit(_ batch: Batch)
     /// Drives I/O until something finishes, `wakeFD` is readable, or the timeout passes.

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HEP
 
 /// The writer thread: forms batches from the queue and the spool, drives the backend, splits rejected
 /// batches down to single rows (dead-lettered), spools everything while the database is down, reconnects
@@ -45,7 +46,19 @@ final class StoreWriter: @unchecked Sendable {
             if backend.isOpen {
                 runRetentionIfDue()
                 while backend.isOpen, backend.idleSlots > 0, let batch = nextBatch(store, force: drainWanted || stop) {
+                    guard backend.canSubmitNow(batch) else {
+                        pending.insert(batch, at: 0)  // its DDL waits until the COPYs in flight are done
+                        break
+                    }
                     backend.submit(batch)
+                }
+                // Every connection busy: encode the next batch now instead of after the next result.
+                if backend.isOpen, backend.idleSlots == 0 {
+                    if pending.isEmpty, let batch = nextBatch(store, force: drainWanted || stop) { pending.append(batch) }
+                    if var first = pending.first, first.payload == nil {
+                        backend.prepare(&first)
+                        pending[0] = first
+                    }
                 }
                 let outcomes = backend.pump(timeoutMilliseconds: pollTimeout(store), wakeFD: store.wakeFD)
                 clearWake(store)
@@ -222,8 +235,10 @@ final class StoreWriter: @unchecked Sendable {
                 var first = batch
                 first.rows = Array(batch.rows[..<mid])
                 first.spoolEnd = nil
+                first.payload = nil
                 var second = batch
                 second.rows = Array(batch.rows[mid...])
+                second.payload = nil
                 pending.insert(contentsOf: [first, second], at: 0)
             }
         case .lost(let batches, let error):
@@ -340,6 +355,7 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     private func pollTimeout(_ store: Store) -> Int32 {
+        if let first = pending.first, !backend.canSubmitNow(first) { return 50 }  // woken by the COPYs' sockets
         if !pending.isEmpty || stagedIndex < staged.count { return backend.idleSlots > 0 ? 0 : 50 }
         let oldest = store.shared.withLock { $0.oldest }
         guard let oldest else { return 50 }

@@ -73,3 +73,9 @@ struct CopyBinaryEncoder: RowFieldWriter {
         return encoder.finish()
     }
 }
+
+/// The binary COPY stream capd sends for these rows (one family); exposed for `capd-bench store`, which
+/// compares the server's cost of parsing it with the cost of parsing text COPY.
+public func postgresBinaryCopyPayload(_ rows: [StoreRow]) -> [UInt8] {
+    CopyBinaryEncoder.encode(rows, family: rows.first?.family ?? .sipCapture)
+}

@@ -41,6 +41,20 @@ final class PostgresBackend: SinkBackend {
         connections.removeAll()
     }
 
+    func canSubmitNow(_ batch: Batch) -> Bool {
+        inFlight == 0 || knownTables.contains(Self.ddlKey(batch))
+    }
+
+    static func ddlKey(_ batch: Batch) -> String {
+        let table = batch.table.lowercased()
+        if batch.family == .homerSeven, let day = batch.partitionDay { return table + "_" + day }
+        return table
+    }
+
+    func prepare(_ batch: inout Batch) {
+        if batch.payload == nil { batch.payload = CopyBinaryEncoder.encode(batch.rows, family: batch.family) }
+    }
+
     func submit(_ batch: Batch) {
         guard let connection = connections.first(where: { $0.batch == nil }) else {
             finished.append(.lost([batch], .connectFailed("no idle connection")))
@@ -57,7 +71,9 @@ final class PostgresBackend: SinkBackend {
             }
             return
         }
-        let payload = CopyBinaryEncoder.encode(batch.rows, family: batch.family)
+        var batch = batch
+        let payload = batch.payload ?? CopyBinaryEncoder.encode(batch.rows, family: batch.family)
+        batch.payload = nil
         handle(connection.startCopy(batch, table: table, payload: payload), connection)
     }
 

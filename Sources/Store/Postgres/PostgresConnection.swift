@@ -131,8 +131,9 @@ final class PostgresConnection {
                 if wantsWrite { return .pending }
                 while offset < payload.count {
                     let n = min(payload.count - offset, 1 << 16)
-                    let rc = payload.withUnsafeBufferPointer { buffer in
-                        buffer.baseAddress!.advanced(by: offset).withMemoryRebound(to: CChar.self, capacity: n) {
+                    let rc = payload.withUnsafeBufferPointer { buffer -> Int32 in
+                        guard let base = buffer.baseAddress else { return -1 }
+                        return base.advanced(by: offset).withMemoryRebound(to: CChar.self, capacity: n) {
                             PQputCopyData(conn, $0, Int32(n))
                         }
                     }

@@ -1,3 +1,5 @@
+import HEP
+
 /// HOMER 7 routing and JSON documents exactly as heplify-server writes them (homer7-schema.md §2, §4, §5),
 /// over plain values so that any packet model can feed them.
 public enum HomerSeven {
@@ -89,63 +91,5 @@ public enum HomerSeven {
     public static func sipCorrelationID(chunk: String?, aLegID: String, callID: String) -> String {
         if let chunk, !chunk.isEmpty { return chunk }
         return aLegID.isEmpty ? callID : aLegID
-    }
-}
-
-/// Minimal JSON object writer with RFC 8259 string escaping.
-struct JSONObjectWriter {
-    private var text = "{"
-    private var first = true
-
-    mutating func string(_ key: String, _ value: String) {
-        separator()
-        Self.appendQuoted(key, to: &text)
-        text += ":"
-        Self.appendQuoted(value, to: &text)
-    }
-
-    mutating func number(_ key: String, _ value: Int64) {
-        separator()
-        Self.appendQuoted(key, to: &text)
-        text += ":" + String(value)
-    }
-
-    mutating func raw(_ key: String, _ json: String) {
-        separator()
-        Self.appendQuoted(key, to: &text)
-        text += ":" + json
-    }
-
-    mutating func finish() -> String {
-        text += "}"
-        return text
-    }
-
-    private mutating func separator() {
-        if first { first = false } else { text += "," }
-    }
-
-    static func appendQuoted(_ value: String, to out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let s where s.value < 0x20:
-                let hex = String(s.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
-
-    static func quoted(_ value: String) -> String {
-        var s = ""
-        appendQuoted(value, to: &s)
-        return s
     }
 }

@@ -53,15 +53,29 @@ final class SQLiteBackend: SinkBackend {
         db = nil
     }
 
+    func canSubmitNow(_ batch: Batch) -> Bool { true }
+
+    func prepare(_ batch: inout Batch) {}
+
     func submit(_ batch: Batch) {
         do {
             try write(batch)
             finished.append(.stored(batch))
         } catch {
             _ = try? exec("ROLLBACK")
-            finished.append(.rejected(batch, error))
+            if case .statementFailed(let code, _) = error, Self.dataErrorCodes.contains(code) {
+                finished.append(.rejected(batch, error))
+            } else {
+                // Disk full, I/O error, locked by someone else...: keep the batch, reopen after a back-off.
+                close()
+                finished.append(.lost([batch], error))
+            }
         }
     }
+
+    /// Result codes that mean the row itself is unacceptable.
+    static let dataErrorCodes: Set<String> = [SQLITE_CONSTRAINT, SQLITE_MISMATCH, SQLITE_TOOBIG, SQLITE_RANGE].map { "SQLITE_\($0)" }
+        .reduce(into: []) { $0.insert($1) }
 
     func pump(timeoutMilliseconds: Int32, wakeFD: Int32) -> [BatchOutcome] {
         if !finished.isEmpty {

@@ -49,9 +49,6 @@ struct PacketExecutor: RuleExecutor {
         return true
     }
 
-    /// Nothing left to do; kept for symmetry with evaluation (counters are updated as actions run).
-    func finish() {}
-
     // MARK: Storage
 
     private mutating func capture(_ action: CaptureAction, subject: PacketSubject) {
@@ -129,8 +126,8 @@ struct PacketExecutor: RuleExecutor {
         case .uint8(let v): value = .uint8(v)
         case .uint16(let v): value = .uint16(v)
         case .uint32(let v): value = .uint32(v)
-        case .inet4(let ip): value = .inet4(IPAddress(ip))
-        case .inet6(let ip): value = .inet6(IPAddress(ip))
+        case .inet4(let ip): value = .inet4(ip)
+        case .inet6(let ip): value = .inet6(ip)
         case .utf8(let template): value = .utf8(template.render(subject))
         case .octet(let template):
             var bytes: [UInt8] = []
@@ -185,11 +182,5 @@ struct PacketExecutor: RuleExecutor {
             relay.failed.increment()
             countDrop(.relayQueueFull)
         }
-    }
-}
-
-extension IPAddress {
-    init(_ ip: RuleIP) {
-        self = ip.isIPv6 ? IPAddress(ipv6High: ip.high, low: ip.low) : IPAddress(ipv4: UInt32(truncatingIfNeeded: ip.low))
     }
 }

@@ -87,24 +87,13 @@ struct PacketSubject: RuleSubject {
         }
     }
 
-    func ip(_ field: Field) -> RuleIP? {
+    func ip(_ field: Field) -> IPAddress? {
         switch field {
-        case .srcIP: return RuleIP(packet.sourceIP)
-        case .dstIP: return RuleIP(packet.destinationIP)
-        case .netSrcIP: return RuleIP(net.source.address)
-        case .netDstIP: return RuleIP(net.destination.address)
+        case .srcIP: return packet.sourceIP
+        case .dstIP: return packet.destinationIP
+        case .netSrcIP: return net.source.address
+        case .netDstIP: return net.destination.address
         default: return nil
-        }
-    }
-}
-
-extension RuleIP {
-    /// Same representation (two 64-bit halves), so this is a copy of three words.
-    init(_ address: IPAddress) {
-        if address.isIPv6 {
-            self.init(ipv6High: address.high, low: address.low)
-        } else {
-            self.init(ipv4: UInt32(truncatingIfNeeded: address.low))
         }
     }
 }

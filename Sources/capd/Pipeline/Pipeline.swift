@@ -184,7 +184,6 @@ struct PipelineWorker {
             guard parseSIP(&subject) else { return }
             var executor = PacketExecutor(pipeline: pipeline, rules: rules)
             _ = executor.perform(.capture(CaptureAction()), rule: nil, subject: &subject)
-            executor.finish()
         case .sip:
             if subject.packet.protoType == HEPProtoType.sip {
                 guard parseSIP(&subject) else { return }
