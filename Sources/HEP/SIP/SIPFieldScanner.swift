@@ -99,8 +99,7 @@ struct SIPFieldScanner {
                 malformedLines += 1
                 continue
             }
-            var colon = i
-            while colon < firstLineEnd, buf[colon] != SIPByte.colon { colon += 1 }
+            let colon = SIPByteSearch.first(SIPByte.colon, base, i, firstLineEnd)  // [i, firstLineEnd) is in the buffer
             guard colon < firstLineEnd else {
                 malformedLines += 1
                 continue

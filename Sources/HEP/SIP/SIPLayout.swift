@@ -23,6 +23,21 @@ import Darwin
     @usableFromInline var headerTerminated = false
     @usableFromInline var known = SIPKnownSpans()
 
+    @usableFromInline init() {}
+
+    /// The layout of `payload`, in one pass.
+    init(parsing payload: ArraySlice<UInt8>) throws(SIPParseError) {
+        let failure = payload.withUnsafeBufferPointer { buffer -> SIPParseError? in
+            do throws(SIPParseError) {
+                try self.parse(buffer)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
     /// Fills the layout from the payload in one pass.
     mutating func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(SIPParseError) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { throw .empty }
@@ -124,7 +139,8 @@ import Darwin
         for k in s..<firstEnd where !SIPByte.isToken(buffer[k]) { throw .badMethod }
         while i < e, buffer[i] == SIPByte.sp { i += 1 }
         let uriStart = i
-        while i < e, buffer[i] != SIPByte.sp { i += 1 }
+        // `[i, e)` lies inside the start line, inside the buffer.
+        if let base = buffer.baseAddress { i = SIPByteSearch.first(SIPByte.sp, base, i, e) }
         let uriEnd = i
         while i < e, buffer[i] == SIPByte.sp { i += 1 }
         let versionStart = i
@@ -159,7 +175,7 @@ import Darwin
         storage = (a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a)
     }
 
-    @usableFromInline subscript(kind: SIPKnownHeader) -> SIPSpan {
+    @inlinable subscript(kind: SIPKnownHeader) -> SIPSpan {
         switch kind.rawValue {
             case 0: storage.0
             case 1: storage.1

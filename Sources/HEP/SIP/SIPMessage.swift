@@ -8,25 +8,15 @@ public struct SIPMessage: Sendable {
     @usableFromInline var layout: SIPLayout
 
     public init(parsing payload: ArraySlice<UInt8>) throws(SIPParseError) {
-        var layout = SIPLayout()
-        let failure = payload.withUnsafeBufferPointer { buffer -> SIPParseError? in
-            do throws(SIPParseError) {
-                try layout.parse(buffer)
-                return nil
-            } catch {
-                return error
-            }
-        }
-        if let failure { throw failure }
         self.bytes = payload
-        self.layout = layout
+        self.layout = try SIPLayout(parsing: payload)
     }
 
     public init(parsing payload: [UInt8]) throws(SIPParseError) {
         try self.init(parsing: payload[...])
     }
 
-    @inline(__always) @usableFromInline
+    @inlinable
     func slice(_ span: SIPSpan) -> ArraySlice<UInt8>? {
         guard !span.isAbsent else { return nil }
         let base = bytes.startIndex
