@@ -11,7 +11,7 @@ import Darwin
     @usableFromInline var start: Int32
     @usableFromInline var end: Int32
 
-    @usableFromInline static let absent = SIPSpan(start: -1, end: -1)
+    @inlinable static var absent: SIPSpan { SIPSpan(start: -1, end: -1) }
 
     @inline(__always) @usableFromInline
     init(start: Int32, end: Int32) {

@@ -7,9 +7,11 @@ public struct SIPMessage: Sendable {
     public let bytes: ArraySlice<UInt8>
     @usableFromInline var layout: SIPLayout
 
+    @inlinable
     public init(parsing payload: ArraySlice<UInt8>) throws(SIPParseError) {
         self.bytes = payload
-        self.layout = try SIPLayout(parsing: payload)
+        self.layout = SIPLayout()
+        try self.layout.parse(payload)
     }
 
     public init(parsing payload: [UInt8]) throws(SIPParseError) {
