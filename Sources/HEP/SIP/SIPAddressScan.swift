@@ -12,6 +12,7 @@
 
     /// The URI inside a name-addr / addr-spec value `[start, end)`; nil where `SIPNameAddress` fails, and for
     /// the wildcard.
+    @inline(__always)
     static func uri(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Range<Int>? {
         var s = start
         var e = end
@@ -52,6 +53,7 @@
 
     /// The user part of a URI, as `SIPURI.user` finds it (sip/sips: before `@`, without `:password`; tel: the
     /// number).
+    @inline(__always)
     static func user(_ p: UnsafeBufferPointer<UInt8>, _ uri: Range<Int>) -> Range<Int>? {
         let s = uri.lowerBound
         let e = uri.upperBound
