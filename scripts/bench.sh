@@ -16,6 +16,7 @@
 #   BENCH_STORES ["postgres sqlite"]   BENCH_LOADS ["10000:10 20000:10 50000:10 100000:5 burst:200000"]
 #   (rate:seconds, or burst:count)     BENCH_OUT [.build/bench/latest.md]   BENCH_SKIP_BUILD [0]
 #   BENCH_SKIP_BASELINES [0]           BENCH_DRAIN_TIMEOUT [180 s per run]
+#   BENCH_CAPD [.build/release/capd] (another capd binary, e.g. an older build to compare)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -24,7 +25,7 @@ STORES="${BENCH_STORES:-postgres sqlite}"
 LOADS="${BENCH_LOADS:-10000:10 20000:10 50000:10 100000:5 burst:200000}"
 OUT="${BENCH_OUT:-.build/bench/latest.md}"
 DRAIN_TIMEOUT="${BENCH_DRAIN_TIMEOUT:-180}"
-CAPD=.build/release/capd
+CAPD="${BENCH_CAPD:-.build/release/capd}"
 BENCH=.build/release/capd-bench
 HZ=$(getconf CLK_TCK)
 
@@ -161,13 +162,16 @@ EOF
     done
     local drained=yes
     [ "$depth" = 0 ] && [ "$spool" = 0 ] || drained=no
-    local capd_ticks hwm drops
+    local capd_ticks hwm drops load
+    load=$(cut -d' ' -f1 /proc/loadavg)
     capd_ticks=$(proc_ticks "$CAPD_PID")
     hwm=$(awk '/^VmHWM/ { print int($2 / 1024) }' "/proc/$CAPD_PID/status")
     drops=$(metric capd_drops_total "$dir/metrics")
     kill -TERM "$CAPD_PID"
     wait "$CAPD_PID" || log "capd exited with $?"
     CAPD_PID=""
+    # Let capd's backends exit and be reaped, so that their CPU time is in the postmaster's cutime.
+    sleep 1
     local pg_after rows
     pg_after=$(pg_ticks)
     if [ "$store" = postgres ]; then
@@ -180,13 +184,13 @@ EOF
     # rate columns: loss %, stored rows/s over [start of sending, last change of the counters]
     awk -v store="$store" -v label="$label" -v sent="$sent" -v recv="$received" -v rows="$rows" \
         -v t0="$started" -v t1="$last_change" -v ccpu="$(ticks_to_s "$capd_ticks")" -v pcpu="$pg_cpu" \
-        -v hwm="$hwm" -v drops="$drops" -v drained="$drained" -v achieved="$(sed -n 's/.* achieved_rate=\([0-9]*\).*/\1/p' "$dir/blast.out")" 'BEGIN {
+        -v hwm="$hwm" -v drops="$drops" -v drained="$drained" -v load="$load" -v achieved="$(sed -n 's/.* achieved_rate=\([0-9]*\).*/\1/p' "$dir/blast.out")" 'BEGIN {
         loss = sent > 0 ? 100 * (sent - rows) / sent : 0
         span = t1 - t0; if (span <= 0) span = 1e-9
         per1k = rows > 0 ? ccpu * 1000 / rows : 0
         pg1k = (rows > 0 && pcpu != "-") ? sprintf("%.4f", pcpu * 1000 / rows) : "-"
-        printf "%s\t%s\t%d\t%d\t%d\t%d\t%.2f\t%d\t%s\t%s\t%d\t%.4f\t%s\t%d\t%s\n", store, label, achieved, sent, recv, rows,
-            loss, rows / span, ccpu, pcpu, hwm, per1k, pg1k, drops, drained }' >>"$RESULTS"
+        printf "%s\t%s\t%d\t%d\t%d\t%d\t%.2f\t%d\t%s\t%s\t%d\t%.4f\t%s\t%d\t%s\t%s\n", store, label, achieved, sent, recv, rows,
+            loss, rows / span, ccpu, pcpu, hwm, per1k, pg1k, drops, drained, load }' >>"$RESULTS"
     log "$(tail -1 "$RESULTS")"
     [ "$store" = postgres ] && [ "$label" != "50000" ] && psql_main -c "DROP DATABASE bench_$RUN" || true
     [ "$store" = sqlite ] && [ "$label" != "50000" ] && rm -f "$dir"/capd.db* || true
@@ -244,10 +248,10 @@ fi
 # ---------------------------------------------------------------------------------------------------------
 mkdir -p "$(dirname "$OUT")"
 {
-    echo "capd end to end, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "capd end to end, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
-    echo "| store | offered msg/s | achieved send msg/s | sent | received | stored | loss % | stored rows/s | capd CPU s | PostgreSQL CPU s | capd peak RSS MB | capd CPU s / 1000 rows | PostgreSQL CPU s / 1000 rows | drops | drained |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| store | offered msg/s | achieved send msg/s | sent | received | stored | loss % | stored rows/s | capd CPU s | PostgreSQL CPU s | capd peak RSS MB | capd CPU s / 1000 rows | PostgreSQL CPU s / 1000 rows | drops | drained | load avg |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     awk -F'\t' '{ printf "|"; for (i = 1; i <= NF; i++) printf " %s |", $i; printf "\n" }' "$RESULTS"
     echo
     echo "Baselines (same run):"

@@ -10,8 +10,11 @@ public struct UDPListenerConfiguration: Sendable {
     public var batchSize = 64
     /// Slot size per datagram; a datagram longer than this is truncated and counted (MSG_TRUNC).
     public var slotSize = 65_535
-    /// Requested SO_RCVBUF(FORCE) size.
-    public var receiveBufferBytes = 32 * 1_024 * 1_024
+    /// Requested SO_RCVBUF(FORCE) size; the kernel doubles it. Kernel memory, used only while a backlog
+    /// waits: a ~650-byte datagram takes ~2.3 KB of it on loopback, so 256 MiB (512 MiB granted) holds
+    /// ~230 000 datagrams, a whole 200 000-packet burst at full sender speed while the store and the
+    /// sender share the 2 cores (32 MiB lost half of such a burst, 128 MiB a fifth into SQLite).
+    public var receiveBufferBytes = 256 * 1_024 * 1_024
 
     public init() {}
 }

@@ -1,19 +1,18 @@
 /// Pointer-level fast path for the hottest derived fields (From/To user): the same answers as
 /// `SIPNameAddress(parsing:)?.uri.user` without building the intermediate views. The mutation test checks
 /// that both paths agree.
-enum SIPAddressScan {
+@usableFromInline enum SIPAddressScan {
     @inline(__always)
     private static func find(_ p: UnsafeBufferPointer<UInt8>, _ byte: UInt8, _ from: Int, _ to: Int) -> Int? {
-        var i = from
-        while i < to {
-            if p[i] == byte { return i }
-            i += 1
-        }
-        return nil
+        // Callers pass `0 <= from`, `to <= p.count` (offsets inside the header value, see `userRange`).
+        guard from < to, let base = p.baseAddress else { return nil }
+        let i = SIPByteSearch.first(byte, base, from, to)
+        return i < to ? i : nil
     }
 
     /// The URI inside a name-addr / addr-spec value `[start, end)`; nil where `SIPNameAddress` fails, and for
     /// the wildcard.
+    @inline(__always)
     static func uri(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Range<Int>? {
         var s = start
         var e = end
@@ -54,6 +53,7 @@ enum SIPAddressScan {
 
     /// The user part of a URI, as `SIPURI.user` finds it (sip/sips: before `@`, without `:password`; tel: the
     /// number).
+    @inline(__always)
     static func user(_ p: UnsafeBufferPointer<UInt8>, _ uri: Range<Int>) -> Range<Int>? {
         let s = uri.lowerBound
         let e = uri.upperBound
@@ -74,15 +74,24 @@ enum SIPAddressScan {
     }
 }
 
+extension SIPAddressScan {
+    /// `user(uri(...))` in one call: the entry point the inlined From/To accessors call across the module
+    /// boundary (plain offsets in and out, so the message is neither copied nor retained).
+    @usableFromInline
+    static func userRange(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Range<Int>? {
+        // The span comes from the layout of this same payload: `0 <= start <= end <= p.count`.
+        guard start >= 0, start <= end, end <= p.count, let uri = uri(p, start, end) else { return nil }
+        return user(p, uri)
+    }
+}
+
 extension SIPMessage {
-    /// User of the URI in the first `kind` header (From / To), through the fast path.
-    @inline(__always)
-    func addressUser(_ kind: SIPKnownHeader) -> ArraySlice<UInt8>? {
-        let span = layout.known[kind]
+    /// User of the URI in the header value `span` (From / To), through the fast path.
+    @inlinable
+    func addressUser(_ span: SIPSpan) -> ArraySlice<UInt8>? {
         guard !span.isAbsent else { return nil }
-        let range: Range<Int>? = bytes.withUnsafeBufferPointer { buffer in
-            guard let uri = SIPAddressScan.uri(buffer, Int(span.start), Int(span.end)) else { return nil }
-            return SIPAddressScan.user(buffer, uri)
+        let range = bytes.withUnsafeBufferPointer { buffer in
+            SIPAddressScan.userRange(buffer, Int(span.start), Int(span.end))
         }
         guard let range else { return nil }
         let origin = bytes.startIndex

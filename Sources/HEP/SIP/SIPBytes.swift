@@ -49,6 +49,28 @@
     static func isSchemeChar(_ b: UInt8) -> Bool { isAlpha(b) || isDigit(b) || b == 0x2B || b == 0x2D || b == 0x2E }
 }
 
+/// Byte search eight bytes at a time (SWAR) for the short spans of a SIP message, where a libc call costs more
+/// than the scan.
+enum SIPByteSearch {
+    /// Index of the first `byte` in `[from, to)` of `base`, or `to`. The caller guarantees that `[from, to)` is
+    /// readable; every load below lies inside it (`k + 8 <= to`, then `k < to`). A byte equal to `byte` is zero
+    /// after the XOR; the lowest byte the zero test flags is exact (its false positives only sit above a real
+    /// zero byte) and, little-endian, the lowest byte is the first in memory.
+    @inline(__always)
+    static func first(_ byte: UInt8, _ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Int {
+        let pattern = UInt64(byte) &* 0x0101_0101_0101_0101
+        var k = from
+        while k + 8 <= to {
+            let x = UInt64(littleEndian: UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self)) ^ pattern
+            let zero = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            if zero != 0 { return k + zero.trailingZeroBitCount >> 3 }
+            k += 8
+        }
+        while k < to, base[k] != byte { k += 1 }
+        return k
+    }
+}
+
 extension ArraySlice where Element == UInt8 {
     /// The slice without leading and trailing SP/HT/CR/LF.
     @inlinable

@@ -11,7 +11,7 @@ import Darwin
     @usableFromInline var start: Int32
     @usableFromInline var end: Int32
 
-    @usableFromInline static let absent = SIPSpan(start: -1, end: -1)
+    @inlinable static var absent: SIPSpan { SIPSpan(start: -1, end: -1) }
 
     @inline(__always) @usableFromInline
     init(start: Int32, end: Int32) {
@@ -99,8 +99,7 @@ struct SIPFieldScanner {
                 malformedLines += 1
                 continue
             }
-            var colon = i
-            while colon < firstLineEnd, buf[colon] != SIPByte.colon { colon += 1 }
+            let colon = SIPByteSearch.first(SIPByte.colon, base, i, firstLineEnd)  // [i, firstLineEnd) is in the buffer
             guard colon < firstLineEnd else {
                 malformedLines += 1
                 continue

@@ -4,13 +4,18 @@
     case pAssertedIdentity, pPreferredIdentity, authorization, proxyAuthorization
     case reason, xCID, xOIP, xRTPStat, pRTPStat, diversion
 
-    /// Classifies a header name (any case, compact forms included) without allocating.
+    /// Classifies a header name (any case, compact forms included) without allocating. Names of four bytes
+    /// or more are compared a word at a time: `(word | mask) == lowered`, where `mask` sets bit 5 of the
+    /// letter bytes only, so letters match in either case and every other byte must be equal.
     @inline(__always)
     static func classify(_ p: UnsafePointer<UInt8>, _ n: Int) -> SIPKnownHeader? {
-        @inline(__always) func eq(_ s: StaticString) -> Bool {
-            let q = s.utf8Start
-            for k in 0..<n where SIPByte.lower(p[k]) != q[k] { return false }
-            return true
+        // Every load below reads `[offset, offset + width)` with `offset + width <= n` for the `n` of its case:
+        // inside the name, which the caller guarantees to be `n` readable bytes.
+        @inline(__always) func w32(_ p: UnsafePointer<UInt8>, _ offset: Int, _ lowered: UInt32, _ mask: UInt32) -> Bool {
+            (UInt32(littleEndian: UnsafeRawPointer(p + offset).loadUnaligned(as: UInt32.self)) | mask) == lowered
+        }
+        @inline(__always) func w64(_ p: UnsafePointer<UInt8>, _ offset: Int, _ lowered: UInt64, _ mask: UInt64) -> Bool {
+            (UInt64(littleEndian: UnsafeRawPointer(p + offset).loadUnaligned(as: UInt64.self)) | mask) == lowered
         }
         switch n {
         case 1:
@@ -24,30 +29,46 @@
             case 0x6C: return .contentLength  // l
             default: return nil
             }
-        case 2: return eq("to") ? .to : nil
-        case 3: return eq("via") ? .via : nil
+        case 2: return SIPByte.lower(p[0]) == 0x74 && SIPByte.lower(p[1]) == 0x6F ? .to : nil
+        case 3:
+            return SIPByte.lower(p[0]) == 0x76 && SIPByte.lower(p[1]) == 0x69 && SIPByte.lower(p[2]) == 0x61 ? .via : nil
         case 4:
-            if eq("from") { return .from }
-            return eq("cseq") ? .cseq : nil
+            if w32(p, 0, 0x6D6F7266, 0x20202020) { return .from }                 // from
+            return w32(p, 0, 0x71657363, 0x20202020) ? .cseq : nil                // cseq
         case 5:
-            if eq("x-cid") { return .xCID }
-            return eq("x-oip") ? .xOIP : nil
-        case 6: return eq("reason") ? .reason : nil
+            if w32(p, 0, 0x69632D78, 0x20200020) && w32(p, 1, 0x6469632D, 0x20202000) { return .xCID }   // x-cid
+            return w32(p, 0, 0x696F2D78, 0x20200020) && w32(p, 1, 0x70696F2D, 0x20202000) ? .xOIP : nil  // x-oip
+        case 6:
+            return w32(p, 0, 0x73616572, 0x20202020) && w32(p, 2, 0x6E6F7361, 0x20202020) ? .reason : nil  // reason
         case 7:
-            if eq("call-id") { return .callID }
-            return eq("contact") ? .contact : nil
-        case 9: return eq("diversion") ? .diversion : nil
+            if w32(p, 0, 0x6C6C6163, 0x20202020) && w32(p, 3, 0x64692D6C, 0x20200020) { return .callID }   // call-id
+            return w32(p, 0, 0x746E6F63, 0x20202020) && w32(p, 3, 0x74636174, 0x20202020) ? .contact : nil // contact
+        case 9:
+            return w64(p, 0, 0x6F69737265766964, 0x2020202020202020)
+                && w64(p, 1, 0x6E6F697372657669, 0x2020202020202020) ? .diversion : nil                   // diversion
         case 10:
-            if eq("user-agent") { return .userAgent }
-            if eq("x-rtp-stat") { return .xRTPStat }
-            return eq("p-rtp-stat") ? .pRTPStat : nil
-        case 12: return eq("content-type") ? .contentType : nil
-        case 13: return eq("authorization") ? .authorization : nil
-        case 14: return eq("content-length") ? .contentLength : nil
+            if w64(p, 0, 0x6567612D72657375, 0x2020200020202020)
+                && w64(p, 2, 0x746E6567612D7265, 0x2020202020002020) { return .userAgent }               // user-agent
+            guard w64(p, 2, 0x746174732D707472, 0x2020202000202020) else { return nil }
+            if w64(p, 0, 0x74732D7074722D78, 0x2020002020200020) { return .xRTPStat }                     // x-rtp-stat
+            return w64(p, 0, 0x74732D7074722D70, 0x2020002020200020) ? .pRTPStat : nil                    // p-rtp-stat
+        case 12:
+            return w64(p, 0, 0x2D746E65746E6F63, 0x0020202020202020)
+                && w64(p, 4, 0x657079742D746E65, 0x2020202000202020) ? .contentType : nil                 // content-type
+        case 13:
+            return w64(p, 0, 0x7A69726F68747561, 0x2020202020202020)
+                && w64(p, 5, 0x6E6F6974617A6972, 0x2020202020202020) ? .authorization : nil               // authorization
+        case 14:
+            return w64(p, 0, 0x2D746E65746E6F63, 0x0020202020202020)
+                && w64(p, 6, 0x6874676E656C2D74, 0x2020202020200020) ? .contentLength : nil               // content-length
         case 19:
-            if eq("p-asserted-identity") { return .pAssertedIdentity }
-            return eq("proxy-authorization") ? .proxyAuthorization : nil
-        case 20: return eq("p-preferred-identity") ? .pPreferredIdentity : nil
+            if w64(p, 0, 0x7472657373612D70, 0x2020202020200020) && w64(p, 8, 0x746E6564692D6465, 0x2020202020002020)
+                && w64(p, 11, 0x797469746E656469, 0x2020202020202020) { return .pAssertedIdentity }       // p-asserted-identity
+            return w64(p, 0, 0x75612D79786F7270, 0x2020002020202020) && w64(p, 8, 0x74617A69726F6874, 0x2020202020202020)
+                && w64(p, 11, 0x6E6F6974617A6972, 0x2020202020202020) ? .proxyAuthorization : nil       // proxy-authorization
+        case 20:
+            return w64(p, 0, 0x7265666572702D70, 0x2020202020200020) && w64(p, 8, 0x6E6564692D646572, 0x2020202000202020)
+                && w64(p, 12, 0x797469746E656469, 0x2020202020202020) ? .pPreferredIdentity : nil        // p-preferred-identity
         default: return nil
         }
     }

@@ -23,6 +23,23 @@ import Darwin
     @usableFromInline var headerTerminated = false
     @usableFromInline var known = SIPKnownSpans()
 
+    @inlinable init() {}
+
+    /// Fills the layout from `payload` in one pass, in place (the caller's storage: the layout is a few
+    /// hundred bytes, so it is not built aside and copied).
+    @usableFromInline
+    mutating func parse(_ payload: ArraySlice<UInt8>) throws(SIPParseError) {
+        let failure = payload.withUnsafeBufferPointer { buffer -> SIPParseError? in
+            do throws(SIPParseError) {
+                try self.parse(buffer)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
     /// Fills the layout from the payload in one pass.
     mutating func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(SIPParseError) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { throw .empty }
@@ -95,8 +112,9 @@ import Darwin
     private mutating func parseStartLine(_ buffer: UnsafeBufferPointer<UInt8>, _ s: Int, _ lineFeed: Int) throws(SIPParseError) {
         var e = lineFeed
         while e > s, buffer[e - 1] == SIPByte.cr || buffer[e - 1] == SIPByte.sp || buffer[e - 1] == SIPByte.ht { e -= 1 }
-        var i = s
-        while i < e, buffer[i] != SIPByte.sp { i += 1 }
+        // `[s, e)` is the start line, inside the buffer (`buffer` is not empty: `parse` checked).
+        guard let base = buffer.baseAddress else { throw .empty }
+        var i = SIPByteSearch.first(SIPByte.sp, base, s, e)
         let firstEnd = i
 
         if Self.startsWithSIPSlash(buffer, s, firstEnd) {
@@ -124,11 +142,11 @@ import Darwin
         for k in s..<firstEnd where !SIPByte.isToken(buffer[k]) { throw .badMethod }
         while i < e, buffer[i] == SIPByte.sp { i += 1 }
         let uriStart = i
-        while i < e, buffer[i] != SIPByte.sp { i += 1 }
+        i = SIPByteSearch.first(SIPByte.sp, base, i, e)
         let uriEnd = i
         while i < e, buffer[i] == SIPByte.sp { i += 1 }
         let versionStart = i
-        while i < e, buffer[i] != SIPByte.sp { i += 1 }
+        i = SIPByteSearch.first(SIPByte.sp, base, i, e)
         let versionEnd = i
         guard uriEnd > uriStart, versionEnd > versionStart, versionEnd == e else { throw .badRequestLine }
         guard Self.isSIP20(buffer, versionStart, versionEnd) else {
@@ -154,12 +172,12 @@ import Darwin
                                     SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan, SIPSpan,
                                     SIPSpan)
 
-    @usableFromInline init() {
+    @inlinable init() {
         let a = SIPSpan.absent
         storage = (a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a)
     }
 
-    @usableFromInline subscript(kind: SIPKnownHeader) -> SIPSpan {
+    @inlinable subscript(kind: SIPKnownHeader) -> SIPSpan {
         switch kind.rawValue {
             case 0: storage.0
             case 1: storage.1

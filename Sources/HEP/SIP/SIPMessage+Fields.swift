@@ -56,10 +56,10 @@ extension SIPMessage {
     public var requestURIUser: ArraySlice<UInt8>? { requestURI?.user }
     /// Host of the Request-URI.
     public var requestURIDomain: ArraySlice<UInt8>? { requestURI?.host }
-    public var fromUser: ArraySlice<UInt8>? { addressUser(.from) }
+    @inlinable public var fromUser: ArraySlice<UInt8>? { addressUser(layout.known[.from]) }
     public var fromDomain: ArraySlice<UInt8>? { from?.uri.host }
     public var fromTag: ArraySlice<UInt8>? { from?.tag }
-    public var toUser: ArraySlice<UInt8>? { addressUser(.to) }
+    @inlinable public var toUser: ArraySlice<UInt8>? { addressUser(layout.known[.to]) }
     public var toDomain: ArraySlice<UInt8>? { to?.uri.host }
     public var toTag: ArraySlice<UInt8>? { to?.tag }
     /// User of the first Contact URI; `*` for `Contact: *`.

@@ -1,5 +1,5 @@
 extension SIPMessage {
-    @inline(__always) @usableFromInline
+    @inlinable
     func known(_ kind: SIPKnownHeader) -> ArraySlice<UInt8>? { slice(layout.known[kind]) }
 
     // MARK: Well-known headers (first occurrence, recorded while parsing)

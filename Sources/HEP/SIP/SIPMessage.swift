@@ -7,26 +7,18 @@ public struct SIPMessage: Sendable {
     public let bytes: ArraySlice<UInt8>
     @usableFromInline var layout: SIPLayout
 
+    @inlinable
     public init(parsing payload: ArraySlice<UInt8>) throws(SIPParseError) {
-        var layout = SIPLayout()
-        let failure = payload.withUnsafeBufferPointer { buffer -> SIPParseError? in
-            do throws(SIPParseError) {
-                try layout.parse(buffer)
-                return nil
-            } catch {
-                return error
-            }
-        }
-        if let failure { throw failure }
         self.bytes = payload
-        self.layout = layout
+        self.layout = SIPLayout()
+        try self.layout.parse(payload)
     }
 
     public init(parsing payload: [UInt8]) throws(SIPParseError) {
         try self.init(parsing: payload[...])
     }
 
-    @inline(__always) @usableFromInline
+    @inlinable
     func slice(_ span: SIPSpan) -> ArraySlice<UInt8>? {
         guard !span.isAbsent else { return nil }
         let base = bytes.startIndex

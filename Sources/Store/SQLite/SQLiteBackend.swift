@@ -18,7 +18,10 @@ final class SQLiteBackend: SinkBackend {
     deinit { close() }
 
     var isOpen: Bool { db != nil }
-    var idleSlots: Int { db == nil ? 0 : 1 }
+    /// Writes are synchronous: one batch per turn of the writer loop, so that its outcome is handled (stored
+    /// counts, spool commit, rows released) before the next one. With a constant 1 the loop kept submitting
+    /// while rows kept coming: every written batch stayed in `finished` until the traffic stopped.
+    var idleSlots: Int { db == nil || !finished.isEmpty ? 0 : 1 }
     var inFlight: Int { 0 }
 
     func open() throws(StoreError) {
