@@ -44,6 +44,26 @@ import Testing
         #expect(log.map { $0["rows"] ?? "" } == ["10", "10"])
     }
 
+    @Test func batchLogIsPrunedByAgeAndKind() throws {
+        let url = try TestPostgres.isolatedURL("t_batch_prune")
+        guard case .postgres(let conninfo) = try StoreLocation(url: url) else {
+            throw TestFailure("not a PostgreSQL location: \(url)")
+        }
+        let backend = PostgresBackend(conninfo: conninfo, flavour: .homer5, maxInFlight: 1)
+        try backend.open()
+        defer { backend.close() }
+        try TestPostgres.execute(url, """
+            INSERT INTO capd_batches (id, rows, spooled, created) VALUES
+              ('00000000-0000-0001-0000-000000000001', 1, false, now() - interval '2 hours'),
+              ('00000000-0000-0001-0000-000000000002', 1, false, now() - interval '10 minutes'),
+              ('00000000-0000-0001-0000-000000000003', 1, true, now() - interval '2 hours'),
+              ('00000000-0000-0001-0000-000000000004', 1, true, now() - interval '31 days')
+            """)
+        try backend.pruneBatchLog()
+        let left = try TestPostgres.query(url, "SELECT id::text AS id FROM capd_batches ORDER BY id").compactMap { $0["id"] }
+        #expect(left == ["00000000-0000-0001-0000-000000000002", "00000000-0000-0001-0000-000000000003"])
+    }
+
     @Test func batchIDsAreUUIDsThatKeepTheirParts() {
         let memory = BatchID.memory(instance: 0x0123_4567_89ab_cdef, number: 42)
         #expect(memory.description == "01234567-89ab-cdef-0000-00000000002a")

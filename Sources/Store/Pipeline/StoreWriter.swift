@@ -31,7 +31,7 @@ final class StoreWriter: @unchecked Sendable {
     /// Batches replayed from the spool after a start may have been committed just before the previous process
     /// died (before the spool cursor was saved): they are looked up before they are sent, until one is not found.
     private var checkSpoolBatches = true
-    private var nextBatchLogPrune = ContinuousClock.now + .seconds(3600)
+    private var nextBatchLogPrune = ContinuousClock.now + .seconds(60)
     private let deadLetterPath: String
 
     init(settings: StoreSettings, engine: Engine, backend: any SinkBackend) {
@@ -60,7 +60,7 @@ final class StoreWriter: @unchecked Sendable {
             }
             if backend.isOpen {
                 runRetentionIfDue()
-                pruneBatchLogIfDue()
+                pruneBatchLogIfDue(store)
                 while backend.isOpen, backend.idleSlots > 0, let batch = nextBatch(store, force: drainWanted || stop) {
                     guard backend.canSubmitNow(batch) else {
                         pending.insert(batch, at: 0)  // its DDL waits until the COPYs in flight are done
@@ -382,9 +382,12 @@ final class StoreWriter: @unchecked Sendable {
         }
     }
 
-    private func pruneBatchLogIfDue() {
+    /// Not while a batch's outcome is still to be looked up (after a long outage its id may be older than the
+    /// retention), nor before the spool left by an earlier run has been checked.
+    private func pruneBatchLogIfDue(_ store: Store) {
         // Needs one idle connection only: the DELETE does not conflict with the COPYs' INSERTs.
         guard ContinuousClock.now >= nextBatchLogPrune, backend.idleSlots > 0 else { return }
+        guard !pending.contains(where: \.outcomeUnknown), !checkSpoolBatches || store.spool.isEmpty else { return }
         nextBatchLogPrune = .now + .seconds(600)
         do { try backend.pruneBatchLog() } catch { lastError = error.description }
     }

@@ -35,7 +35,6 @@ final class PostgresBackend: SinkBackend {
         try opened[0].execute("SELECT pg_advisory_lock(7333001)")
         defer { try? opened[0].execute("SELECT pg_advisory_unlock(7333001)") }
         try opened[0].execute(Schema.script(.postgres, flavour))
-        try opened[0].execute(BatchLog.pruneSQL)
         opened.forEach { $0.makeNonBlocking() }
         connections = opened
     }
