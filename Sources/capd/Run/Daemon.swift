@@ -47,7 +47,7 @@ final class Daemon: Sendable {
         captureSwitch.bind(to: metrics.captureEnabled)
         pipeline = try Pipeline(config: config, metrics: metrics, store: store, captureSwitch: captureSwitch,
                                 relays: relays)
-        Daemon.bridgeStoreMetrics(store: store, metrics: metrics)
+        try Daemon.bridgeStoreMetrics(store: store, metrics: metrics)
 
         let reloadBox = Mutex<(@Sendable () -> ReloadResult)?>(nil)
         reloader = ReloadCoordinator(metrics: metrics) {
@@ -191,7 +191,7 @@ final class Daemon: Sendable {
 
     /// Store counts → `capd_rows_stored_total`, dead letters, store drops, queue depth, spool bytes, flush
     /// latency: read from the store's snapshot at scrape time.
-    static func bridgeStoreMetrics(store: Store, metrics: CapdMetrics) {
+    static func bridgeStoreMetrics(store: Store, metrics: CapdMetrics) throws {
         metrics.storeQueueDepth.bind { Double(store.metrics().queueDepth) }
         metrics.spoolBytes.bind { Double(store.metrics().spoolBytes) }
         metrics.rowsStored.collect {
@@ -201,6 +201,10 @@ final class Daemon: Sendable {
         metrics.drops.collect {
             store.metrics().dropped.map { (labels: ["store_" + $0.key], value: Double($0.value)) }
         }
+        let recovered = try metrics.registry.counter(
+            "capd_store_batches_found_committed_total",
+            help: "Batches whose result was lost with their connection and were found already committed (not written twice).")
+        recovered.bind { Double(store.metrics().batchesFoundCommitted) }
         metrics.flushLatency.bind {
             let snapshot = store.metrics()
             let finite = snapshot.flushLatencyBuckets.filter { $0.upperBound.isFinite }
