@@ -235,6 +235,13 @@ enum PostgresFault: Sendable, Equatable {
 struct PostgresFaults: Sendable, Equatable {
     var breakBeforeCommitEvery = 0
     var loseResultAfterCommitEvery = 0
+    /// Test observation: the most spool batches this backend had in flight at once.
+    var replayProbe: ReplayConcurrencyProbe?
+
+    static func == (a: PostgresFaults, b: PostgresFaults) -> Bool {
+        a.breakBeforeCommitEvery == b.breakBeforeCommitEvery && a.loseResultAfterCommitEvery == b.loseResultAfterCommitEvery
+            && a.replayProbe === b.replayProbe
+    }
 
     func fault(forBatch n: Int) -> PostgresFault? {
         if loseResultAfterCommitEvery > 0, n % loseResultAfterCommitEvery == 0 { return .loseResultAfterCommit }
