@@ -44,6 +44,7 @@ import Testing
         settings.url = url
         let probe = ReplayConcurrencyProbe()
         settings.faults.replayProbe = probe
+        settings.faults.concurrentReplay = true
         let up = try Store(settings: settings)
         let report = up.close(timeout: .seconds(120))
         #expect(report.complete, "\(report)")
@@ -61,11 +62,47 @@ import Testing
         #expect(again.metrics().batchesFoundCommitted == UInt64(total / settings.batchRows))
     }
 
-    private static func expectEveryRowOnce(_ url: String, _ total: Int) throws {
+    /// Not a test: replay rate of a 100 000-row spool (CAPD_REPLAY_BENCH=1), one batch vs every connection.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CAPD_REPLAY_BENCH"] != nil))
+    func replayRate() throws {
+        let total = 100_000
+        for concurrent in [false, true] {
+            let name = concurrent ? "replay_bench_on" : "replay_bench_off"
+            let url = try TestPostgres.isolatedURL("t_" + name)
+            let directory = try TestDirectories.fresh(name)
+            var settings = StoreSettings(url: "postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=1",
+                                         spoolDirectory: directory + "/spool")
+            settings.batchRows = 500
+            settings.maxInFlight = 4
+            settings.reconnectMaxMilliseconds = 100
+            let down = try Store(settings: settings)
+            for i in 0..<total {
+                down.append(WorkedExample.numberedRow(i, table: "sip_capture"))
+                if i % 1_000 == 999 { usleep(2_000) }
+            }
+            _ = down.close(timeout: .seconds(60))
+            settings.url = url
+            settings.faults.concurrentReplay = concurrent
+            // Create the table first so that the timing covers replay only.
+            let warm = try Store(settings: StoreSettings(url: url, spoolDirectory: directory + "/warm"))
+            warm.append(WorkedExample.numberedRow(-1, table: "sip_capture"))
+            #expect(warm.close(timeout: .seconds(30)).complete)
+            let started = ContinuousClock.now
+            let up = try Store(settings: settings)
+            let report = up.close(timeout: .seconds(300))
+            let elapsed = started.duration(to: .now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            #expect(report.complete)
+            try Self.expectEveryRowOnce(url, total + 1, extra: ["row--1"])
+            print("replay bench: concurrent=\(concurrent) rows=\(total) seconds=\(seconds) rows/s=\(Int(Double(total) / seconds))")
+        }
+    }
+
+    private static func expectEveryRowOnce(_ url: String, _ total: Int, extra: Set<String> = []) throws {
         let rows = try TestPostgres.query(url, "SELECT count(*) AS n, count(DISTINCT callid) AS d FROM sip_capture")
         #expect(rows.first?["n"] == String(total), "row count")
         #expect(rows.first?["d"] == String(total), "distinct rows")
-        let expected = Set((0..<total).map { "row-\($0)" })
+        let expected = Set((0..<(total - extra.count)).map { "row-\($0)" }).union(extra)
         let got = Set(try TestPostgres.query(url, "SELECT callid FROM sip_capture").compactMap { $0["callid"] })
         #expect(got == expected, "missing: \(expected.subtracting(got).count), unexpected: \(got.subtracting(expected).count)")
     }
