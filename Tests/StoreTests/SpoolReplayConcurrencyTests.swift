@@ -62,6 +62,36 @@ import Testing
         #expect(again.metrics().batchesFoundCommitted == UInt64(total / settings.batchRows))
     }
 
+    @Test func concurrentReplayWithLostResultsAndBrokenConnectionsStoresEveryRowOnce() throws {
+        let total = 10_000
+        let url = try TestPostgres.isolatedURL("t_replay_faults")
+        let directory = try TestDirectories.fresh("replay-faults")
+        var settings = StoreSettings(url: "postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=1",
+                                     spoolDirectory: directory + "/spool")
+        settings.batchRows = 250
+        settings.maxInFlight = 4
+        settings.reconnectMinMilliseconds = 5
+        settings.reconnectMaxMilliseconds = 20
+        let down = try Store(settings: settings)
+        for i in 0..<total { down.append(WorkedExample.numberedRow(i, table: "sip_capture")) }
+        #expect(down.close(timeout: .seconds(30)).spoolBytes > 0)
+
+        settings.url = url
+        let probe = ReplayConcurrencyProbe()
+        settings.faults.replayProbe = probe
+        settings.faults.concurrentReplay = true
+        settings.faults.loseResultAfterCommitEvery = 7
+        settings.faults.breakBeforeCommitEvery = 11
+        let up = try Store(settings: settings)
+        let report = up.close(timeout: .seconds(120))
+        #expect(report.complete, "\(report)")
+        #expect(probe.peak > 1)
+        #expect(up.metrics().reconnects > 0, "the faults were not hit")
+        #expect(up.metrics().batchesFoundCommitted > 0, "no lost result was looked up")
+        #expect(up.metrics().spoolBytes == 0)
+        try Self.expectEveryRowOnce(url, total)
+    }
+
     /// Not a test: replay rate of a 100 000-row spool (CAPD_REPLAY_BENCH=1), one batch vs every connection.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CAPD_REPLAY_BENCH"] != nil))
     func replayRate() throws {
