@@ -32,6 +32,8 @@ final class StoreWriter: @unchecked Sendable {
     /// died (before the spool cursor was saved): they are looked up before they are sent, until one is not found.
     private var checkSpoolBatches = true
     private var nextBatchLogPrune = ContinuousClock.now + .seconds(60)
+    /// Replay batches run on every idle connection; the cursor follows only the prefix of finished ones.
+    private var spoolBatches = SpoolCommitTracker()
     private let deadLetterPath: String
 
     init(settings: StoreSettings, engine: Engine, backend: any SinkBackend) {
@@ -129,7 +131,10 @@ final class StoreWriter: @unchecked Sendable {
         if !pending.isEmpty { return pending.removeFirst() }
         if stagedIndex >= staged.count { refill(store, force: force) }
         if stagedIndex < staged.count { return batchFromStaged(store) }
-        guard backend.inFlight == 0, store.shared.withLock({ $0.spoolActive }) else { return nil }
+        // Concurrent replay interleaves the rows' ids (DESIGN: "replayed in order"), so it is opt-in for now.
+        guard backend.inFlight == 0 || settings.faults.concurrentReplay, store.shared.withLock({ $0.spoolActive }) else {
+            return nil
+        }
         return batchFromSpool(store)
     }
 
@@ -222,7 +227,8 @@ final class StoreWriter: @unchecked Sendable {
                 if rows.isEmpty {
                     deadLetter(item.row, table: item.row.tableTemplate, error: error, store)
                     store.spool.advanceRead(to: item.end)
-                    store.spool.commit(item.end)
+                    spoolBatches.taken(item.end)
+                    commitSpool(through: item.end, store)
                     return nil
                 }
                 break
@@ -239,6 +245,7 @@ final class StoreWriter: @unchecked Sendable {
         }
         guard let batchKey, let start, let end else { return nil }
         store.spool.advanceRead(to: end)
+        spoolBatches.taken(end)
         sequence += 1
         var id = BatchID.spool(store.spool.identity, start: start, rows: rows.count)
         var wasLost = false
@@ -265,17 +272,18 @@ final class StoreWriter: @unchecked Sendable {
             let latency = batch.started.duration(to: .now)
             let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18
             store.metricsState.withLock { $0.stored(batch.family, rows: batch.rows.count, latencySeconds: seconds) }
-            if let end = batch.spoolEnd { store.spool.commit(end) }
+            if let end = batch.spoolEnd { commitSpool(through: end, store) }
         case .rejected(let batch, let error):
             if batch.rows.count == 1, let row = batch.rows.first {
                 deadLetter(row, table: batch.table, error: error, store)
-                if let end = batch.spoolEnd { store.spool.commit(end) }
+                if let end = batch.spoolEnd { commitSpool(through: end, store) }
             } else {
                 let mid = batch.rows.count / 2
                 // The batch was refused, so it is not committed: the halves are new batches with new ids.
                 var first = batch
                 first.rows = Array(batch.rows[..<mid])
-                first.spoolEnd = nil
+                // Both halves carry the spool end: the cursor passes it only when both are finished.
+                if let end = batch.spoolEnd { spoolBatches.split(end) }
                 first.payload = nil
                 first.outcomeUnknown = false
                 sequence += 1
@@ -297,6 +305,11 @@ final class StoreWriter: @unchecked Sendable {
                 $0.snapshot.lastError = error.description
             }
         }
+    }
+
+    /// A spool batch ending at `end` is finished: persist the cursor over the prefix of finished batches.
+    private func commitSpool(through end: SpoolPosition, _ store: Store) {
+        if let cursor = spoolBatches.finished(end) { store.spool.commit(cursor) }
     }
 
     private func deadLetter(_ row: StoreRow, table: String, error: StoreError, _ store: Store) {

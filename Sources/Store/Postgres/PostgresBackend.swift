@@ -88,6 +88,9 @@ final class PostgresBackend: SinkBackend {
         batchesSent += 1
         connection.fault = faults.fault(forBatch: batchesSent)
         handle(connection.startCopy(batch, table: table, payload: payload), connection)
+        if batch.fromSpool, let probe = faults.replayProbe {
+            probe.observe(spoolBatchesInFlight: connections.reduce(0) { $0 + ($1.batch?.fromSpool == true ? 1 : 0) })
+        }
     }
 
     func pump(timeoutMilliseconds: Int32, wakeFD: Int32) -> [BatchOutcome] {

@@ -235,6 +235,16 @@ enum PostgresFault: Sendable, Equatable {
 struct PostgresFaults: Sendable, Equatable {
     var breakBeforeCommitEvery = 0
     var loseResultAfterCommitEvery = 0
+    /// Replay the spool on every idle connection (rows commit in spool-batch order only with one connection:
+    /// with more, batches finish out of order and their ids interleave). Off: one replay batch at a time.
+    var concurrentReplay = false
+    /// Test observation: the most spool batches this backend had in flight at once.
+    var replayProbe: ReplayConcurrencyProbe?
+
+    static func == (a: PostgresFaults, b: PostgresFaults) -> Bool {
+        a.breakBeforeCommitEvery == b.breakBeforeCommitEvery && a.loseResultAfterCommitEvery == b.loseResultAfterCommitEvery
+            && a.concurrentReplay == b.concurrentReplay && a.replayProbe === b.replayProbe
+    }
 
     func fault(forBatch n: Int) -> PostgresFault? {
         if loseResultAfterCommitEvery > 0, n % loseResultAfterCommitEvery == 0 { return .loseResultAfterCommit }
