@@ -26,11 +26,6 @@ struct PacketExecutor: RuleExecutor {
     }
 
     mutating func perform(_ action: RuleAction, rule: RuleRef, subject: inout PacketSubject) -> Bool {
-        perform(action, rule: Optional(rule), subject: &subject)
-    }
-
-    /// `rule` is nil for the implicit capture of `hep_route: none`.
-    mutating func perform(_ action: RuleAction, rule: RuleRef?, subject: inout PacketSubject) -> Bool {
         switch action {
         case .capture(let capture): self.capture(capture, subject: subject)
         case .report(let report): self.report(report, subject: subject)
@@ -38,7 +33,7 @@ struct PacketExecutor: RuleExecutor {
         case .deleteChunk(let chunk): delete(chunk, subject: &subject)
         case .relay(let target): relay(to: target, subject: subject)
         case .dedup(let window):
-            let now = Int64(subject.received.seconds) * 1_000_000 + Int64(subject.received.microseconds)
+            let now = StoredRows.receiveMicroseconds(subject)
             if !pipeline.dedup.isFirst(subject.payload, windowMilliseconds: window, nowMicroseconds: now) {
                 droppedByDedup = true
                 return false
@@ -51,7 +46,8 @@ struct PacketExecutor: RuleExecutor {
 
     // MARK: Storage
 
-    private mutating func capture(_ action: CaptureAction, subject: PacketSubject) {
+    /// Also the implicit capture of `hep_route: none`.
+    mutating func capture(_ action: CaptureAction, subject: PacketSubject) {
         guard pipeline.captureSwitch.isOn else {
             countDrop(.captureOff)
             return

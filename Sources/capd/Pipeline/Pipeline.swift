@@ -183,7 +183,7 @@ struct PipelineWorker {
             }
             guard parseSIP(&subject) else { return }
             var executor = PacketExecutor(pipeline: pipeline, rules: rules)
-            _ = executor.perform(.capture(CaptureAction()), rule: nil, subject: &subject)
+            executor.capture(CaptureAction(), subject: subject)
         case .sip:
             if subject.packet.protoType == HEPProtoType.sip {
                 guard parseSIP(&subject) else { return }

@@ -6,17 +6,13 @@ import Store
 /// HOMER 7 row as heplify-server writes it (homer7-schema.md §4). Documented differences: `contact_user`
 /// and `diversion` are filled; time falls back to the receive time when the agent sent none.
 enum StoredRows {
-    /// Capture time in UTC epoch µs: the HEP time (v2/v3) when the agent sent one, else the receive time.
+    /// Capture time in UTC epoch µs: the HEP time (v2/v3) when the agent sent one — for raw captures the
+    /// frame's timestamp, which travels in the synthetic packet — else the receive time. HEPv1 has no time
+    /// (decode leaves it 0).
     static func captureMicroseconds(_ subject: PacketSubject) -> Int64 {
         let packet = subject.packet
-        if subject.isHEP, packet.version != .v1, packet.timestampSeconds != 0 {
-            return Int64(packet.timestampSeconds) * 1_000_000 + Int64(packet.timestampMicroseconds)
-        }
-        if !subject.isHEP, packet.timestampSeconds != 0 {
-            // Raw capture: the capture timestamp of the frame travels in the synthetic packet.
-            return Int64(packet.timestampSeconds) * 1_000_000 + Int64(packet.timestampMicroseconds)
-        }
-        return receiveMicroseconds(subject)
+        guard packet.timestampSeconds != 0 else { return receiveMicroseconds(subject) }
+        return Int64(packet.timestampSeconds) * 1_000_000 + Int64(packet.timestampMicroseconds)
     }
 
     static func receiveMicroseconds(_ subject: PacketSubject) -> Int64 {
