@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "capd", targets: ["capd"]),
         .library(name: "HEP", targets: ["HEP"]),
         .library(name: "Rules", targets: ["Rules"]),
+        .library(name: "Tables", targets: ["Tables"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,16 +26,18 @@ let package = Package(
 
         // Pure codecs: HEP v1/v2/v3 and the SIP message view.
         .target(name: "HEP", dependencies: ["CZlib"]),
+        // Table-name templates (strftime in UTC) and the table-name rules shared by the config checker and the store.
+        .target(name: "Tables"),
         // YAML rules -> validated AST -> compiled decision tree; BPF generation.
-        .target(name: "Rules", dependencies: ["HEP", "CLibYAML", "CLibPcap"]),
+        .target(name: "Rules", dependencies: ["HEP", "Tables", "CLibYAML", "CLibPcap"]),
         // I/O in (HEP listeners, libpcap, pcap files, reassembly) and out (HEP relay).
         .target(name: "Capture", dependencies: ["HEP", "CLibPcap", "CSocket"]),
         // Sinks: SQLite (embedded default) and PostgreSQL (libpq).
-        .target(name: "Store", dependencies: ["HEP", "CLibPQ", "CLibSQLite3"]),
+        .target(name: "Store", dependencies: ["HEP", "Tables", "CLibPQ", "CLibSQLite3"]),
         .executableTarget(
             name: "capd",
             dependencies: [
-                "HEP", "Rules", "Capture", "Store",
+                "HEP", "Rules", "Capture", "Store", "Tables",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -44,9 +47,9 @@ let package = Package(
         .executableTarget(name: "capd-bench", dependencies: ["HEP", "Rules", "Capture", "Store", "CSocket"]),
 
         .testTarget(name: "HEPTests", dependencies: ["HEP"]),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "CLibPcap"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "Tables", "CLibPcap", "CLibSQLite3"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables"]),
         .testTarget(name: "capdTests", dependencies: ["capd", "HEP", "CLibSQLite3"]),
     ]
 )

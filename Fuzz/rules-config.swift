@@ -1,5 +1,6 @@
 // libFuzzer target: random bytes as a configuration file through the loader, validator, compiler, BPF
 // generator and diagnostic renderer. Built by scripts/fuzz-rules.sh with the Rules sources compiled in.
+import HEP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,7 +35,7 @@ public func rulesConfigFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 struct FuzzSubject: RuleSubject {
     func bytes(_ field: Field) -> ArraySlice<UInt8>? { field == .sipMethod ? Array("INVITE".utf8)[...] : nil }
     func integer(_ field: Field) -> Int? { field == .srcPort ? 5060 : nil }
-    func ip(_ field: Field) -> RuleIP? { field == .srcIP ? RuleIP(ipv4: 0x0A00_0001) : nil }
+    func ip(_ field: Field) -> IPAddress? { field == .srcIP ? IPAddress(ipv4: 0x0A00_0001) : nil }
 }
 
 struct FuzzExecutor: RuleExecutor {

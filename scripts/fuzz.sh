@@ -1,36 +1,111 @@
 #!/usr/bin/env bash
-# Usage: scripts/fuzz.sh NAME RUNS
-# Builds Fuzz/NAME.swift together with every Swift file under Sources/HEP (libFuzzer + AddressSanitizer) into
-# .build-fuzz/NAME, seeds it from the spec examples and the raw HEP corpus (sip-* targets also from the SIP
-# torture corpus), runs RUNS executions and prints
-# the execution count. Extra arguments after RUNS go to libFuzzer (e.g. -max_total_time=600).
+# libFuzzer runs of the targets in Fuzz/ (swiftc recipe of BUILD-NOTES: the code under test compiled into the
+# fuzzer, AddressSanitizer on).
+#   scripts/fuzz.sh NAME RUNS [libFuzzer args...]   build .build-fuzz/NAME if its sources changed, run RUNS
+#                                                   executions (also bounded by -max_total_time, default 2700 s)
+#   scripts/fuzz.sh --build-only NAME               build only
+#   scripts/fuzz.sh --smoke [RUNS] [SECONDS]        build every target and run each briefly (default 20 000
+#                                                   executions or 15 s, whichever first); what `make test` runs
+# FUZZ_ASAN=0 builds without AddressSanitizer (Swift's own bounds checks still trap): several times faster for
+# targets that allocate a lot (admin-jsonrpc goes through Foundation's JSONDecoder); binaries are kept apart.
+# Exit status: non-zero on a build failure or a crash (the crashing input is kept as .build-fuzz/NAME-crash-*).
 set -euo pipefail
-name=${1:?usage: scripts/fuzz.sh NAME RUNS}
-runs=${2:?usage: scripts/fuzz.sh NAME RUNS}
-shift 2
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${CAPD_SHARED:-$root/../shared}
 out=$root/.build-fuzz
-mkdir -p "$out/corpus-$name"
+SWIFTC=${SWIFTC:-swiftc}
+if [[ ${FUZZ_ASAN:-1} == 0 ]]; then sanitize=fuzzer suffix=-noasan libsan=(); else sanitize=fuzzer,address suffix= libsan=(-sanitize=address); fi
+lib=$out/lib$suffix
+mkdir -p "$out"
 
-mapfile -t sources < <(find "$root/Sources/HEP" -name '*.swift' | sort)
-swiftc -parse-as-library -O -sanitize=fuzzer,address -module-name HEPFuzz \
-    -I "$root/Sources/CZlib" -lz \
-    "$root/Fuzz/$name.swift" "${sources[@]}" -o "$out/$name" 2>&1 | { grep -v 'Cannot export local symbol' || true; }
-[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz $name: build failed" >&2; exit 1; }
+targets() { for f in "$root"/Fuzz/*.swift; do basename "$f" .swift; done; }
 
-seeds=()
-dirs=("$shared/spec/examples" "$shared/corpus/hep/raw" "$root/Fuzz/seeds/$name")
-# The SIP parser is seeded with the RFC 4475 / 5118 torture messages (SIP text, not HEP).
-case "$name" in sip-*) dirs+=("$shared"/corpus/sip-torture/*/) ;; esac
-for dir in "${dirs[@]}"; do
-    [ -d "$dir" ] && seeds+=("$dir")
-done
-log=$out/$name.log
-# libFuzzer writes new inputs to the first directory only; the seed folders are read-only.
-"$out/$name" -runs="$runs" -max_len=65535 -rss_limit_mb=2048 -artifact_prefix="$out/$name-" "$@" \
-    "$out/corpus-$name" "${seeds[@]}" 2>&1 | tee "$log" | grep -E '^#[0-9]+ +(INITED|DONE)|ERROR|SUMMARY' || true
-status=${PIPESTATUS[0]}
-executions=$(grep -oE 'Done [0-9]+ runs' "$log" | grep -oE '[0-9]+' | tail -1)
-echo "fuzz $name: ${executions:-0} executions (exit $status, log $log)"
-exit "$status"
+# Swift sources compiled into each fuzzer next to Fuzz/NAME.swift.
+sources_of() {
+    case "$1" in
+        rules-*) find "$root/Sources/Rules" -name '*.swift' | sort ;;
+        admin-*) printf '%s\n' "$root"/Sources/capd/Admin/{JSONRPC,JSONValue,HTTPRequest}.swift ;;
+        *) find "$root/Sources/HEP" -name '*.swift' | sort ;;
+    esac
+}
+
+# Modules the Rules fuzzer imports, built as instrumented static libraries first (Rules does `import HEP`).
+build_module() {
+    local module=$1; shift
+    mkdir -p "$lib"
+    if [[ -f $lib/lib$module.a && -z $(find "$root/Sources/$module" -newer "$lib/lib$module.a" -name '*.swift' | head -1) ]]; then
+        return
+    fi
+    (cd "$lib" && "$SWIFTC" -parse-as-library -O "${libsan[@]}" \
+        -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
+        -module-name "$module" -emit-module -emit-library -static "$@" \
+        $(find "$root/Sources/$module" -name '*.swift' | sort)) 2>&1 | { grep -v 'Cannot export local symbol' || true; }
+    [[ ${PIPESTATUS[0]} -eq 0 ]]
+}
+
+build() {
+    local name=$1 binary="$out/$1$suffix"
+    local -a sources flags
+    mapfile -t sources < <(sources_of "$name")
+    case "$name" in
+        rules-*)
+            build_module HEP -I "$root/Sources/CZlib" || return 1
+            flags=(-I "$root/Sources/CLibYAML" -I "$root/Sources/CLibPcap" -I "$root/Sources/CZlib" -I "$lib"
+                   -L "$lib" -lHEP -lyaml -lpcap -lz) ;;
+        admin-*) flags=() ;;
+        *) flags=(-I "$root/Sources/CZlib" -lz) ;;
+    esac
+    if [[ -x $binary && -z $(find "${sources[@]}" "$root/Fuzz/$name.swift" "$lib" -newer "$binary" 2>/dev/null | head -1) ]]; then
+        return 0
+    fi
+    "$SWIFTC" -parse-as-library -O -g -sanitize="$sanitize" -module-name FuzzTarget "${flags[@]}" \
+        "$root/Fuzz/$name.swift" "${sources[@]}" -o "$binary" 2>&1 | { grep -v 'Cannot export local symbol' || true; }
+    [[ ${PIPESTATUS[0]} -eq 0 ]] || { echo "fuzz $name: build failed" >&2; return 1; }
+}
+
+# Seed folders (read-only; libFuzzer adds new inputs to .build-fuzz/corpus-NAME only).
+seeds_of() {
+    local name=$1 seeds=$out/seeds-$name
+    rm -rf "$seeds"; mkdir -p "$seeds"
+    case "$name" in
+        rules-*)
+            cp "$root"/rules/default.yaml "$root"/rules/examples/*.yaml "$seeds/" 2>/dev/null || true
+            awk '/^```yaml/{n++; f=1; next} /^```/{f=0} f{print > ("'"$seeds"'/doc-" n ".yaml")}' "$root/docs/rules.md" ;;
+        sip-*) [[ -d $shared/corpus/sip-torture ]] && find "$shared/corpus/sip-torture" -type f -exec cp {} "$seeds/" \; ;;
+        hep-*) for d in "$shared/spec/examples" "$shared/corpus/hep/raw"; do
+                   [[ -d $d ]] && find "$d" -maxdepth 1 -type f -exec cp {} "$seeds/" \;
+               done ;;
+    esac
+    [[ -d $root/Fuzz/seeds/$name ]] && cp "$root/Fuzz/seeds/$name"/* "$seeds/" 2>/dev/null
+    echo "$seeds"
+}
+
+run() {
+    local name=$1 runs=$2; shift 2
+    build "$name" || return 1
+    mkdir -p "$out/corpus-$name"
+    local seeds dict=()
+    seeds=$(seeds_of "$name")
+    [[ -f $root/Fuzz/$name.dict ]] && dict=(-dict="$root/Fuzz/$name.dict")
+    local log=$out/$name$suffix-$runs.log status=0
+    "$out/$name$suffix" -runs="$runs" -max_total_time=2700 -max_len=65535 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$out/$name-" "${dict[@]}" "$@" "$out/corpus-$name" "$seeds" >"$log" 2>&1 || status=$?
+    grep -E '^#[0-9]+ +(INITED|DONE)|ERROR|SUMMARY|deadly signal' "$log" || true
+    local executions seconds
+    executions=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+    seconds=$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | grep -oE '[0-9]+ second' | grep -oE '[0-9]+' | tail -1)
+    echo "fuzz $name: ${executions:-0} executions in ${seconds:-?} s (exit $status, log $log)"
+    return "$status"
+}
+
+case "${1:-}" in
+    --build-only) build "${2:?usage: scripts/fuzz.sh --build-only NAME}" ;;
+    --smoke)
+        runs=${2:-20000} seconds=${3:-15} failed=0
+        for name in $(targets); do
+            run "$name" "$runs" -max_total_time="$seconds" || { echo "fuzz $name: FAILED" >&2; failed=1; }
+        done
+        exit "$failed" ;;
+    ""|-*) sed -n '2,9p' "$0" >&2; exit 2 ;;
+    *) run "$1" "${2:?usage: scripts/fuzz.sh NAME RUNS}" "${@:3}" ;;
+esac

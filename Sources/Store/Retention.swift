@@ -1,3 +1,5 @@
+import Tables
+
 /// Which time-named tables `retention_days` removes: names that a template with `%Y` and `%m%d` (or `%j`)
 /// produced, whose UTC day is before the cutoff. Templates with other specifiers are never touched.
 enum Retention {

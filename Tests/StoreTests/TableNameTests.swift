@@ -1,22 +1,26 @@
 import Testing
+import Tables
 @testable import Store
 
 @Suite struct TableNameTests {
     // 2023-11-14 22:13:20.123456 UTC
     let t: Int64 = 1_700_000_000_123_456
 
-    @Test func expandsSuffixInUTC() throws {
-        #expect(try TableName.expand("sip_capture_call_%Y%m%d", microTimestamp: t) == "sip_capture_call_20231114")
-        #expect(try TableName.expand("homer_%m_%d", microTimestamp: t) == "homer_11_14")
-        #expect(try TableName.expand("sip_capture", microTimestamp: t) == "sip_capture")
-        #expect(try TableName.expand("x_%Y%m%d_%H", microTimestamp: t) == "x_20231114_22")
+    // Expansion and validation of templates are tested with the type itself (RulesTests/TableTemplateTests);
+    // here: what the writer's resolver does with them.
+    @Test func resolverExpandsInUTC() throws {
+        let resolver = TableNameResolver()
+        #expect(try resolver.resolve("sip_capture_call_%Y%m%d", microTimestamp: t) == "sip_capture_call_20231114")
+        #expect(try resolver.resolve("homer_%m_%d", microTimestamp: t) == "homer_11_14")
+        #expect(try resolver.resolve("sip_capture", microTimestamp: t) == "sip_capture")
+        #expect(try resolver.resolve("x_%Y%m%d_%H", microTimestamp: t) == "x_20231114_22")
     }
 
-    @Test func rejectsNamesOutsideTheAlphabet() {
-        #expect(throws: StoreError.self) { try TableName.expand("bad-name", microTimestamp: t) }
-        #expect(throws: StoreError.self) { try TableName.expand("t_%Y-%m-%d", microTimestamp: t) }
-        #expect(throws: StoreError.self) { try TableName.expand(String(repeating: "a", count: 64), microTimestamp: t) }
-        #expect(throws: StoreError.self) { try TableName.expand("", microTimestamp: t) }
+    @Test func resolverRejectsNamesThatAreNotTableNames() {
+        let resolver = TableNameResolver()
+        for template in ["bad-name", "t_%Y-%m-%d", String(repeating: "a", count: 64), "", "select", "sqlite_x", "t_%F", "t_%"] {
+            #expect(throws: StoreError.self, "\(template)") { try resolver.resolve(template, microTimestamp: t) }
+        }
     }
 
     @Test func receiveTimeNamesTheTableWhenTheAgentClockIsOff() {
@@ -34,13 +38,13 @@ import Testing
         #expect(try resolver.resolve("a_%Y%m%d", microTimestamp: t + 7_200_000_000) == "a_20231115")
         #expect(try resolver.resolve("b_%H%M", microTimestamp: t) == "b_2213")
         #expect(try resolver.resolve("b_%H%M", microTimestamp: t + 60_000_000) == "b_2214")
-        #expect(!TableNameResolver.isHourGranular("b_%H%M"))
+        #expect(try !TableTemplate(parsing: "b_%H%M").isHourGranular)
     }
 
     @Test func utcFormattingMatchesStrftime() {
         for micros: Int64 in [0, 1_700_000_000_123_456, 951_782_400_000_001, 4_102_444_799_999_999, -1] {
-            let seconds = Int(TableName.floorDiv(micros, 1_000_000))
-            let expected = TableName.strftimeUTC("%Y-%m-%d %H:%M:%S", seconds: seconds)
+            let seconds = TableName.floorDiv(micros, 1_000_000)
+            let expected = (try? TableTemplate(parsing: "%Y-%m-%d %H:%M:%S"))?.expand(epochSeconds: seconds) ?? ""
             #expect(UTCTime.format(micros).prefix(19) == Substring(expected))
         }
         #expect(UTCTime.format(1_700_000_000_123_456) == "2023-11-14 22:13:20.123456")

@@ -1,3 +1,5 @@
+import Tables
+
 /// The whole configuration file, typed and validated. Defaults are those of DESIGN §4.
 public struct Config: Sendable {
     public var capture = CaptureSettings()
@@ -62,12 +64,15 @@ public struct RawSettings: Sendable, Equatable {
 }
 
 public struct StoreSettings: Sendable, Equatable {
+    // Constant names that pass `TableName.problem` (RulesTests checks them with `init(validating:)`).
+    public static let defaultTable = try! TableTemplate(parsing: "sip_capture")
+    public static let defaultReportTable = try! TableTemplate(parsing: "rtcp_capture")
     public enum Schema: String, Sendable { case homer5, homer7 }
     /// `sqlite://capd.db` (relative), `sqlite:///abs/path.db`, `postgres://...`, or a libpq `key=value` string.
     public var url = "sqlite://capd.db"
     public var schema: Schema = .homer5
-    public var table = TableTemplate(template: "sip_capture")
-    public var reportTable = TableTemplate(template: "rtcp_capture")
+    public var table = StoreSettings.defaultTable
+    public var reportTable = StoreSettings.defaultReportTable
     public var batchRows = 500
     public var flushMilliseconds = 250
     public var maxInFlight = 5

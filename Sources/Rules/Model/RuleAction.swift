@@ -1,4 +1,5 @@
 import HEP
+import Tables
 
 /// What a matching rule does. Control actions (`drop`, `stop`, `route`, `resume_sip`) are carried out by the
 /// evaluator; the others are handed to the daemon's `RuleExecutor` in order.
@@ -54,12 +55,6 @@ public struct ReportAction: Sendable {
     public var correlationID: Template
     public var table: TableTemplate?
     public var protoType: Int?
-}
-
-/// A table name that may carry strftime conversions (`sip_%Y%m%d`); validated to expand to `[A-Za-z0-9_]+`.
-public struct TableTemplate: Sendable, Hashable, CustomStringConvertible {
-    public var template: String
-    public var description: String { template }
 }
 
 /// A chunk named by `set`/`del`. `vendor` nil on `del` means any vendor (first chunk with that type id).

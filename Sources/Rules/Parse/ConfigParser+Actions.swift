@@ -1,4 +1,5 @@
 import HEP
+import Tables
 
 extension ConfigParser {
     static let actionNames = ["capture", "report", "set", "del", "relay", "drop", "stop", "route", "resume_sip", "dedup"]

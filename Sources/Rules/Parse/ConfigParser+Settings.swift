@@ -1,4 +1,5 @@
 import HEP
+import Tables
 
 extension ConfigParser {
     static let topLevelKeys = ["capture", "listen", "auth_key", "raw", "store", "relay", "admin", "hep_route",
@@ -128,22 +129,20 @@ extension ConfigParser {
         admin.port = url.port
     }
 
-    /// A literal table name with optional strftime conversions; must expand to `[A-Za-z0-9_]+`.
+    /// A table name with optional strftime conversions (`TableTemplate(validating:)`: every name it expands to
+    /// over a year must be a table name for SQLite and PostgreSQL). `capd run` loads the file the same way.
     mutating func tableTemplate(_ node: YAMLNode, _ what: String) -> TableTemplate? {
         guard let text = string(node, what) else { return nil }
         if text.contains("${") {
             error(node.mark, "\(what) cannot use ${...} fields (only strftime conversions such as %Y%m%d)")
             return nil
         }
-        guard let expanded = TableNames.expand(text, epochSeconds: 1_764_331_200) else {
-            error(node.mark, "\(what) '\(text)' does not expand with strftime")
+        do {
+            return try TableTemplate(validating: text)
+        } catch {
+            self.error(node.mark, "\(what) \(error)")
             return nil
         }
-        guard TableNames.isValid(expanded) else {
-            error(node.mark, "\(what) '\(text)' expands to '\(expanded)', which is not a valid table name ([A-Za-z0-9_]+, at most 63 characters)")
-            return nil
-        }
-        return TableTemplate(template: text)
     }
 }
 

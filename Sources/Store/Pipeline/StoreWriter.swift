@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HEP
+import Tables
 
 /// The writer thread: forms batches from the queue and the spool, drives the backend, splits rejected
 /// batches down to single rows (dead-lettered), spools everything while the database is down, reconnects

@@ -1,5 +1,6 @@
 import CLibPQ
 import Glibc
+import Tables
 
 /// PostgreSQL sink: `maxInFlight` non-blocking libpq connections, one binary COPY per batch on each,
 /// all driven from the writer thread with poll().

@@ -1,3 +1,5 @@
+import Tables
+
 /// Receives a row's column values in table order; implemented by the SQLite binder and the COPY encoder.
 protocol RowFieldWriter {
     mutating func timestamp(_ microTimestamp: Int64)
