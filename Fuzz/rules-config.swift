@@ -9,7 +9,8 @@ import Glibc
 public func rulesConfigFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     // A path whose includes cannot resolve to real files.
-    let result = ConfigLoader.load(text: text, path: "/nonexistent-capd-fuzz/config.yaml")
+    // IP literals only: the fuzzer must not send DNS queries for the host names it invents.
+    let result = ConfigLoader.load(text: text, path: "/nonexistent-capd-fuzz/config.yaml", resolver: .numericOnly)
     _ = result.rendered
     if let config = result.config {
         _ = config.program.treeDescription

@@ -29,7 +29,7 @@ sources_of() {
     esac
 }
 
-# Modules the Rules fuzzer imports, built as instrumented static libraries first (Rules does `import HEP`).
+# Modules the Rules fuzzer imports (HEP, Tables), built as instrumented static libraries first.
 build_module() {
     local module=$1; shift
     mkdir -p "$lib"
@@ -50,8 +50,9 @@ build() {
     case "$name" in
         rules-*)
             build_module HEP -I "$root/Sources/CZlib" || return 1
+            build_module Tables || return 1
             flags=(-I "$root/Sources/CLibYAML" -I "$root/Sources/CLibPcap" -I "$root/Sources/CZlib" -I "$lib"
-                   -L "$lib" -lHEP -lyaml -lpcap -lz) ;;
+                   -L "$lib" -lHEP -lTables -lyaml -lpcap -lz) ;;
         admin-*) flags=() ;;
         *) flags=(-I "$root/Sources/CZlib" -lz) ;;
     esac

@@ -11,16 +11,19 @@ public enum ConfigLoader {
         public var rendered: String { sources.render(diagnostics) }
     }
 
-    /// Reads `path` (and its includes) from disk.
-    public static func load(path: String) -> Result {
+    /// Reads `path` (and its includes) from disk. `resolver` resolves relay and listener hosts (the relay loop
+    /// check and the relay's address); `.numericOnly` keeps a load off the network.
+    public static func load(path: String, resolver: HostResolver = .system) -> Result {
         var parser = ConfigParser()
+        parser.resolver = resolver
         let config = parser.load(path: path, text: nil)
         return Result(config: config, diagnostics: sorted(parser.diagnostics), sources: parser.files)
     }
 
     /// Parses `text` as if it were the file `path` (includes are still read relative to `path`).
-    public static func load(text: String, path: String = "<config>") -> Result {
+    public static func load(text: String, path: String = "<config>", resolver: HostResolver = .system) -> Result {
         var parser = ConfigParser()
+        parser.resolver = resolver
         let config = parser.load(path: path, text: text)
         return Result(config: config, diagnostics: sorted(parser.diagnostics), sources: parser.files)
     }

@@ -1,3 +1,4 @@
+import HEP
 import Testing
 @testable import Rules
 #if canImport(Glibc)
@@ -57,7 +58,7 @@ import Glibc
         #expect(config.store.reportTable.template == "rtcp_capture" && config.store.batchRows == 500)
         #expect(config.store.flushMilliseconds == 250 && config.store.maxInFlight == 5)
         #expect(config.store.spool == "capd-spool" && config.store.retentionDays == 14)
-        #expect(config.relay["central"] == RelayTarget(name: "central", transport: .udp, host: "127.0.0.1", port: 9070, version: 3))
+        #expect(config.relay["central"] == RelayTarget(name: "central", transport: .udp, host: "127.0.0.1", port: 9070, version: 3, address: IPAddress(ipv4: 0x7F00_0001)))
         #expect(config.program.routes.map(\.name) == ["main", "hep_in"])
         #expect(config.program.routes[1].rules.count == 3)
         guard case .setChunk(let edit) = config.program.routes[1].rules[1].actions[0], case .uint8(12) = edit.value else {
@@ -158,7 +159,7 @@ import Glibc
         #expect(config.admin.host == "::1" && config.admin.port == 9100)
         #expect(config.hepRoute == HEPRouteMode.none)
         #expect(config.program.mainRoute == nil)
-        #expect(TableNames.expand(config.store.table.template, epochSeconds: 1_700_000_000) == "sip_20231114")
+        #expect(config.store.table.expand(epochSeconds: 1_700_000_000) == "sip_20231114")
 
         let loop = ConfigLoader.load(text: "listen: [udp://127.0.0.1:9060]\nrelay:\n  self: udp://127.0.0.1:9060\nhep_route: none\n")
         #expect(loop.errors.first?.message.contains("one of capd's own listeners") == true)

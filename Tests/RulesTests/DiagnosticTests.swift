@@ -73,9 +73,9 @@ import Testing
     }
 
     @Test func tableTemplates() {
-        expectDiagnostic("store:\n  table: \"sip_%Y %m\"\n", .error, line: 2, column: 10, "not a valid table name")
+        expectDiagnostic("store:\n  table: \"sip_%Y %m\"\n", .error, line: 2, column: 10, "contains ' '; a table name is made of")
         expectDiagnostic("routes:\n  main:\n    - do: [{ capture: { table: \"reg-%Y\" } }]\n", .error, line: 3, column: 32, "expands to 'reg-20")
-        expectDiagnostic("routes:\n  main:\n    - do: [{ report: { table: \"r_%c\" } }]\n", .error, line: 3, column: 31, "not a valid table name")
+        expectDiagnostic("routes:\n  main:\n    - do: [{ report: { table: \"r_%c\" } }]\n", .error, line: 3, column: 31, "uses %c, which is not supported in table names")
         #expect(load("routes:\n  main:\n    - do: [{ capture: { table: \"homer_%m_%d\" } }]\n").config != nil)
     }
 

@@ -40,13 +40,6 @@ import HEP
         #expect(template.segments.count == 9)
     }
 
-    @Test func tableNamesExpandInUTC() {
-        #expect(TableNames.expand("homer_%m_%d", epochSeconds: 1_700_000_000) == "homer_11_14")
-        #expect(TableNames.expand("sip_capture", epochSeconds: 0) == "sip_capture")
-        #expect(TableNames.isValid("sip_20231114") && !TableNames.isValid("sip-1") && !TableNames.isValid(""))
-        #expect(!TableNames.isValid(String(repeating: "a", count: 64)))
-    }
-
     @Test func hepRouteModesAndSIPFieldWarning() throws {
         let named = ConfigLoader.load(text: "hep_route: hep_in\nroutes:\n  main:\n    - do: [capture]\n  hep_in:\n    - when: { sip.method: INVITE }\n      do: [resume_sip]\n")
         let config = try #require(named.config)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Tables
 @testable import Store
 
 @Suite(.serialized) struct StoreLifecycleTests {

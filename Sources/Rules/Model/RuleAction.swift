@@ -93,5 +93,17 @@ public struct RelayTarget: Sendable, Hashable {
     public var host: String
     public var port: UInt16
     public var version: Int
+    /// Where packets go: the first address `host` resolved to when the configuration was loaded (IPv4-mapped
+    /// IPv6 unmapped), so that `capd run` sends to what `capd check` checked.
+    public var address: IPAddress
     public var url: String { "\(transport.rawValue)://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+
+    public init(name: String, transport: Transport, host: String, port: UInt16, version: Int, address: IPAddress) {
+        self.name = name
+        self.transport = transport
+        self.host = host
+        self.port = port
+        self.version = version
+        self.address = address
+    }
 }

@@ -1,3 +1,5 @@
+import HEP
+
 extension ConfigParser {
     /// Loads the main file (from disk, or `text` when given), its includes, validates everything, and compiles.
     mutating func load(path: String, text: String?) -> Config? {
@@ -14,6 +16,11 @@ extension ConfigParser {
         var authKey: String?
         if let p = top["capture"] { parseCapture(p.value, into: &capture) }
         if let p = top["listen"] { listen = parseListen(p.value) }
+        do {
+            var resolve: [String: [IPAddress]] = [:]
+            for endpoint in listen where resolve[endpoint.host] == nil { resolve[endpoint.host] = addresses(of: endpoint.host) }
+            relayLoopCheck = RelayLoopCheck(listen: listen, resolver: resolver, resolve: { resolve[$0] ?? [] })
+        }
         if let p = top["auth_key"] { authKey = string(p.value, "auth_key") }
         if let p = top["raw"] { raw = parseRaw(p.value) }
         if let p = top["store"] { parseStore(p.value, into: &store) }
@@ -21,13 +28,6 @@ extension ConfigParser {
         if let p = top["admin"] { parseAdmin(p.value, into: &admin) }
 
         collectRuleSections(top, baseDirectory: Self.directory(of: path))
-
-        // Relay targets must not loop back into our own listeners.
-        for (name, target) in relayTargets {
-            if listen.contains(where: { $0.port == target.port && $0.host == target.host && $0.transport.rawValue == target.transport.rawValue }) {
-                error(top["relay"]?.value.mark ?? root.mark, "relay target '\(name)' (\(target.url)) is one of capd's own listeners")
-            }
-        }
 
         let routes = parseRoutes()
         var hepRoute: HEPRouteMode = .sip

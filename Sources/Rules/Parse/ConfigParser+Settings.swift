@@ -88,6 +88,14 @@ extension ConfigParser {
         }
     }
 
+    /// The addresses of `host`, resolved once per load (the loop check and the relay use the same answer).
+    mutating func addresses(of host: String) -> [IPAddress] {
+        if let known = resolvedHosts[host] { return known }
+        let addresses = resolver.resolve(host).map(\.unmapped)
+        resolvedHosts[host] = addresses
+        return addresses
+    }
+
     /// `udp://HOST:PORT` or `{ to: URL, version: 1|2|3 }`.
     mutating func relayTarget(_ node: YAMLNode, name: String?) -> RelayTarget? {
         var urlNode = node
@@ -110,7 +118,17 @@ extension ConfigParser {
             error(node.mark, "HEP over TCP needs version 3 (HEPv\(version) is UDP only)")
             return nil
         }
-        return RelayTarget(name: name ?? text, transport: transport, host: url.host, port: url.port, version: version)
+        let addresses = addresses(of: url.host)
+        guard let address = addresses.first else {
+            error(urlNode.mark, "relay host '\(url.host)' does not resolve to an IP address")
+            return nil
+        }
+        if let listener = relayLoopCheck?.listener(reachedBy: transport, port: url.port, addresses: addresses) {
+            error(urlNode.mark, "relay target '\(text)' is one of capd's own listeners (\(listener)): every packet would loop")
+            return nil
+        }
+        return RelayTarget(name: name ?? text, transport: transport, host: url.host, port: url.port, version: version,
+                           address: address)
     }
 
     mutating func parseAdmin(_ node: YAMLNode, into admin: inout AdminSettings) {

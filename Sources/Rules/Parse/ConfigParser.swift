@@ -24,6 +24,11 @@ struct ConfigParser {
     var lists: [String: ListDef] = [:]
     var routeDefs: [RouteDef] = []
     var relayTargets: [String: RelayTarget] = [:]
+    /// Resolves relay and listener hosts (getaddrinfo for the daemon and `capd check`).
+    var resolver: HostResolver = .system
+    var resolvedHosts: [String: [IPAddress]] = [:]
+    /// Set once `listen` is parsed; every relay target parsed after is checked against the listeners.
+    var relayLoopCheck: RelayLoopCheck?
     /// Canonical paths of the files being included (cycle detection).
     var includeStack: [String] = []
     /// Route calls: (caller route, callee route, mark of the `route:` action).

@@ -30,7 +30,7 @@ final class ActiveRules: Sendable {
         }
         var senders: [String: (sender: HEPRelay, sent: Counter, failed: Counter)] = [:]
         for (url, target) in targets {
-            senders[url] = (try relays.relay(for: url), metrics.relaySent.labels(target.name),
+            senders[url] = (try relays.relay(for: target), metrics.relaySent.labels(target.name),
                             metrics.relayFailed.labels(target.name))
         }
         self.relays = senders

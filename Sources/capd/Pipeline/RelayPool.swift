@@ -1,27 +1,40 @@
 import Capture
+import Rules
 import Synchronization
 
-/// HEP relay senders by target URL, kept across reloads so a reload neither drops queued packets nor
-/// reconnects targets that did not change. Each target's counters feed `capd_relay_*_total`.
+/// HEP relay senders by destination (transport, resolved address, port), kept across reloads so a reload
+/// neither drops queued packets nor reconnects targets that did not change. Each target's counters feed
+/// `capd_relay_*_total`.
 final class RelayPool: Sendable {
-    private let relays = Mutex<[String: HEPRelay]>([:])
+    private let relays = Mutex<[Capture.RelayTarget: HEPRelay]>([:])
 
-    /// The sender for `url`, created (and its thread started) on first use.
-    func relay(for url: String) throws(CaptureError) -> HEPRelay {
-        if let existing = relays.withLock({ $0[url] }) { return existing }
-        let created = try HEPRelay(target: try Capture.RelayTarget(url: url))
+    /// The sender for a configured target, created (and its thread started) on first use. The target carries
+    /// the address the configuration loader resolved and loop-checked; nothing is parsed again here.
+    func relay(for target: Rules.RelayTarget) throws(CaptureError) -> HEPRelay {
+        try relay(for: Self.destination(of: target))
+    }
+
+    static func destination(of target: Rules.RelayTarget) -> Capture.RelayTarget {
+        Capture.RelayTarget(transport: target.transport == .tcp ? .tcp : .udp,
+                            endpoint: SocketEndpoint(address: target.address, port: target.port))
+    }
+
+    func relay(for destination: Capture.RelayTarget) throws(CaptureError) -> HEPRelay {
+        if let existing = relays.withLock({ $0[destination] }) { return existing }
+        let created = try HEPRelay(target: destination)
         return relays.withLock { all in
-            if let raced = all[url] {
+            if let raced = all[destination] {
                 created.close(drainTimeout: 0)
                 return raced
             }
-            all[url] = created
+            all[destination] = created
             return created
         }
     }
 
-    var all: [(url: String, relay: HEPRelay)] {
-        relays.withLock { $0.map { (url: $0.key, relay: $0.value) }.sorted { $0.url < $1.url } }
+    var all: [(destination: Capture.RelayTarget, relay: HEPRelay)] {
+        relays.withLock { $0.map { (destination: $0.key, relay: $0.value) } }
+            .sorted { $0.destination.description < $1.destination.description }
     }
 
     /// Sends what is queued (bounded by `drainTimeout` seconds per target) and stops every sender.

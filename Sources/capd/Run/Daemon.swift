@@ -140,34 +140,11 @@ final class Daemon: Sendable {
             throw ConfigError(diagnostics: result.errors, rendered: result.sources.render(result.errors))
         }
         overrides.apply(to: &config)
-        try refuseRelayLoops(config)
+        // The loader refused relay loops into the file's listeners; `--listen` may have replaced them.
+        if let loop = config.relayLoops().first {
+            throw StartupError(description: "relay target \(loop.target.name) (\(loop.target.url)) is capd's own listener \(loop.listener): every packet would loop")
+        }
         return config
-    }
-
-    /// A relay target that is one of capd's own listeners would loop packets forever.
-    static func refuseRelayLoops(_ config: Config) throws {
-        var targets = Array(config.relay.values)
-        for route in config.program.routes {
-            for rule in route.rules {
-                for case .relay(let target) in rule.actions { targets.append(target) }
-            }
-        }
-        for target in targets {
-            for listener in config.listen
-            where listener.transport.rawValue == target.transport.rawValue && listener.port == target.port
-                && sameHost(listener.host, target.host) {
-                throw StartupError(description: "relay target \(target.name) (\(target.url)) is capd's own listener \(listener): it would loop")
-            }
-        }
-    }
-
-    static func sameHost(_ a: String, _ b: String) -> Bool {
-        let normalise = { (host: String) -> String in
-            if host == "localhost" { return "127.0.0.1" }
-            return IPAddress(host)?.description ?? host
-        }
-        let (x, y) = (normalise(a), normalise(b))
-        return x == y || x == "0.0.0.0" || y == "0.0.0.0" || x == "::" || y == "::"
     }
 
     /// Rows held in memory before the store turns to its on-disk spool. A queued homer5 row costs ~1.5 KB

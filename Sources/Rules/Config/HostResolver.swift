@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import HEP
+
+/// How the configuration loader turns relay and listener hosts into addresses, and which addresses are this
+/// machine's. `system` asks getaddrinfo(3) and getifaddrs(3); `numericOnly` resolves IP literals only and
+/// knows no interface (for fuzzing and for tests that must not touch the network).
+public struct HostResolver: Sendable {
+    /// The addresses of `host` (IPv4-mapped IPv6 returned as IPv4); empty when it does not resolve.
+    public var resolve: @Sendable (_ host: String) -> [IPAddress]
+    /// The addresses of this machine's interfaces (IPv4-mapped IPv6 as IPv4).
+    public var localAddresses: @Sendable () -> [IPAddress]
+
+    public init(resolve: @escaping @Sendable (String) -> [IPAddress], localAddresses: @escaping @Sendable () -> [IPAddress]) {
+        self.resolve = resolve
+        self.localAddresses = localAddresses
+    }
+
+    public static let system = HostResolver(resolve: getaddrinfoAddresses, localAddresses: interfaceAddresses)
+
+    public static let numericOnly = HostResolver(
+        resolve: { host in IPAddress(host).map { [$0.unmapped] } ?? [] },
+        localAddresses: { [] })
+
+    /// getaddrinfo(3) for `host` (any family, datagram sockets so each address appears once). Accepts what the
+    /// C library accepts: names from /etc/hosts or DNS, `127.1`, `::ffff:127.0.0.1`.
+    static func getaddrinfoAddresses(_ host: String) -> [IPAddress] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return [] }
+        defer { freeaddrinfo(first) }
+        var addresses: [IPAddress] = []
+        var next: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = next {
+            if let address = entry.pointee.ai_addr.flatMap(IPAddress.init(socketAddress:)), !addresses.contains(address) {
+                addresses.append(address)
+            }
+            next = entry.pointee.ai_next
+        }
+        return addresses
+    }
+
+    /// getifaddrs(3): every IPv4 and IPv6 address of every interface, up or not.
+    static func interfaceAddresses() -> [IPAddress] {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return [] }
+        defer { freeifaddrs(first) }
+        var addresses: [IPAddress] = []
+        var next: UnsafeMutablePointer<ifaddrs>? = first
+        while let entry = next {
+            if let address = entry.pointee.ifa_addr.flatMap(IPAddress.init(socketAddress:)), !addresses.contains(address) {
+                addresses.append(address)
+            }
+            next = entry.pointee.ifa_next
+        }
+        return addresses
+    }
+}
+
+extension IPAddress {
+    /// An AF_INET / AF_INET6 socket address (IPv4-mapped IPv6 returned as IPv4); nil for other families.
+    init?(socketAddress: UnsafeMutablePointer<sockaddr>) {
+        switch Int32(socketAddress.pointee.sa_family) {
+        case AF_INET:
+            let value = socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
+            self.init(ipv4: UInt32(bigEndian: value))
+        case AF_INET6:
+            let bytes = socketAddress.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                withUnsafeBytes(of: pointer.pointee.sin6_addr) { Array($0) }
+            }
+            guard let address = IPAddress(ipv6Bytes: bytes) else { return nil }
+            self = address.unmapped
+        default:
+            return nil
+        }
+    }
+
+    /// `::ffff:a.b.c.d` as the IPv4 address `a.b.c.d`; every other address unchanged.
+    var unmapped: IPAddress {
+        guard isIPv6, high == 0, low >> 32 == 0xFFFF else { return self }
+        return IPAddress(ipv4: UInt32(truncatingIfNeeded: low))
+    }
+
+    /// 127.0.0.0/8 or ::1.
+    var isLoopback: Bool {
+        isIPv6 ? (high == 0 && low == 1) : (low >> 24) == 127
+    }
+
+    /// 0.0.0.0 or ::.
+    var isUnspecified: Bool { high == 0 && low == 0 }
+}
