@@ -23,4 +23,17 @@ rm -f "$log"
 if [[ -n "$summary" ]]; then
     echo "tests: $((total - failed)) passed, $failed failed"
 fi
+
+# Every libFuzzer target in Fuzz/ is built (AddressSanitizer on) and run briefly: 20 000 executions or 15 s
+# each, whichever comes first. A build failure or a crash fails the run, so a fuzz target cannot rot unseen.
+# CAPD_FUZZ_SMOKE=0 skips this step.
+if [[ ${CAPD_FUZZ_SMOKE:-1} != 0 ]]; then
+    started=$(date +%s)
+    if scripts/fuzz.sh --smoke 20000 15; then
+        echo "fuzz: every target built and ran without a crash ($(( $(date +%s) - started )) s)"
+    else
+        echo "fuzz: a target failed to build or crashed (see above; inputs in .build-fuzz/*-crash-*)" >&2
+        status=1
+    fi
+fi
 exit "$status"
