@@ -14,7 +14,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${CAPD_SHARED:-$root/../shared}
 out=$root/.build-fuzz
 SWIFTC=${SWIFTC:-swiftc}
-if [[ ${FUZZ_ASAN:-1} == 0 ]]; then sanitize=fuzzer suffix=-noasan libsan=(); else sanitize=fuzzer,address suffix= libsan=(-sanitize=address); fi
+if [[ ${FUZZ_ASAN:-1} == 0 ]]; then
+    sanitize=fuzzer suffix=-noasan libsan=(-sanitize=fuzzer)
+else
+    sanitize=fuzzer,address suffix= libsan=(-sanitize=address -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp)
+fi
 lib=$out/lib$suffix
 mkdir -p "$out"
 
@@ -37,7 +41,6 @@ build_module() {
         return
     fi
     (cd "$lib" && "$SWIFTC" -parse-as-library -O "${libsan[@]}" \
-        -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
         -module-name "$module" -emit-module -emit-library -static "$@" \
         $(find "$root/Sources/$module" -name '*.swift' | sort)) 2>&1 | { grep -v 'Cannot export local symbol' || true; }
     [[ ${PIPESTATUS[0]} -eq 0 ]]
@@ -45,18 +48,20 @@ build_module() {
 
 build() {
     local name=$1 binary="$out/$1$suffix"
-    local -a sources flags
+    local -a sources flags inputs
     mapfile -t sources < <(sources_of "$name")
+    inputs=("${sources[@]}" "$root/Fuzz/$name.swift")
     case "$name" in
         rules-*)
             build_module HEP -I "$root/Sources/CZlib" || return 1
             build_module Tables || return 1
+            inputs+=("$lib"/*.a)
             flags=(-I "$root/Sources/CLibYAML" -I "$root/Sources/CLibPcap" -I "$root/Sources/CZlib" -I "$lib"
                    -L "$lib" -lHEP -lTables -lyaml -lpcap -lz) ;;
         admin-*) flags=() ;;
         *) flags=(-I "$root/Sources/CZlib" -lz) ;;
     esac
-    if [[ -x $binary && -z $(find "${sources[@]}" "$root/Fuzz/$name.swift" "$lib" -newer "$binary" 2>/dev/null | head -1) ]]; then
+    if [[ -x $binary && -z $(find "${inputs[@]}" -newer "$binary" 2>/dev/null | head -1) ]]; then
         return 0
     fi
     "$SWIFTC" -parse-as-library -O -g -sanitize="$sanitize" -module-name FuzzTarget "${flags[@]}" \

@@ -17,14 +17,17 @@ public struct TableTemplate: Sendable, Hashable, CustomStringConvertible {
     /// True when the expansion stays the same within an hour (no `%M`, `%S` or finer); lets the store cache
     /// one name per template and hour.
     public let isHourGranular: Bool
+    /// True when the expansion stays the same within a UTC day (no hour or finer conversion).
+    public let isDayGranular: Bool
     /// True when the template has no conversion at all (the name is the template).
     public let isConstant: Bool
 
     /// Conversions whose expansion depends only on the UTC time and is made of digits (plus `%e`'s padding
     /// space, which the name check then rejects): years, months, days, weeks, hours, minutes, seconds.
     public static let supportedConversions: Set<UInt8> = Set("YyCGgmdejUWVuwHIMS%".utf8)
-    /// Of those, the ones that change within an hour.
+    /// Of those, the ones that change within an hour, and within a day.
     static let subHourConversions: Set<UInt8> = Set("MS".utf8)
+    static let subDayConversions: Set<UInt8> = Set("HIMS".utf8)
 
     /// Parses `template` without checking what it expands to (e.g. a template read back from a spool written
     /// by this process); `expand` may then produce a name that `TableName.problem` rejects.
@@ -32,6 +35,7 @@ public struct TableTemplate: Sendable, Hashable, CustomStringConvertible {
         guard !template.isEmpty else { throw .empty }
         let bytes = Array(template.utf8)
         var hourGranular = true
+        var dayGranular = true
         var constant = true
         var i = 0
         while i < bytes.count {
@@ -42,11 +46,13 @@ public struct TableTemplate: Sendable, Hashable, CustomStringConvertible {
                 throw .unsupportedConversion(template: template, conversion: "%" + String(decoding: [conversion], as: UTF8.self))
             }
             if Self.subHourConversions.contains(conversion) { hourGranular = false }
+            if Self.subDayConversions.contains(conversion) { dayGranular = false }
             constant = false
             i += 2
         }
         self.template = template
         self.isHourGranular = hourGranular
+        self.isDayGranular = dayGranular
         self.isConstant = constant
     }
 
