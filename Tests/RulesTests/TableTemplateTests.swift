@@ -17,6 +17,8 @@ import Tables
         #expect(try TableTemplate(validating: "t_%Y%m%d").expand(microTimestamp: -1) == "t_19691231")
         #expect(try TableTemplate(validating: "t_%Y%m%d").isHourGranular)
         #expect(try !TableTemplate(validating: "t_%H%M").isHourGranular)
+        #expect(try TableTemplate(validating: "t_%Y%m%d").isDayGranular)
+        #expect(try !TableTemplate(validating: "t_%Y%m%d%H").isDayGranular)
     }
 
     /// The templates of issue 15 row 5, which `capd check` accepted and the store could not create.

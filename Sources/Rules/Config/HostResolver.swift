@@ -19,7 +19,7 @@ public struct HostResolver: Sendable {
         self.localAddresses = localAddresses
     }
 
-    public static let system = HostResolver(resolve: getaddrinfoAddresses, localAddresses: interfaceAddresses)
+    public static let system = HostResolver(resolve: { getaddrinfoAddresses($0) }, localAddresses: { interfaceAddresses() })
 
     public static let numericOnly = HostResolver(
         resolve: { host in IPAddress(host).map { [$0.unmapped] } ?? [] },
