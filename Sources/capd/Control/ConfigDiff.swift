@@ -50,7 +50,7 @@ struct ConfigDiff: Equatable, Sendable {
     /// reload still reports a pending restart-only change.
     static func live(_ loaded: Config, keeping running: Config) -> Config {
         var next = loaded
-        for key in ConfigKeys.all where key.applies == .afterRestart {
+        for key in ConfigKeys.all {
             key.keepRunning(&next, running)
         }
         return next
@@ -58,24 +58,48 @@ struct ConfigDiff: Equatable, Sendable {
 }
 
 /// One configuration key as a reload sees it: its YAML path, whether a reload applies it, how to tell a
-/// change and how to keep the running value.
+/// change and how to carry its value from one configuration to another.
 struct ConfigKey: Sendable {
     enum Applies: Sendable { case live, afterRestart }
 
     let path: String
     let applies: Applies
-    let differs: @Sendable (Config, Config) -> Bool
-    /// Copies the running value into the next configuration (used for `afterRestart` keys).
-    let keepRunning: @Sendable (inout Config, Config) -> Void
+    let differs: @Sendable (_ running: Config, _ loaded: Config) -> Bool
+    /// Sets the key in `target` to its value in `source`.
+    let copy: @Sendable (_ target: inout Config, _ source: Config) -> Void
 
-    /// A key read through `value`; restart-only keys are written back through `keep`.
-    static func live<Value: Equatable>(_ path: String, _ value: @escaping @Sendable (Config) -> Value) -> ConfigKey {
-        ConfigKey(path: path, applies: .live, differs: { value($0) != value($1) }, keepRunning: { _, _ in })
+    /// Copies the running value into the next configuration when the key needs a restart.
+    func keepRunning(_ next: inout Config, _ running: Config) {
+        if applies == .afterRestart { copy(&next, running) }
     }
 
-    static func restart<Value: Equatable>(_ path: String, _ field: WritableKeyPath<Config, Value> & Sendable) -> ConfigKey {
-        ConfigKey(path: path, applies: .afterRestart, differs: { $0[keyPath: field] != $1[keyPath: field] },
-                  keepRunning: { next, running in next[keyPath: field] = running[keyPath: field] })
+    init(path: String, applies: Applies, differs: @escaping @Sendable (Config, Config) -> Bool,
+         copy: @escaping @Sendable (inout Config, Config) -> Void) {
+        self.path = path
+        self.applies = applies
+        self.differs = differs
+        self.copy = copy
+    }
+
+    init<Value: Equatable & Sendable>(_ path: String, _ applies: Applies, _ field: WritableKeyPath<Config, Value> & Sendable) {
+        self.init(path: path, applies: applies, differs: { $0[keyPath: field] != $1[keyPath: field] },
+                  copy: { target, source in target[keyPath: field] = source[keyPath: field] })
+    }
+
+    /// The rest of a settings group (`store`, `admin`, `capture`): whatever its `known` keys do not cover, so
+    /// a setting added to the group later is never silently ignored by a reload. It needs a restart until
+    /// the reload learns better.
+    static func remainder<Group: Equatable & Sendable>(of path: String, _ group: WritableKeyPath<Config, Group> & Sendable,
+                                            known: [ConfigKey]) -> ConfigKey {
+        let members = known.filter { $0.path.hasPrefix(path + ".") }
+        @Sendable func overlaid(_ base: Config, _ source: Config) -> Group {
+            var mixed = base
+            for key in members { key.copy(&mixed, source) }
+            return mixed[keyPath: group]
+        }
+        return ConfigKey(path: path, applies: .afterRestart,
+                         differs: { running, loaded in overlaid(running, loaded) != loaded[keyPath: group] },
+                         copy: { target, source in target[keyPath: group] = overlaid(source, target) })
     }
 }
 
@@ -86,27 +110,45 @@ enum ConfigKeys {
     /// Not a YAML key: the BPF filter raw capture compiled from the rules at start.
     static let rawFilter = "raw.filter"
 
-    static let all: [ConfigKey] = [
-        .live("capture.enabled") { $0.capture.enabled },
-        .live("capture.node") { $0.capture.node },
-        .live("auth_key") { $0.authKey },
-        .live("hep_route") { hepRouteName($0) },
-        .live("rules") { RuleFingerprint($0.program) },
-        .live("store.table") { $0.store.table },
-        .live("store.report_table") { $0.store.reportTable },
+    static let settings: [ConfigKey] = [
+        ConfigKey("capture.enabled", .live, \Config.capture.enabled),
+        ConfigKey("capture.node", .live, \Config.capture.node),
+        ConfigKey("auth_key", .live, \Config.authKey),
+        ConfigKey(path: "hep_route", applies: .live, differs: { hepRouteName($0) != hepRouteName($1) },
+                  copy: { target, source in target.hepRoute = source.hepRoute }),
+        // `lists`, `routes` and `include`: the program is installed whole; copy is a no-op (never pinned).
+        ConfigKey(path: "rules", applies: .live, differs: { RuleFingerprint($0.program) != RuleFingerprint($1.program) },
+                  copy: { _, _ in }),
+        ConfigKey("store.table", .live, \Config.store.table),
+        ConfigKey("store.report_table", .live, \Config.store.reportTable),
         ConfigKey(path: "listen", applies: .afterRestart, differs: { Set($0.listen) != Set($1.listen) },
-                  keepRunning: { next, running in next.listen = running.listen }),
+                  copy: { target, source in target.listen = source.listen }),
         ConfigKey(path: "raw", applies: .afterRestart, differs: { ConfigKeys.rawChanges($0.raw, $1.raw) == ["raw"] },
-                  keepRunning: { next, running in next.raw = running.raw }),
-        .restart("admin.listen", \Config.admin),
-        .restart("store.url", \Config.store.url),
-        .restart("store.schema", \Config.store.schema),
-        .restart("store.batch_rows", \Config.store.batchRows),
-        .restart("store.flush_ms", \Config.store.flushMilliseconds),
-        .restart("store.max_in_flight", \Config.store.maxInFlight),
-        .restart("store.spool", \Config.store.spool),
-        .restart("store.retention_days", \Config.store.retentionDays),
+                  copy: { target, source in target.raw = source.raw }),
+        ConfigKey(path: "admin.listen", applies: .afterRestart, differs: { adminListen($0) != adminListen($1) },
+                  copy: { target, source in
+                      target.admin.host = source.admin.host
+                      target.admin.port = source.admin.port
+                      target.admin.enabled = source.admin.enabled
+                  }),
+        ConfigKey("store.url", .afterRestart, \Config.store.url),
+        ConfigKey("store.schema", .afterRestart, \Config.store.schema),
+        ConfigKey("store.batch_rows", .afterRestart, \Config.store.batchRows),
+        ConfigKey("store.flush_ms", .afterRestart, \Config.store.flushMilliseconds),
+        ConfigKey("store.max_in_flight", .afterRestart, \Config.store.maxInFlight),
+        ConfigKey("store.spool", .afterRestart, \Config.store.spool),
+        ConfigKey("store.retention_days", .afterRestart, \Config.store.retentionDays),
     ]
+
+    static let all: [ConfigKey] = settings + [
+        .remainder(of: "capture", \Config.capture, known: settings),
+        .remainder(of: "store", \Config.store, known: settings),
+        .remainder(of: "admin", \Config.admin, known: settings),
+    ]
+
+    static func adminListen(_ config: Config) -> String {
+        config.admin.enabled ? Daemon.hostPort(config.admin.host, config.admin.port) : "off"
+    }
 
     /// `raw` when raw capture is switched on or off, else the changed `raw.*` keys.
     static func rawChanges(_ running: RawSettings?, _ loaded: RawSettings?) -> [String] {
