@@ -1,3 +1,4 @@
+import HEP
 import Rules
 
 /// A canonical text of the routes and rules of a compiled program (lists are inlined into the conditions,
@@ -27,6 +28,24 @@ struct RuleFingerprint: Equatable, Sendable {
     private static let maxDepth = 48
 
     private static func write(_ value: Any, to out: inout String, depth: Int) {
+        // Values whose text says all they are: much cheaper than reflection (lists run to thousands of them).
+        switch value {
+        case let text as String: out += "\"" + text + "\""; return
+        case let number as Int: out += String(number); return
+        case let network as CIDR: out += network.description; return
+        case let address as IPAddress: out += address.description; return
+        case let template as Template: out += "\"" + template.source + "\""; return
+        case let table as TableTemplate: out += "\"" + table.template + "\""; return
+        case let range as ClosedRange<Int>: out += "\(range.lowerBound)...\(range.upperBound)"; return
+        case let bytes as [UInt8]:
+            if let text = String(validating: bytes, as: UTF8.self) {
+                out += "\"" + text + "\""
+            } else {
+                out += "0x" + bytes.map { String($0, radix: 16) }.joined(separator: ".")
+            }
+            return
+        default: break
+        }
         let mirror = Mirror(reflecting: value)
         guard depth < maxDepth else {
             out += "…"
