@@ -14,7 +14,8 @@ struct CtlCommand: ParsableCommand {
         discussion: """
             Commands:
               sip_capture [on|off]  switch capture; alone, print the state (on/off)
-              reload                reload the configuration, like SIGHUP
+              reload                reload the configuration, like SIGHUP; prints ok, then the keys
+                                    applied and those that need a restart
               stats                 print counters and gauges, one 'name value' a line
             Exit status: 0 done, 1 failed (daemon not reachable, reload rejected, ...).
             """
