@@ -86,7 +86,7 @@ import Testing
         #expect(result?["result"] as? String == "ok", "\(body)")
         #expect(result?["restart_required"] as? [String] == expected, "\(body)")
         #expect(result?["applied"] as? [String] == [], "\(body)")
-        #expect(daemon.log.contains("restart_required=" + expected.joined(separator: ",")))
+        #expect(daemon.waitFor(10) { daemon.log.contains("restart_required=" + expected.joined(separator: ",")) })
 
         let answer = try Self.ctlReload(daemon)
         #expect(answer.stdout == "ok\nrestart required: " + expected.joined(separator: ", ") + "\n",
@@ -128,12 +128,29 @@ import Testing
         // `capture.enabled: false` switches capture off, as `capd ctl sip_capture off` would.
         try Self.rewrite(daemon) { $0.replacingOccurrences(of: "  node: edge02", with: "  node: edge02\n  enabled: false") }
         daemon.signal(SIGHUP)
-        #expect(try daemon.waitFor(10) { try daemon.metrics()["capd_capture_enabled"] == 0 })
-        #expect(daemon.log.contains("applied=capture.enabled restart_required=none"))
+        #expect(daemon.waitFor(10) { daemon.log.contains("applied=capture.enabled restart_required=none") })
+        #expect(try daemon.metrics()["capd_capture_enabled"] == 0)
         try daemon.sendUDP(try Self.packets("off", 4))
         #expect(try daemon.waitFor(10) { try daemon.metrics()["capd_drops_total{reason=\"capture_off\"}"] == 4 })
         #expect(daemon.terminate(timeout: 20) == 0)
         #expect(SQLiteReader.count(daemon.databasePath, table: "moved") == 5)
+    }
+
+    /// `auth_key` and `store.table` (the default table of `capture`) apply to the next packet.
+    @Test func authKeyAndDefaultTableApplyToTheNextPacket() throws {
+        let daemon = try DaemonProcess(rules: Self.captureAll)
+        try Self.rewrite(daemon) { "auth_key: s3cret\n" + $0.replacingOccurrences(of: "  flush_ms: 20", with: "  flush_ms: 20\n  table: renamed") }
+        let answer = try Self.ctlReload(daemon)
+        #expect(answer.stdout == "ok\napplied: auth_key, store.table\n", "\(answer.stdout)\(answer.stderr)")
+        try daemon.sendUDP(try Self.packets("no-key", 3))
+        #expect(try daemon.waitFor(10) { try daemon.metrics()["capd_drops_total{reason=\"auth_key\"}"] == 3 })
+        let keyed = try (0..<4).map {
+            try RunDaemonTests.packet(callID: "keyed-\($0)", extraChunks: [HEPChunk(type: 0x000e, body: Array("s3cret".utf8))]).bytes
+        }
+        try daemon.sendUDP(keyed)
+        #expect(try daemon.waitFor(10) { SQLiteReader.count(daemon.databasePath, table: "renamed") == 4 })
+        #expect(daemon.terminate(timeout: 20) == 0)
+        #expect(SQLiteReader.count(daemon.databasePath, table: "sip_capture") == 0)
     }
 
     /// `capd_config_last_reload_successful` and `..._success_timestamp_seconds`: 1 and the start time after
