@@ -136,6 +136,34 @@ import Testing
         #expect(SQLiteReader.count(daemon.databasePath, table: "moved") == 5)
     }
 
+    /// Reloads under traffic that flip restart-only store keys (schema, flush_ms, batch_rows) and a live rule
+    /// back and forth: every packet received is stored, in the running schema, and SIGTERM drains promptly.
+    @Test func reloadsUnderTrafficNeverWedgeTheStore() throws {
+        let daemon = try DaemonProcess(rules: Self.captureAll)
+        let original = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
+        let changed = original
+            .replacingOccurrences(of: "  flush_ms: 20", with: "  flush_ms: 700\n  schema: homer7\n  batch_rows: 3")
+            .replacingOccurrences(of: "- name: all", with: "- name: everything")
+        let sender = TrafficSender(port: daemon.hepPort, prefix: "storm")
+        sender.start()
+        for round in 0..<10 {
+            try (round % 2 == 0 ? changed : original).write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+            daemon.signal(SIGHUP)
+            #expect(try daemon.waitFor(10) { try daemon.metrics()["capd_reloads_total{result=\"ok\"}"] == Double(round + 1) })
+            usleep(50_000)
+        }
+        let sent = sender.stop()
+        let received = "capd_packets_received_total{listener=\"udp://127.0.0.1:\(daemon.hepPort)\",version=\"3\"}"
+        #expect(try daemon.waitFor(15) { try daemon.metrics()[received] == Double(sent) })
+        #expect(try daemon.waitFor(15) { SQLiteReader.count(daemon.databasePath, table: "sip_capture") == sent },
+                "sent \(sent), stored \(SQLiteReader.count(daemon.databasePath, table: "sip_capture"))")
+        let started = Date()
+        #expect(daemon.terminate(timeout: 20) == 0)
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(SQLiteReader.count(daemon.databasePath, table: "sip_capture") == sent)
+        #expect(daemon.log.contains("restart_required=store.batch_rows,store.flush_ms,store.schema"))
+    }
+
     /// `auth_key` and `store.table` (the default table of `capture`) apply to the next packet.
     @Test func authKeyAndDefaultTableApplyToTheNextPacket() throws {
         let daemon = try DaemonProcess(rules: Self.captureAll)
