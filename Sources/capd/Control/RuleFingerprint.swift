@@ -1,5 +1,6 @@
 import HEP
 import Rules
+import Tables
 
 /// A canonical text of the routes and rules of a compiled program (lists are inlined into the conditions,
 /// included files too), for telling whether a reload changed them. Source positions, compiled regexes and

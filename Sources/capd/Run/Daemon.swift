@@ -114,10 +114,17 @@ final class Daemon: Sendable {
         }
         overrides.apply(to: &config)
         // The loader refused relay loops into the file's listeners; `--listen` may have replaced them.
+        try refuseRelayLoops(config)
+        return config
+    }
+
+    /// A relay target that reaches one of `config.listen` would loop packets forever. The configuration loader
+    /// already refused these for the file's own listeners (`capd check` too); this checks again, with the same
+    /// rules (`Config.relayLoops`), against `--listen` overrides and, on reload, the listeners that run.
+    static func refuseRelayLoops(_ config: Config) throws {
         if let loop = config.relayLoops().first {
             throw StartupError(description: "relay target \(loop.target.name) (\(loop.target.url)) is capd's own listener \(loop.listener): every packet would loop")
         }
-        return config
     }
 
     /// Rows held in memory before the store turns to its on-disk spool. A queued homer5 row costs ~1.5 KB
