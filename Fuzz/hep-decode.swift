@@ -1,4 +1,6 @@
-// libFuzzer target: HEP decode, chunk lookups, encode round trip. Built by scripts/fuzz.sh with Sources/HEP.
+// libFuzzer target: HEP decode, chunk lookups, encode round trip. Built by scripts/fuzz.sh against the instrumented HEP library.
+
+import HEP
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func hepDecodeFuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

@@ -1,7 +1,9 @@
 // libFuzzer target: the HEPv3 TCP/TLS stream framer (HEPFrameSplitter, used by the HEP TCP listener). The input
 // is cut into reads at fuzzer-chosen points (first byte = cut seed); whatever the cuts, the frames returned must be
 // the same, must concatenate to a prefix of the stream, and each must start with "HEP3" and carry its own length.
-// Built by scripts/fuzz.sh with Sources/HEP compiled in.
+// Built by scripts/fuzz.sh against the instrumented HEP library.
+
+import HEP
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func hepTCPFramingFuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

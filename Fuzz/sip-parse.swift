@@ -1,5 +1,7 @@
 // libFuzzer entry for the SIP view: parses the input and reads every accessor and every homer5 column.
-// Built together with the HEP sources (scripts/fuzz.sh sip-parse), so it uses the module's API directly.
+// Built by scripts/fuzz.sh against the instrumented HEP library (public API only).
+
+import HEP
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func sipParseFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

@@ -24,16 +24,15 @@ mkdir -p "$out"
 
 targets() { for f in "$root"/Fuzz/*.swift; do basename "$f" .swift; done; }
 
-# Swift sources compiled into each fuzzer next to Fuzz/NAME.swift.
+# Swift sources compiled into each fuzzer next to Fuzz/NAME.swift (the HEP targets link the HEP library).
 sources_of() {
     case "$1" in
         rules-*) find "$root/Sources/Rules" -name '*.swift' | sort ;;
         admin-*) printf '%s\n' "$root"/Sources/capd/Admin/{JSONRPC,JSONValue,HTTPRequest}.swift ;;
-        *) find "$root/Sources/HEP" -name '*.swift' | sort ;;
     esac
 }
 
-# Modules the Rules fuzzer imports (HEP, Tables), built as instrumented static libraries first.
+# Modules the fuzzers import (HEP, Tables), built once as instrumented static libraries.
 build_module() {
     local module=$1; shift
     mkdir -p "$lib"
@@ -50,7 +49,7 @@ build() {
     local name=$1 binary="$out/$1$suffix"
     local -a sources flags inputs
     mapfile -t sources < <(sources_of "$name")
-    inputs=("${sources[@]}" "$root/Fuzz/$name.swift")
+    inputs=("$root/Fuzz/$name.swift" ${sources[@]+"${sources[@]}"})
     case "$name" in
         rules-*)
             build_module HEP -I "$root/Sources/CZlib" || return 1
@@ -59,13 +58,16 @@ build() {
             flags=(-I "$root/Sources/CLibYAML" -I "$root/Sources/CLibPcap" -I "$root/Sources/CZlib" -I "$lib"
                    -L "$lib" -lHEP -lTables -lyaml -lpcap -lz) ;;
         admin-*) flags=() ;;
-        *) flags=(-I "$root/Sources/CZlib" -lz) ;;
+        *)
+            build_module HEP -I "$root/Sources/CZlib" || return 1
+            inputs+=("$lib"/libHEP.a)
+            flags=(-I "$root/Sources/CZlib" -I "$lib" -L "$lib" -lHEP -lz) ;;
     esac
     if [[ -x $binary && -z $(find "${inputs[@]}" -newer "$binary" 2>/dev/null | head -1) ]]; then
         return 0
     fi
     "$SWIFTC" -parse-as-library -O -g -sanitize="$sanitize" -module-name FuzzTarget "${flags[@]}" \
-        "$root/Fuzz/$name.swift" "${sources[@]}" -o "$binary" 2>&1 | { grep -v 'Cannot export local symbol' || true; }
+        "$root/Fuzz/$name.swift" ${sources[@]+"${sources[@]}"} -o "$binary" 2>&1 | { grep -v 'Cannot export local symbol' || true; }
     [[ ${PIPESTATUS[0]} -eq 0 ]] || { echo "fuzz $name: build failed" >&2; return 1; }
 }
 

@@ -2,7 +2,7 @@
 enum ReservedWords {
     /// SQLite's keyword list (https://sqlite.org/lang_keywords.html), all 147 of them: SQLite documents every
     /// keyword as one that may need quoting and does not mark which are reserved. Equal to what
-    /// `sqlite3_keyword_name()` lists (checked by TablesTests against the linked SQLite).
+    /// `sqlite3_keyword_name()` lists (checked by RulesTests.TableTemplateTests against the linked SQLite).
     static let sqlite: Set<String> = [
         "abort", "action", "add", "after", "all", "alter", "always", "analyze", "and", "as", "asc", "attach",
         "autoincrement", "before", "begin", "between", "by", "cascade", "case", "cast", "check", "collate", "column",
