@@ -14,6 +14,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${CAPD_SHARED:-$root/../shared}
 out=$root/.build-fuzz
 SWIFTC=${SWIFTC:-swiftc}
+# Swift's own crash backtracer reads the crashed process's memory and trips AddressSanitizer, hiding the real
+# report; libFuzzer prints the stack and keeps the input anyway.
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 if [[ ${FUZZ_ASAN:-1} == 0 ]]; then
     sanitize=fuzzer suffix=-noasan libsan=(-sanitize=fuzzer)
 else
