@@ -1,4 +1,5 @@
 import CLibSQLite3
+import Foundation
 import Testing
 import Rules
 import Tables
@@ -107,6 +108,43 @@ import Tables
         for name in ["sip_capture", "sip_capture_call_20231114", "_x", "calls"] {
             #expect(TableName.problem(name) == nil)
             #expect(creates(name), "SQLite refused \(name)")
+        }
+    }
+}
+
+/// PostgreSQL's own reserved words (categories R and T of `pg_get_keywords()`, i.e. those that cannot be a
+/// table name) are all refused, and `CREATE TABLE` agrees on both sides. Needs the test cluster of
+/// `scripts/run-tests.sh` (CAPD_TEST_PG_URL) and psql; skipped without them.
+@Suite struct PostgresReservedWordTests {
+    static let url = ProcessInfo.processInfo.environment["CAPD_TEST_PG_URL"]
+
+    static func psql(_ sql: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", url ?? "", "-v", "ON_ERROR_STOP=1", "-Atqc", sql]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: url != nil)) func reservedWordsAreThoseOfTheServer() throws {
+        let listed = try Self.psql("SELECT word FROM pg_get_keywords() WHERE catcode IN ('R', 'T') ORDER BY 1")
+        #expect(listed.status == 0)
+        let words = listed.output.split(separator: "\n").map(String.init)
+        #expect(words.count >= 90, "\(listed.output)")
+        for word in words { #expect(TableName.problem(word) != nil, "\(word)") }
+        // Refused ones really fail unquoted; accepted ones (a column-name key word among them) really work.
+        let suffix = "\(getpid())"
+        for name in ["select", "authorization", "table"] {
+            #expect(try Self.psql("CREATE TEMP TABLE \(name) (x int)").status != 0, "\(name)")
+        }
+        for name in ["sip_capture_\(suffix)", "calls_\(suffix)"] {
+            #expect(TableName.problem(name) == nil)
+            #expect(try Self.psql("CREATE TEMP TABLE \(name) (x int)").status == 0, "\(name)")
         }
     }
 }
