@@ -30,7 +30,9 @@ let package = Package(
         // I/O in (HEP listeners, libpcap, pcap files, reassembly) and out (HEP relay).
         .target(name: "Capture", dependencies: ["HEP", "CLibPcap", "CSocket"]),
         // Sinks: SQLite (embedded default) and PostgreSQL (libpq).
-        .target(name: "Store", dependencies: ["HEP", "CLibPQ", "CLibSQLite3"]),
+        .target(name: "Store", dependencies: [
+            "HEP", "CLibPQ", "CLibSQLite3", "CZlib", .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(
             name: "capd",
             dependencies: [
