@@ -51,7 +51,7 @@ extension ConfigParser {
 
     mutating func parseStore(_ node: YAMLNode, into store: inout StoreSettings) {
         let allowed = ["url", "schema", "table", "report_table", "batch_rows", "flush_ms", "max_in_flight", "spool",
-                       "retention_days"]
+                       "spool_max_bytes", "retention_days"]
         guard let f = fields(node, allowed: allowed, context: "store") else { return }
         if let p = f["url"], let v = string(p.value, "store.url") {
             if v.hasPrefix("sqlite://") {
@@ -72,6 +72,9 @@ extension ConfigParser {
         if let p = f["flush_ms"], let v = integer(p.value, "store.flush_ms", in: 1...600_000) { store.flushMilliseconds = v }
         if let p = f["max_in_flight"], let v = integer(p.value, "store.max_in_flight", in: 1...64) { store.maxInFlight = v }
         if let p = f["spool"], let v = string(p.value, "store.spool") { store.spool = v }
+        if let p = f["spool_max_bytes"], let v = integer(p.value, "store.spool_max_bytes", in: 1_048_576...(1 << 50)) {
+            store.spoolMaxBytes = v
+        }
         if let p = f["retention_days"], let v = integer(p.value, "store.retention_days", in: 0...36_500) { store.retentionDays = v }
     }
 
