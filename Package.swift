@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "HEPTests", dependencies: ["HEP"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "CLibPcap"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "capdTests", dependencies: ["capd", "HEP", "CLibSQLite3"]),
     ]
 )

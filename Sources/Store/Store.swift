@@ -62,7 +62,10 @@ public final class Store: RowSink, @unchecked Sendable {
         }
         writer = StoreWriter(settings: settings, engine: location.engine, backend: backend, logger: logger)
         writer.store = self
-        let thread = Thread { [writer] in writer.run() }
+        let thread = Thread { [writer] in
+            Store.nameCurrentThread("capd-store-wr")
+            writer.run()
+        }
         thread.name = "capd-store-writer"
         thread.start()
     }
@@ -171,6 +174,15 @@ public final class Store: RowSink, @unchecked Sendable {
             }
         }
         return snapshot
+    }
+
+    /// Names the thread for `top -H`, `/proc/PID/task/*/comm` (at most 15 bytes).
+    static func nameCurrentThread(_ name: String) {
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        Glibc.close(fd)
     }
 
     func wake() {

@@ -42,6 +42,7 @@ final class SQLiteBackend: SinkBackend {
             try exec(Schema.script(.sqlite, flavour))
         } catch {
             close()
+            if case .statementFailed(let code, _) = error, Self.classify(code) == .transient { throw error }  // disk full, I/O
             throw .connectFailed("\(path): \(error)")
         }
     }

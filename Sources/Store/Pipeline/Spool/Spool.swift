@@ -116,7 +116,10 @@ final class Spool: @unchecked Sendable {
         readPosition = SpoolPosition(segment: first, offset: starts[first] ?? SpoolSegmentFormat.firstOffset(side.versions[first] ?? .two))
         diskBytes.store(total, ordering: .relaxed)
         files = Mutex(side)
-        let thread = Thread { [self] in runSpoolThread() }
+        let thread = Thread { [self] in
+            Store.nameCurrentThread("capd-store-sp")
+            runSpoolThread()
+        }
         thread.name = "capd-store-spool"
         thread.start()
     }

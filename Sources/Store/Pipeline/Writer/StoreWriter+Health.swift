@@ -16,7 +16,10 @@ extension StoreWriter {
             $0.snapshot.connected = false
             $0.snapshot.state = state
         }
-        if state != databaseState || logLimiter.allow("database", every: .seconds(60)) {
+        // A change is logged (unless the same state was logged in the last 10 s: a flapping database does not
+        // flood the log); a state that lasts is repeated once a minute.
+        let key = "database:" + state.rawValue
+        if state != databaseState ? logLimiter.allow(key, every: .seconds(10)) : logLimiter.allow(key, every: .seconds(60)) {
             let what = state == .diskFull ? "database disk full" : "database unreachable"
             logger.error("event=store_degraded state=\(state.rawValue) detail=\"\(what): \(error)\" action=spool retry_ms=\(backoffMilliseconds)")
         }
