@@ -167,4 +167,16 @@ import Glibc
         let loop = ConfigLoader.load(text: "listen: [udp://127.0.0.1:9060]\nrelay:\n  self: udp://127.0.0.1:9060\nhep_route: none\n")
         #expect(loop.errors.first?.message.contains("one of capd's own listeners") == true)
     }
+
+    @Test func storeTableTemplatesListEveryTableARuleCanWrite() throws {
+        let yaml = """
+            store: { table: sip_%Y%m%d }
+            routes:
+              main:
+                - do: [{ capture: { table: "reg_%Y%m%d" } }]
+                - do: [{ report: { table: "logs_%Y%m%d" } }, capture]
+            """
+        let config = try #require(ConfigLoader.load(text: yaml).config)
+        #expect(config.storeTableTemplates == ["logs_%Y%m%d", "reg_%Y%m%d", "rtcp_capture", "sip_%Y%m%d"])
+    }
 }

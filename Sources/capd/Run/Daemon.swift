@@ -42,7 +42,7 @@ final class Daemon: Sendable {
         startup = (config.listen, config.store.url)
 
         metrics = try CapdMetrics()
-        store = try Store(settings: Daemon.sinkSettings(config.store))
+        store = try Store(settings: Daemon.sinkSettings(config.store, tableTemplates: config.storeTableTemplates))
         captureSwitch = CaptureSwitch(enabled: config.capture.enabled)
         captureSwitch.bind(to: metrics.captureEnabled)
         pipeline = try Pipeline(config: config, metrics: metrics, store: store, captureSwitch: captureSwitch,
@@ -179,8 +179,9 @@ final class Daemon: Sendable {
     /// 10 000 rows ~88 MB (docs/performance.md).
     static let queueRows = 20_000
 
-    static func sinkSettings(_ settings: Rules.StoreSettings) -> SinkSettings {
+    static func sinkSettings(_ settings: Rules.StoreSettings, tableTemplates: [String] = []) -> SinkSettings {
         var sink = SinkSettings(url: settings.url, spoolDirectory: settings.spool)
+        sink.tableTemplates = tableTemplates
         sink.schema = settings.schema == .homer7 ? .homer7 : .homer5
         sink.table = settings.table.template
         sink.reportTable = settings.reportTable.template
