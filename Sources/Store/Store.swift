@@ -38,6 +38,9 @@ public final class Store: RowSink, @unchecked Sendable {
     let wakeFD: Int32
     let wakeWriteFD: Int32
     private let writer: StoreWriter
+    /// Ends this store's thread names (`store-wr-<tag>`, `store-sp-<tag>`): one process may hold several stores.
+    let threadTag: String
+    private static let instances = Atomic<Int>(0)
     private let stuckLog = Mutex(LogLimiter())
 
     public init(settings: StoreSettings, logger: Logger = Logger(label: "capd.store")) throws(StoreError) {
@@ -45,8 +48,10 @@ public final class Store: RowSink, @unchecked Sendable {
         self.settings = settings
         self.logger = logger
         location = try StoreLocation(url: settings.url)
+        let tag = String(Store.instances.add(1, ordering: .relaxed).newValue & 0xffffff, radix: 16)
+        threadTag = tag
         spool = try Spool(directory: settings.spoolDirectory, maxBytes: settings.spoolMaxBytes,
-                          inboxLimit: max(settings.queueCapacity, 10_000), logger: logger)
+                          inboxLimit: max(settings.queueCapacity, 10_000), threadName: "store-sp-" + tag, logger: logger)
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw .spool("pipe failed: errno \(errno)") }
         for fd in fds {
@@ -63,7 +68,7 @@ public final class Store: RowSink, @unchecked Sendable {
         writer = StoreWriter(settings: settings, engine: location.engine, backend: backend, logger: logger)
         writer.store = self
         let thread = Thread { [writer] in
-            Store.nameCurrentThread("capd-store-wr")
+            Store.nameCurrentThread("store-wr-" + tag)
             writer.run()
         }
         thread.name = "capd-store-writer"

@@ -57,15 +57,15 @@ struct SmallDisk {
     }
 }
 
-/// CPU seconds used so far by this process's threads whose name starts with `prefix` (from /proc).
-func threadCPUSeconds(prefix: String) -> Double? {
+/// CPU seconds used so far by this process's threads whose name ends with `suffix` (from /proc).
+func threadCPUSeconds(suffix: String) -> Double? {
     guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return nil }
     let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
     var total = 0.0
     var found = false
     for task in tasks {
         guard let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
-              comm.hasPrefix(prefix),
+              comm.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(suffix),
               let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")")
         else { continue }

@@ -6,7 +6,7 @@ import Synchronization
 /// On-disk overflow spool: segment files of deflated blocks of rows (`spool-<n>.seg`, `SpoolSegmentFormat`).
 ///
 /// - Any thread hands rows to `enqueue`, which only appends them to an in-memory inbox (no encoding, no I/O).
-///   The spool's own thread (`capd-store-spool`) encodes, deflates and writes them in blocks.
+///   The spool's own thread (`store-sp-<n>`) encodes, deflates and writes them in blocks.
 /// - The writer thread reads (`peek`), and commits what the database has taken (`commit`): the commit cursor
 ///   (`spool.cursor`) survives restarts, so a committed row is never replayed twice.
 /// - `bytes` is what is on disk. Rows that cannot be written (bound reached, disk full, I/O error) are counted
@@ -74,7 +74,8 @@ final class Spool: @unchecked Sendable {
     var loaded: (segment: UInt64, bytes: [UInt8])?
     var inflated: (segment: UInt64, block: Int, raw: [UInt8], next: Int)?
 
-    init(directory: String, maxBytes: Int, inboxLimit: Int = 50_000, logger: Logger = Logger(label: "capd.store")) throws(StoreError) {
+    init(directory: String, maxBytes: Int, inboxLimit: Int = 50_000, threadName: String = "store-spool",
+         logger: Logger = Logger(label: "capd.store")) throws(StoreError) {
         self.directory = directory
         self.maxBytes = maxBytes
         self.inboxLimit = inboxLimit
@@ -117,7 +118,7 @@ final class Spool: @unchecked Sendable {
         diskBytes.store(total, ordering: .relaxed)
         files = Mutex(side)
         let thread = Thread { [self] in
-            Store.nameCurrentThread("capd-store-sp")
+            Store.nameCurrentThread(threadName)
             runSpoolThread()
         }
         thread.name = "capd-store-spool"
