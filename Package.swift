@@ -33,7 +33,9 @@ let package = Package(
         // I/O in (HEP listeners, libpcap, pcap files, reassembly) and out (HEP relay).
         .target(name: "Capture", dependencies: ["HEP", "CLibPcap", "CSocket"]),
         // Sinks: SQLite (embedded default) and PostgreSQL (libpq).
-        .target(name: "Store", dependencies: ["HEP", "Tables", "CLibPQ", "CLibSQLite3"]),
+        .target(name: "Store", dependencies: [
+            "HEP", "Tables", "CLibPQ", "CLibSQLite3", "CZlib", .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(
             name: "capd",
             dependencies: [
@@ -49,7 +51,7 @@ let package = Package(
         .testTarget(name: "HEPTests", dependencies: ["HEP"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "Tables", "CLibPcap", "CLibSQLite3"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "capdTests", dependencies: ["capd", "HEP", "CLibSQLite3"]),
     ]
 )

@@ -14,8 +14,13 @@ public enum AppendResult: Equatable, Sendable {
     case dropped(DropReason)
 }
 
-public enum DropReason: String, Sendable {
+public enum DropReason: String, Sendable, CaseIterable {
+    /// The spool is at `store.spool_max_bytes` on disk.
     case spoolFull = "spool_full"
+    /// Rows wait for the spool's disk beyond the inbox bound: the disk does not keep up.
+    case spoolBehind = "spool_behind"
+    /// The spool could not be written (disk full, I/O error): the rows could not be kept.
+    case spoolWriteFailed = "spool_write_failed"
     case closed = "closed"
 }
 

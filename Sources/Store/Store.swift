@@ -1,23 +1,30 @@
 import Foundation
 import Glibc
+import Logging
 import Synchronization
 
 /// The store front object: a bounded in-memory queue in front of one writer thread that batches rows into
-/// SQLite or PostgreSQL, with an on-disk spool for overflow and outages.
+/// SQLite or PostgreSQL, with an on-disk spool as the overflow tail (rows beyond the queue, and rows the
+/// database cannot take while it is down).
+///
+/// Ordering: rows carry their capture time and HOMER sorts by it; the store promises each accepted row is
+/// stored exactly once (or counted as a drop), not that row ids follow capture order. Under backlog fresh rows
+/// keep flowing through memory while the writer replays the spool on its other connections.
 public final class Store: RowSink, @unchecked Sendable {
     public let settings: StoreSettings
     public let location: StoreLocation
+    let logger: Logger
 
     struct Shared {
         var queue: [StoreRow] = []
         var oldest: ContinuousClock.Instant?
-        /// Set while the spool holds rows: appends go to the spool to keep order until it is replayed.
-        var spoolActive = false
         var closed = false
         var drainRequests: UInt64 = 0
         var drainsDone: UInt64 = 0
         var lastDrain: DrainReport?
         var stopRequested = false
+        /// After this the writer stops replaying and persists what is left in memory to the spool.
+        var stopDeadline: ContinuousClock.Instant?
         var writerExited = false
         var inMemory = 0
     }
@@ -25,16 +32,26 @@ public final class Store: RowSink, @unchecked Sendable {
     let shared = Mutex(Shared())
     let metricsState = Mutex(MetricsRecorder())
     let spool: Spool
+    /// Signalled whenever a drain is answered or the writer exits.
+    let drainSignal = NSCondition()
     /// Read end of the wake-up pipe (the writer polls it); `wakeWriteFD` is its write end.
     let wakeFD: Int32
     let wakeWriteFD: Int32
     private let writer: StoreWriter
+    /// Ends this store's thread names (`store-wr-<tag>`, `store-sp-<tag>`): one process may hold several stores.
+    let threadTag: String
+    private static let instances = Atomic<Int>(0)
+    private let stuckLog = Mutex(LogLimiter())
 
-    public init(settings: StoreSettings) throws(StoreError) {
+    public init(settings: StoreSettings, logger: Logger = Logger(label: "capd.store")) throws(StoreError) {
         let settings = try settings.validated()
         self.settings = settings
+        self.logger = logger
         location = try StoreLocation(url: settings.url)
-        spool = try Spool(directory: settings.spoolDirectory, maxBytes: settings.spoolMaxBytes)
+        let tag = String(Store.instances.add(1, ordering: .relaxed).newValue & 0xffffff, radix: 16)
+        threadTag = tag
+        spool = try Spool(directory: settings.spoolDirectory, maxBytes: settings.spoolMaxBytes,
+                          inboxLimit: max(settings.queueCapacity, 10_000), threadName: "store-sp-" + tag, logger: logger)
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw .spool("pipe failed: errno \(errno)") }
         for fd in fds {
@@ -48,10 +65,12 @@ public final class Store: RowSink, @unchecked Sendable {
         case .postgres(let conninfo): PostgresBackend(conninfo: conninfo, flavour: settings.schema, maxInFlight: settings.maxInFlight,
                                                           faults: settings.faults)
         }
-        if !spool.isEmpty { shared.withLock { $0.spoolActive = true } }
-        writer = StoreWriter(settings: settings, engine: location.engine, backend: backend)
+        writer = StoreWriter(settings: settings, engine: location.engine, backend: backend, logger: logger)
         writer.store = self
-        let thread = Thread { [writer] in writer.run() }
+        let thread = Thread { [writer] in
+            Store.nameCurrentThread("store-wr-" + tag)
+            writer.run()
+        }
         thread.name = "capd-store-writer"
         thread.start()
     }
@@ -61,32 +80,38 @@ public final class Store: RowSink, @unchecked Sendable {
         Glibc.close(wakeWriteFD)
     }
 
+    /// Queues the row in memory; past the queue's bound hands it to the spool's thread (no disk I/O here).
     @discardableResult
     public func append(_ row: StoreRow) -> AppendResult {
-        let (result, wake) = shared.withLock { s -> (AppendResult, Bool) in
-            if s.closed { return (.dropped(.closed), false) }
-            if !s.spoolActive && s.queue.count < settings.queueCapacity {
-                s.queue.append(row)
-                if s.queue.count == 1 { s.oldest = .now }
-                return (.queued, s.queue.count == settings.batchRows)
-            }
-            if spool.append(CollectionOfOne(row)) {
-                let first = !s.spoolActive
-                s.spoolActive = true
-                return (.spooled, first)
-            }
-            return (.dropped(.spoolFull), false)
+        enum Admission { case queued(wake: Bool), overflow, closed }
+        let admission = shared.withLock { s -> Admission in
+            if s.closed { return .closed }
+            guard s.queue.count < settings.queueCapacity else { return .overflow }
+            s.queue.append(row)
+            if s.queue.count == 1 { s.oldest = .now }
+            return .queued(wake: s.queue.count == settings.batchRows)
         }
-        metricsState.withLock { m in
-            switch result {
-            case .queued: m.snapshot.rowsAccepted += 1
-            case .spooled:
-                m.snapshot.rowsAccepted += 1
-                m.snapshot.rowsSpooled += 1
-            case .dropped(let reason): m.snapshot.dropped[reason.rawValue, default: 0] += 1
+        let result: AppendResult
+        switch admission {
+        case .queued(let wake):
+            metricsState.withLock { $0.snapshot.rowsAccepted += 1 }
+            if wake { self.wake() }
+            return .queued
+        case .closed:
+            result = .dropped(.closed)
+            metricsState.withLock { $0.snapshot.dropped[DropReason.closed.rawValue, default: 0] += 1 }
+        case .overflow:
+            // Refusals are counted by the spool (its drops are merged into `metrics()`).
+            if let reason = spool.enqueue(row) {
+                result = .dropped(reason)
+            } else {
+                result = .spooled
+                metricsState.withLock { m in
+                    m.snapshot.rowsAccepted += 1
+                    m.snapshot.rowsSpooled += 1
+                }
             }
         }
-        if wake { self.wake() }
         return result
     }
 
@@ -96,39 +121,73 @@ public final class Store: RowSink, @unchecked Sendable {
             return s.drainRequests
         }
         wake()
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let report = shared.withLock({ s in s.drainsDone >= ticket || s.writerExited ? s.lastDrain : nil }) {
-                return report
-            }
-            usleep(1_000)
+        if let report = waitForWriter(timeout: timeout, { s in s.drainsDone >= ticket || s.writerExited ? s.lastDrain : nil }) {
+            return report
         }
         let s = shared.withLock { $0 }
-        return DrainReport(complete: false, rowsInMemory: s.inMemory + s.queue.count, spoolBytes: spool.bytes,
+        return DrainReport(complete: false, rowsInMemory: s.inMemory + s.queue.count + spool.rowsNotWritten, spoolBytes: spool.bytes,
                            timedOut: true, lastError: metrics().lastError)
     }
 
-    /// Drains, stops the writer and closes the database. Rows that could not be written stay in the spool
-    /// (and are replayed by the next `Store` on the same spool directory).
+    /// Blocks on `drainSignal` until `answer` returns a report (or the timeout passes).
+    private func waitForWriter(timeout: Duration, _ answer: (Shared) -> DrainReport?) -> DrainReport? {
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        drainSignal.lock()
+        defer { drainSignal.unlock() }
+        while true {
+            if let report = shared.withLock({ answer($0) }) { return report }
+            if !drainSignal.wait(until: deadline) {
+                return shared.withLock { answer($0) }
+            }
+        }
+    }
+
+    /// Drains, stops the writer and closes the database. Rows that could not be written go to the spool (and
+    /// are replayed by the next `Store` on the same spool directory).
     @discardableResult
     public func close(timeout: Duration = .seconds(60)) -> DrainReport {
         var report = drain(timeout: timeout)
         shared.withLock { s in
             s.closed = true
             s.stopRequested = true
+            s.stopDeadline = .now
         }
         wake()
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline, !shared.withLock({ $0.writerExited }) { usleep(1_000) }
-        if let final = shared.withLock({ $0.lastDrain }) { report = final }
+        if let final = waitForWriter(timeout: .seconds(30), { $0.writerExited ? $0.lastDrain : nil }) { report = final }
+        spool.shutdown()
         return report
     }
 
     public func metrics() -> StoreMetricsSnapshot {
         var snapshot = metricsState.withLock { $0.snapshotWithBuckets() }
         snapshot.spoolBytes = spool.bytes
-        snapshot.queueDepth = shared.withLock { $0.queue.count + $0.inMemory }
+        let spoolHealth = spool.health.withLock { $0 }
+        for (reason, count) in spoolHealth.dropped { snapshot.dropped[reason.rawValue, default: 0] += count }
+        if spoolHealth.writeErrors > 0 { snapshot.errors["spool_write", default: 0] += spoolHealth.writeErrors }
+        let (depth, exited) = shared.withLock { ($0.queue.count + $0.inMemory, $0.writerExited) }
+        snapshot.queueDepth = depth + spool.rowsNotWritten
+        // Worst first: rows being lost beats the database being away.
+        if spoolHealth.writeFailure != nil {
+            snapshot.state = .spoolWriteFailed
+        } else if spoolHealth.full {
+            snapshot.state = .spoolFull
+        } else if snapshot.state == .ok, !exited, snapshot.connected, depth > 0,
+                  let last = snapshot.lastProgress, ContinuousClock.now - last > .seconds(30) {
+            snapshot.state = .writerStuck
+            if stuckLog.withLock({ $0.allow("stuck", every: .seconds(60)) }) {
+                logger.error("event=store_writer_stuck detail=\"\(depth) rows waiting, nothing stored for over 30 s\"")
+            }
+        }
         return snapshot
+    }
+
+    /// Names the thread for `top -H`, `/proc/PID/task/*/comm` (at most 15 bytes).
+    static func nameCurrentThread(_ name: String) {
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        Glibc.close(fd)
     }
 
     func wake() {

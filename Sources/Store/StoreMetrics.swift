@@ -24,12 +24,21 @@ public struct StoreMetricsSnapshot: Sendable, Equatable {
     public var batchesFoundCommitted: UInt64 = 0
     public var connected: Bool = false
     public var lastError: String?
+    /// ok, or why the store is degraded (`/healthz`, `capd_store_state`).
+    public var state: StoreState = .ok
+    /// Store errors by kind (`capd_store_errors_total{kind}`): `connect`, `transient` (statement failed for a
+    /// reason that may pass: connection lost, locked, disk full), `disk_full`, `permanent` (statement that retrying
+    /// cannot fix: its rows are dead-lettered), `spool_write`.
+    public var errors: [String: UInt64] = [:]
+    /// When the writer last stored a batch (or connected).
+    public var lastProgress: ContinuousClock.Instant?
 
     public static func == (a: StoreMetricsSnapshot, b: StoreMetricsSnapshot) -> Bool {
         a.rowsStored == b.rowsStored && a.rowsAccepted == b.rowsAccepted && a.rowsSpooled == b.rowsSpooled
             && a.queueDepth == b.queueDepth && a.spoolBytes == b.spoolBytes && a.deadLettered == b.deadLettered
             && a.dropped == b.dropped && a.reconnects == b.reconnects
             && a.batchesFoundCommitted == b.batchesFoundCommitted && a.connected == b.connected
+            && a.state == b.state && a.errors == b.errors
             && a.flushLatencyCount == b.flushLatencyCount && a.flushLatencySum == b.flushLatencySum
             && a.flushLatencyBuckets.map(\.count) == b.flushLatencyBuckets.map(\.count)
     }
@@ -38,13 +47,34 @@ public struct StoreMetricsSnapshot: Sendable, Equatable {
     public var totalDropped: UInt64 { dropped.values.reduce(0, +) }
 }
 
+/// The store's condition, worst first when several hold.
+public enum StoreState: String, Sendable, CaseIterable {
+    case ok
+    /// The spool cannot be written (its disk is full or failing): rows that reach it are dropped.
+    case spoolWriteFailed = "spool_write_failed"
+    /// The spool is at its bound: rows that reach it are dropped.
+    case spoolFull = "spool_full"
+    /// The database's disk is full: rows go to the spool.
+    case diskFull = "disk_full"
+    /// The database cannot be reached: rows go to the spool.
+    case databaseUnreachable = "database_unreachable"
+    /// Connected, rows waiting, nothing stored for 30 s.
+    case writerStuck = "writer_stuck"
+}
+
 struct MetricsRecorder {
     static let latencyBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
     var snapshot = StoreMetricsSnapshot()
     var bucketCounts = [UInt64](repeating: 0, count: latencyBounds.count + 1)
 
+    mutating func error(_ kind: String, _ message: String) {
+        snapshot.errors[kind, default: 0] += 1
+        snapshot.lastError = message
+    }
+
     mutating func stored(_ family: RowFamily, rows: Int, latencySeconds: Double) {
+        snapshot.lastProgress = .now
         snapshot.rowsStored[family.rawValue, default: 0] += UInt64(rows)
         let index = Self.latencyBounds.firstIndex { latencySeconds <= $0 } ?? Self.latencyBounds.count
         bucketCounts[index] += 1

@@ -8,6 +8,9 @@ public struct StoreSettings: Sendable, Equatable {
     public var table = "sip_capture"
     /// Default table template for report rows.
     public var reportTable = "rtcp_capture"
+    /// Every table template the configuration's rules can write: retention drops their old tables even when
+    /// no row was written to them since start.
+    public var tableTemplates: [String] = []
     /// A batch is written when it holds this many rows...
     public var batchRows = 500
     /// ...or when its oldest row is this old.
@@ -18,7 +21,8 @@ public struct StoreSettings: Sendable, Equatable {
     public var queueCapacity = 50_000
     /// Spool and dead-letter directory.
     public var spoolDirectory: String
-    /// Spool size bound in bytes; past it rows are dropped and counted (`spool_full`).
+    /// Spool size bound in bytes on disk (`store.spool_max_bytes`); past it rows are dropped and counted
+    /// (`spool_full`).
     public var spoolMaxBytes: Int = 1 << 30
     /// Time-named tables / partitions older than this many days are dropped (0: keep everything).
     public var retentionDays = 0

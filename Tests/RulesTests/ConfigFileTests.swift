@@ -145,6 +145,7 @@ import Glibc
               schema: homer7
               table: sip_%Y%m%d
               retention_days: 0
+              spool_max_bytes: 4GiB
             relay:
               me: udp://127.0.0.1:9070
             admin: { listen: "[::1]:9100" }
@@ -156,6 +157,9 @@ import Glibc
         #expect(config.authKey == "s3cret")
         #expect(config.store.kind == .postgres(conninfo: "postgres://capd:pw@127.0.0.1:5432/homer"))
         #expect(config.store.schema == .homer7 && config.store.retentionDays == 0)
+        #expect(config.store.spoolMaxBytes == 4 << 30)
+        #expect(ConfigLoader.load(text: "store: { spool_max_bytes: 512MiB }\nhep_route: none\n").config?.store.spoolMaxBytes == 512 << 20)
+        #expect(ConfigLoader.load(text: "store: { spool_max_bytes: 4 lots }\nhep_route: none\n").errors.first?.message.contains("store.spool_max_bytes") == true)
         #expect(config.admin.host == "::1" && config.admin.port == 9100)
         #expect(config.hepRoute == HEPRouteMode.none)
         #expect(config.program.mainRoute == nil)
@@ -163,5 +167,17 @@ import Glibc
 
         let loop = ConfigLoader.load(text: "listen: [udp://127.0.0.1:9060]\nrelay:\n  self: udp://127.0.0.1:9060\nhep_route: none\n")
         #expect(loop.errors.first?.message.contains("one of capd's own listeners") == true)
+    }
+
+    @Test func storeTableTemplatesListEveryTableARuleCanWrite() throws {
+        let yaml = """
+            store: { table: sip_%Y%m%d }
+            routes:
+              main:
+                - do: [{ capture: { table: "reg_%Y%m%d" } }]
+                - do: [{ report: { table: "logs_%Y%m%d" } }, capture]
+            """
+        let config = try #require(ConfigLoader.load(text: yaml).config)
+        #expect(config.storeTableTemplates == ["logs_%Y%m%d", "reg_%Y%m%d", "rtcp_capture", "sip_%Y%m%d"])
     }
 }

@@ -82,7 +82,7 @@ import Testing
             $0.loseResultAfterCommitEvery = 3
         }
         let metrics = store.metrics()
-        try Self.expectEveryRowOnceInOrder(url, total)
+        try Self.expectEveryRowOnce(url, total)
         #expect(metrics.batchesFoundCommitted >= 1)
         #expect(metrics.batchesFoundCommitted == metrics.reconnects, "each staged loss was a committed batch")
         #expect(metrics.totalStored == UInt64(total))
@@ -93,7 +93,7 @@ import Testing
             $0.breakBeforeCommitEvery = 3
         }
         let metrics = store.metrics()
-        try Self.expectEveryRowOnceInOrder(url, total)
+        try Self.expectEveryRowOnce(url, total)
         #expect(metrics.reconnects >= 1)
         #expect(metrics.batchesFoundCommitted == 0)
         #expect(metrics.totalStored == UInt64(total))
@@ -121,7 +121,7 @@ import Testing
         settings.url = url
         let up = try Store(settings: settings)
         #expect(up.close(timeout: .seconds(60)).complete)
-        try Self.expectEveryRowOnceInOrder(url, 1_500)
+        try Self.expectEveryRowOnce(url, 1_500)
 
         // 3: as if 2 had died after its commits but before its cursor reached the disk: the same spool again.
         try FileManager.default.removeItem(atPath: settings.spoolDirectory)
@@ -130,7 +130,7 @@ import Testing
         for i in 1_500..<1_600 { again.append(WorkedExample.numberedRow(i, table: "sip_capture")) }
         let report = again.close(timeout: .seconds(60))
         #expect(report.complete, "\(report)")
-        try Self.expectEveryRowOnceInOrder(url, 1_600)
+        try Self.expectEveryRowOnce(url, 1_600)
         #expect(again.metrics().batchesFoundCommitted == 15)
         #expect(again.metrics().spoolBytes == 0)
     }
@@ -168,7 +168,7 @@ import Testing
         let second = try Store(settings: settings)
         let report = second.close(timeout: .seconds(60))
         #expect(report.complete, "\(report)")
-        try Self.expectEveryRowOnceInOrder(adminURL, 1_000)
+        try Self.expectEveryRowOnce(adminURL, 1_000)
         // The unresolved batch, found by the id its spool record carried (a position-derived id would not match).
         #expect(second.metrics().batchesFoundCommitted == 1)
         #expect(second.metrics().totalStored == 1_000)
@@ -178,7 +178,7 @@ import Testing
 
     // MARK: - The real thing: the server killed around commits, again and again
 
-    @Test func serverKilledRepeatedlyWhileAppendingStoresEveryRowOnceInOrder() throws {
+    @Test func serverKilledRepeatedlyWhileAppendingStoresEveryRowOnce() throws {
         let cluster = try PrivateCluster("kill")
         defer { cluster.destroy() }
         let url = try TestPostgres.isolatedURL("kill", base: cluster.url)
@@ -224,7 +224,7 @@ import Testing
 
         let report = store.close(timeout: .seconds(120))
         #expect(report.complete, "\(report)")
-        try Self.expectEveryRowOnceInOrder(url, total)
+        try Self.expectEveryRowOnce(url, total)
         let metrics = store.metrics()
         #expect(metrics.reconnects >= UInt64(cycles))
         #expect(metrics.totalDropped == 0)
@@ -247,6 +247,7 @@ import Testing
                 case .stored: return "stored"
                 case .alreadyStored: return "alreadyStored"
                 case .rejected(_, let error): return "rejected: \(error)"
+                case .failed(_, let error): return "failed: \(error)"
                 case .lost(_, let error): return "lost: \(error)"
                 }
             }
@@ -276,17 +277,16 @@ import Testing
         return (store, url, rows)
     }
 
-    private static func expectEveryRowOnceInOrder(_ url: String, _ total: Int) throws {
-        let rows = try TestPostgres.query(url, "SELECT callid FROM sip_capture ORDER BY id")
+    /// Every row exactly once. Not in order: rows replayed from the spool are stored beside fresh ones
+    /// (docs/operations.md "Ordering").
+    private static func expectEveryRowOnce(_ url: String, _ total: Int) throws {
+        let rows = try TestPostgres.query(url, "SELECT callid FROM sip_capture")
         #expect(rows.count == total, "every row exactly once")
         let got = rows.compactMap { $0["callid"] }
-        let expected = (0..<total).map { "row-\($0)" }
-        if got != expected {
-            let common = min(got.count, expected.count)
-            let firstBad = (0..<common).first { got[$0] != expected[$0] } ?? common
-            let seen = Array(got[firstBad..<min(got.count, firstBad + 5)])
-            let wanted = Array(expected[firstBad..<min(expected.count, firstBad + 5)])
-            Issue.record("rows out of order, missing or duplicated from position \(firstBad): \(seen) vs \(wanted)")
-        }
+        let distinct = Set(got)
+        #expect(distinct.count == got.count, "\(got.count - distinct.count) rows stored twice")
+        let expected = Set((0..<total).map { "row-\($0)" })
+        let same = distinct == expected
+        #expect(same, "missing: \(expected.subtracting(distinct).sorted().prefix(5)), unexpected: \(distinct.subtracting(expected).sorted().prefix(5))")
     }
 }

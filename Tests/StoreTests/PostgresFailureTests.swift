@@ -37,7 +37,7 @@ import Testing
         #expect(back.callID == "poison\u{0}row")
     }
 
-    @Test func outageMidStreamLosesNothingAndKeepsOrder() throws {
+    @Test func outageMidStreamLosesNothingAndStoresEachRowOnce() throws {
         let cluster = try PrivateCluster("outage")
         defer { cluster.destroy() }
         let url = try TestPostgres.isolatedURL("outage", base: cluster.url)
@@ -73,11 +73,11 @@ import Testing
         append(1_000)
         let report = store.close(timeout: .seconds(120))
         #expect(report.complete, "\(report)")
-        let rows = try TestPostgres.query(url, "SELECT callid FROM sip_capture ORDER BY id")
+        let rows = try TestPostgres.query(url, "SELECT callid FROM sip_capture")
         #expect(rows.count == next)
         let expected = (0..<next).map { "row-\($0)" }
         let got = rows.compactMap { $0["callid"] }
-        #expect(got == expected, "rows out of order or duplicated")
+        #expect(got.sorted() == expected.sorted(), "rows missing or duplicated")
         let metrics = store.metrics()
         #expect(metrics.reconnects >= 1)
         #expect(metrics.totalDropped == 0)
@@ -109,8 +109,8 @@ import Testing
         try cluster.startServer()
         let report = store.close(timeout: .seconds(30))
         #expect(report.complete, "\(report)")
-        let rows = try TestPostgres.query(url, "SELECT callid FROM sip_capture ORDER BY id")
-        #expect(rows.compactMap { $0["callid"] } == (0..<1_000).map { "row-\($0)" })
+        let rows = try TestPostgres.query(url, "SELECT callid FROM sip_capture")
+        #expect(rows.compactMap { $0["callid"] }.sorted() == (0..<1_000).map { "row-\($0)" }.sorted())
         #expect(store.metrics().reconnects == 1)
     }
 
@@ -137,8 +137,9 @@ import Testing
         for i in 1_500..<1_600 { second.append(WorkedExample.numberedRow(i, table: "sip_capture_%Y%m%d")) }
         let drained = second.close(timeout: .seconds(60))
         #expect(drained.complete, "\(drained)")
-        let rows = try TestPostgres.query(url, "SELECT callid FROM sip_capture_20231114 ORDER BY id")
-        #expect(rows.compactMap { $0["callid"] } == (0..<1_600).map { "row-\($0)" })
+        // Each row once; no order promised (the new start's rows may be stored before the replayed ones).
+        let rows = try TestPostgres.query(url, "SELECT callid FROM sip_capture_20231114")
+        #expect(rows.compactMap { $0["callid"] }.sorted() == (0..<1_600).map { "row-\($0)" }.sorted())
         #expect(second.metrics().spoolBytes == 0)
 
         // A third start finds nothing left to replay.

@@ -54,7 +54,7 @@ import Tables
         #expect(try db.count("hep_proto_100_default") == 1)
     }
 
-    @Test func fullQueueSpillsToTheSpoolAndOrderHolds() throws {
+    @Test func fullQueueSpillsToTheSpoolAndEachRowIsStoredOnce() throws {
         let db = try StoreTarget(engine: .sqlite).make("spill") {
             $0.batchRows = 10
             $0.queueCapacity = 10
@@ -66,8 +66,8 @@ import Tables
             spooled += 1
         }
         #expect(store.close().complete)
-        let rows = try db.query("SELECT callid FROM sip_capture ORDER BY id")
-        #expect(rows.compactMap { $0["callid"] } == (0..<5_000).map { "row-\($0)" })
+        let rows = try db.query("SELECT callid FROM sip_capture")
+        #expect(rows.compactMap { $0["callid"] }.sorted() == (0..<5_000).map { "row-\($0)" }.sorted())
         let metrics = store.metrics()
         #expect(metrics.rowsSpooled == UInt64(spooled))
         #expect(metrics.rowsAccepted == 5_000)

@@ -125,7 +125,8 @@ final class DaemonProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if !process.isRunning { throw DaemonError(message: "capd exited early:\n\(log)") }
-            if (try? httpRequest(port: adminPort, method: "GET", path: "/healthz"))?.status == 200 { return }
+            // 503 is an answer too: the store may be degraded (e.g. its database not reachable yet).
+            if let status = (try? httpRequest(port: adminPort, method: "GET", path: "/healthz"))?.status, status == 200 || status == 503 { return }
             usleep(50_000)
         }
         throw DaemonError(message: "capd did not become ready:\n\(log)")

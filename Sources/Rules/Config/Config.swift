@@ -77,6 +77,8 @@ public struct StoreSettings: Sendable, Equatable {
     public var flushMilliseconds = 250
     public var maxInFlight = 5
     public var spool = "capd-spool"
+    /// Bound of the spool on disk (deflated bytes); past it rows are dropped and counted.
+    public var spoolMaxBytes = 1 << 30
     /// 0 = keep forever.
     public var retentionDays = 14
 

@@ -52,7 +52,7 @@ extension ConfigParser {
 
     mutating func parseStore(_ node: YAMLNode, into store: inout StoreSettings) {
         let allowed = ["url", "schema", "table", "report_table", "batch_rows", "flush_ms", "max_in_flight", "spool",
-                       "retention_days"]
+                       "spool_max_bytes", "retention_days"]
         guard let f = fields(node, allowed: allowed, context: "store") else { return }
         if let p = f["url"], let v = string(p.value, "store.url") {
             if v.hasPrefix("sqlite://") {
@@ -73,6 +73,9 @@ extension ConfigParser {
         if let p = f["flush_ms"], let v = integer(p.value, "store.flush_ms", in: 1...600_000) { store.flushMilliseconds = v }
         if let p = f["max_in_flight"], let v = integer(p.value, "store.max_in_flight", in: 1...64) { store.maxInFlight = v }
         if let p = f["spool"], let v = string(p.value, "store.spool") { store.spool = v }
+        if let p = f["spool_max_bytes"], let v = byteSize(p.value, "store.spool_max_bytes", in: 1_048_576...(1 << 50)) {
+            store.spoolMaxBytes = v
+        }
         if let p = f["retention_days"], let v = integer(p.value, "store.retention_days", in: 0...36_500) { store.retentionDays = v }
     }
 
@@ -179,5 +182,31 @@ struct EndpointURL {
         guard !host.isEmpty, host.utf8.allSatisfy({ FieldCatalogue.isTokenByte($0) || $0 == UInt8(ascii: ":") }),
               parsed.port != 0 else { return nil }
         return EndpointURL(scheme: scheme.lowercased(), host: host, port: parsed.port)
+    }
+}
+
+extension ConfigParser {
+    /// A byte count: `1073741824`, or a number with a unit (`512MiB`, `4GiB`, `2GB`, `100KiB`).
+    mutating func byteSize(_ node: YAMLNode, _ what: String, in range: ClosedRange<Int>) -> Int? {
+        guard let scalar = node.scalar, let value = Self.parseByteSize(String(Substring(scalar).trimmingSpaces)) else {
+            error(node.mark, "expected a size for \(what) (bytes, or a number with B, KiB, MiB, GiB, TiB, KB, MB, GB, TB), found \(node.scalar.map { "'\($0)'" } ?? node.kindName)")
+            return nil
+        }
+        guard range.contains(value) else {
+            error(node.mark, "\(what) must be in \(range.lowerBound)...\(range.upperBound) bytes, found \(value)")
+            return nil
+        }
+        return value
+    }
+
+    static func parseByteSize(_ text: String) -> Int? {
+        let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40),
+                                      ("KB", 1_000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("TB", 1_000_000_000_000), ("B", 1)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            guard let n = Int(text.dropLast(suffix.count).trimmingSpaces) else { return nil }
+            let (product, overflow) = n.multipliedReportingOverflow(by: factor)
+            return overflow ? nil : product
+        }
+        return Int(text)
     }
 }

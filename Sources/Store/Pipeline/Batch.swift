@@ -26,7 +26,11 @@ enum BatchOutcome {
     case alreadyStored(Batch)
     /// The database refused the batch's data (the connection is fine): split and retry, dead-letter singles.
     case rejected(Batch, StoreError)
-    /// The connection failed; the batches are intact and must be sent again after reconnecting.
+    /// A statement failed for a reason retrying cannot fix (bad table name, DDL refused, syntax error): the
+    /// batch's rows go to the dead-letter file at once, nothing waits behind them.
+    case failed(Batch, StoreError)
+    /// The connection failed (or the database cannot write now: disk full, locked); the batches are intact
+    /// and must be sent again after reconnecting.
     case lost([Batch], StoreError)
 }
 

@@ -10,9 +10,10 @@ struct BatchID: Hashable, Sendable, CustomStringConvertible {
     /// A batch replayed from the spool: derived from where it starts and how many rows it holds, so that the
     /// same batch read again after a restart has the same id. `spool` is the spool directory's random id.
     static func spool(_ spool: UInt64, start: SpoolPosition, rows: Int) -> BatchID {
-        let segment = UInt64(truncatingIfNeeded: start.segment) & 0xffff_ffff
-        let offset = UInt64(truncatingIfNeeded: start.offset) & 0xffff_ffff
-        return BatchID(high: (spool << 16) | UInt64(UInt16(truncatingIfNeeded: rows)), low: segment << 32 | offset)
+        // Offsets of compressed segments are `block << 24 | inner` with blocks below 2^24: 48 bits.
+        let segment = UInt64(truncatingIfNeeded: start.segment) & 0xffff
+        let offset = UInt64(truncatingIfNeeded: start.offset) & 0xffff_ffff_ffff
+        return BatchID(high: (spool << 16) | UInt64(UInt16(truncatingIfNeeded: rows)), low: segment << 48 | offset)
     }
 
     /// Canonical UUID text (8-4-4-4-12 lowercase hex).

@@ -79,6 +79,8 @@ final class PostgresBackend: SinkBackend {
         } catch {
             if case .statementFailed(let state, _) = error, PostgresErrorClass.isDataError(state) {
                 finished.append(.rejected(batch, error))
+            } else if case .statementFailed(let state, _) = error, PostgresErrorClass.isPermanent(state) {
+                finished.append(.failed(batch, error))
             } else {
                 loseEverything(plus: batch, error)
             }
@@ -125,6 +127,8 @@ final class PostgresBackend: SinkBackend {
                     finished.append(.alreadyStored(batch))
                 } else if PostgresErrorClass.isDataError(error.sqlState) {
                     finished.append(.rejected(batch, storeError))
+                } else if PostgresErrorClass.isPermanent(error.sqlState) {
+                    finished.append(.failed(batch, storeError))
                 } else {
                     if error.sqlState == "42P01" { knownTables.removeAll() }
                     loseEverything(plus: nil, storeError)

@@ -235,15 +235,12 @@ enum PostgresFault: Sendable, Equatable {
 struct PostgresFaults: Sendable, Equatable {
     var breakBeforeCommitEvery = 0
     var loseResultAfterCommitEvery = 0
-    /// Replay the spool on every idle connection (rows commit in spool-batch order only with one connection:
-    /// with more, batches finish out of order and their ids interleave). Off: one replay batch at a time.
-    var concurrentReplay = false
     /// Test observation: the most spool batches this backend had in flight at once.
     var replayProbe: ReplayConcurrencyProbe?
 
     static func == (a: PostgresFaults, b: PostgresFaults) -> Bool {
         a.breakBeforeCommitEvery == b.breakBeforeCommitEvery && a.loseResultAfterCommitEvery == b.loseResultAfterCommitEvery
-            && a.concurrentReplay == b.concurrentReplay && a.replayProbe === b.replayProbe
+            && a.replayProbe === b.replayProbe
     }
 
     func fault(forBatch n: Int) -> PostgresFault? {
@@ -253,12 +250,19 @@ struct PostgresFaults: Sendable, Equatable {
     }
 }
 
-/// SQLSTATE classes that mean "this data is wrong" (split the batch) rather than "try again later".
+/// SQLSTATE classes: "this data is wrong" (split the batch, dead-letter single rows), "this statement can never
+/// work" (dead-letter the batch), or else "try again later" (connection, resources, locks, shutdown).
 enum PostgresErrorClass {
     static func isDataError(_ sqlState: String) -> Bool {
+        let cls = sqlState.prefix(2)
+        return cls == "22" || cls == "23" || cls == "54"
+    }
+
+    /// Syntax or access rule violation (bad table name, DDL refused), feature not supported, invalid schema.
+    static func isPermanent(_ sqlState: String) -> Bool {
         if sqlState == "42P01" { return false }  // table vanished (retention, operator): recreate and retry
         let cls = sqlState.prefix(2)
-        return cls == "22" || cls == "23" || cls == "42" || cls == "54" || cls == "0A"
+        return cls == "42" || cls == "0A" || cls == "3F"
     }
 }
 

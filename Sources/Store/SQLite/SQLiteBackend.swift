@@ -42,6 +42,7 @@ final class SQLiteBackend: SinkBackend {
             try exec(Schema.script(.sqlite, flavour))
         } catch {
             close()
+            if case .statementFailed(let code, _) = error, Self.classify(code) == .transient { throw error }  // disk full, I/O
             throw .connectFailed("\(path): \(error)")
         }
     }
@@ -58,24 +59,50 @@ final class SQLiteBackend: SinkBackend {
     func prepare(_ batch: inout Batch) {}
 
     func submit(_ batch: Batch) {
-        do {
-            try write(batch)
-            finished.append(.stored(batch))
-        } catch {
-            _ = try? exec("ROLLBACK")
-            if case .statementFailed(let code, _) = error, Self.dataErrorCodes.contains(code) {
-                finished.append(.rejected(batch, error))
-            } else {
-                // Disk full, I/O error, locked by someone else...: keep the batch, reopen after a back-off.
-                close()
-                finished.append(.lost([batch], error))
+        var error: StoreError?
+        for attempt in 0..<2 {
+            do throws(StoreError) {
+                try write(batch)
+                finished.append(.stored(batch))
+                return
+            } catch let failure {
+                _ = try? exec("ROLLBACK")
+                error = failure
+                // A cached INSERT whose table changed under it (dropped by someone else): prepare it afresh once.
+                guard attempt == 0, statements[batch.table] != nil, case .statementFailed(let code, _) = failure,
+                      Self.classify(code) == .permanent, let stmt = statements.removeValue(forKey: batch.table)
+                else { break }
+                sqlite3_finalize(stmt)
             }
+        }
+        guard let error, case .statementFailed(let code, _) = error else {
+            close()
+            finished.append(.lost([batch], error ?? .connectFailed("not open")))
+            return
+        }
+        switch Self.classify(code) {
+        case .data: finished.append(.rejected(batch, error))
+        case .permanent: finished.append(.failed(batch, error))
+        case .transient:
+            // Disk full, I/O error, locked by someone else...: keep the batch, reopen after a back-off.
+            close()
+            finished.append(.lost([batch], error))
         }
     }
 
-    /// Result codes that mean the row itself is unacceptable.
-    static let dataErrorCodes: Set<String> = [SQLITE_CONSTRAINT, SQLITE_MISMATCH, SQLITE_TOOBIG, SQLITE_RANGE].map { "SQLITE_\($0)" }
-        .reduce(into: []) { $0.insert($1) }
+    enum ErrorClass { case data, permanent, transient }
+
+    /// Result codes: the row itself is unacceptable (split, dead-letter single rows); the statement can never
+    /// work (SQLITE_ERROR: syntax error, reserved or invalid table name, DDL refused; dead-letter the batch);
+    /// anything else may pass (full, I/O error, busy, locked, read-only, out of memory: retry after a back-off).
+    static func classify(_ code: String) -> ErrorClass {
+        if dataErrorCodes.contains(code) { return .data }
+        if permanentErrorCodes.contains(code) { return .permanent }
+        return .transient
+    }
+
+    static let dataErrorCodes: Set<String> = Set([SQLITE_CONSTRAINT, SQLITE_MISMATCH, SQLITE_TOOBIG, SQLITE_RANGE].map { "SQLITE_\($0)" })
+    static let permanentErrorCodes: Set<String> = Set([SQLITE_ERROR, SQLITE_AUTH].map { "SQLITE_\($0)" })
 
     func pump(timeoutMilliseconds: Int32, wakeFD: Int32) -> [BatchOutcome] {
         if !finished.isEmpty {

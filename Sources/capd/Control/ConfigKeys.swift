@@ -34,6 +34,7 @@ enum ConfigKeys {
         ConfigKey("store.flush_ms", .afterRestart, \Config.store.flushMilliseconds),
         ConfigKey("store.max_in_flight", .afterRestart, \Config.store.maxInFlight),
         ConfigKey("store.spool", .afterRestart, \Config.store.spool),
+        ConfigKey("store.spool_max_bytes", .afterRestart, \Config.store.spoolMaxBytes),
         ConfigKey("store.retention_days", .afterRestart, \Config.store.retentionDays),
     ]
 

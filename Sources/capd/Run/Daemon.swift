@@ -39,7 +39,7 @@ final class Daemon: Sendable {
         let config = try Daemon.load(path: configPath, overrides: overrides, logger: logger)
 
         metrics = try CapdMetrics()
-        store = try Store(settings: Daemon.sinkSettings(config.store))
+        store = try Store(settings: Daemon.sinkSettings(config.store, tableTemplates: config.storeTableTemplates))
         captureSwitch = CaptureSwitch(enabled: config.capture.enabled)
         captureSwitch.bind(to: metrics.captureEnabled)
         pipeline = try Pipeline(config: config, metrics: metrics, store: store, captureSwitch: captureSwitch,
@@ -55,7 +55,10 @@ final class Daemon: Sendable {
             let control = DaemonAdminControl(captureSwitch: captureSwitch, reloader: reloader, registry: metrics.registry) {
                 [store] in
                 let snapshot = store.metrics()
-                return HealthStatus(healthy: true, details: ["store": snapshot.connected ? "ok" : "spooling"])
+                // Degraded (database away, disk full, spool full or failing, writer stuck): not healthy.
+                var details = ["store": snapshot.state.rawValue]
+                if snapshot.state != .ok, let error = snapshot.lastError { details["store_error"] = error }
+                return HealthStatus(healthy: snapshot.state == .ok, details: details)
             }
             admin = AdminServer(address: address, service: AdminService(registry: metrics.registry, control: control))
         } else {
@@ -133,8 +136,9 @@ final class Daemon: Sendable {
     /// 10 000 rows ~88 MB (docs/performance.md).
     static let queueRows = 20_000
 
-    static func sinkSettings(_ settings: Rules.StoreSettings) -> SinkSettings {
+    static func sinkSettings(_ settings: Rules.StoreSettings, tableTemplates: [String] = []) -> SinkSettings {
         var sink = SinkSettings(url: settings.url, spoolDirectory: settings.spool)
+        sink.tableTemplates = tableTemplates
         sink.schema = settings.schema == .homer7 ? .homer7 : .homer5
         sink.table = settings.table.template
         sink.reportTable = settings.reportTable.template
@@ -142,6 +146,7 @@ final class Daemon: Sendable {
         sink.flushMilliseconds = settings.flushMilliseconds
         sink.maxInFlight = settings.maxInFlight
         sink.retentionDays = settings.retentionDays
+        sink.spoolMaxBytes = settings.spoolMaxBytes
         sink.queueCapacity = max(Daemon.queueRows, settings.batchRows * 4)
         return sink
     }
@@ -162,6 +167,18 @@ final class Daemon: Sendable {
             "capd_store_batches_found_committed_total",
             help: "Batches whose result was lost with their connection and were found already committed (not written twice).")
         recovered.bind { Double(store.metrics().batchesFoundCommitted) }
+        let errors = try metrics.registry.counterFamily(
+            "capd_store_errors_total",
+            help: "Store errors by kind: connect, transient, disk_full, permanent (rows dead-lettered), spool_write.", labels: ["kind"])
+        errors.collect { store.metrics().errors.map { (labels: [$0.key], value: Double($0.value)) } }
+        let state = try metrics.registry.gaugeFamily(
+            "capd_store_state",
+            help: "1 for the store's current state (ok, database_unreachable, disk_full, spool_full, spool_write_failed, writer_stuck), 0 for the others.",
+            labels: ["state"])
+        state.collect {
+            let current = store.metrics().state
+            return StoreState.allCases.map { (labels: [$0.rawValue], value: $0 == current ? 1 : 0) }
+        }
         metrics.flushLatency.bind {
             let snapshot = store.metrics()
             let finite = snapshot.flushLatencyBuckets.filter { $0.upperBound.isFinite }

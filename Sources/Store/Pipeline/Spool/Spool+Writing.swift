@@ -1,0 +1,267 @@
+import Foundation
+import Glibc
+import Logging
+
+extension Spool {
+    /// Hands one row to the spool thread. Never blocks on I/O. False: refused (bound reached or the disk
+    /// cannot keep up), with the reason.
+    func enqueue(_ row: StoreRow) -> DropReason? {
+        let estimate = Self.estimatedBytes(row)
+        inboxLock.lock()
+        if let refusal = refusal(adding: estimate, rows: 1) {
+            inboxLock.unlock()
+            count(rows: 1, as: refusal, failure: nil)
+            return refusal
+        }
+        let wasIdle = inbox.rows.isEmpty
+        inbox.rows.append(row)
+        inbox.estimatedBytes += estimate
+        inbox.enqueued &+= 1
+        if wasIdle { inboxLock.signal() }
+        inboxLock.unlock()
+        return nil
+    }
+
+    /// Hands rows to the spool thread, all or none. `lostBatches`: row index → a batch starting there that was
+    /// sent and whose outcome is unknown (its id goes into the spool with it). `force`: past the bound too
+    /// (rows in memory at shutdown: accepted rows are never dropped for the bound when the disk has room).
+    func enqueue(_ rows: [StoreRow], lostBatches: [(index: Int, id: BatchID, rows: Int)] = [], force: Bool = false) -> DropReason? {
+        guard !rows.isEmpty else { return nil }
+        let estimate = rows.reduce(0) { $0 + Self.estimatedBytes($1) }
+        inboxLock.lock()
+        defer { inboxLock.unlock() }
+        // Not counted: the caller keeps the rows and tries again.
+        if !force, let refusal = refusal(adding: estimate, rows: rows.count) { return refusal }
+        let base = inbox.rows.count
+        inbox.rows.append(contentsOf: rows)
+        inbox.lostBatches += lostBatches.map { (base + $0.index, $0.id, $0.rows) }
+        inbox.estimatedBytes += estimate
+        inbox.forced = inbox.forced || force
+        inbox.enqueued &+= 1
+        inboxLock.signal()
+        return nil
+    }
+
+    /// Inbox lock held.
+    private func refusal(adding bytes: Int, rows: Int) -> DropReason? {
+        if inbox.stopped { return .closed }
+        if bytes + inbox.estimatedBytes + inbox.busyBytes + diskBytes.load(ordering: .relaxed) > maxBytes { return .spoolFull }
+        if inbox.rows.count + rows > inboxLimit { return .spoolBehind }
+        return nil
+    }
+
+    /// A guess of a row's deflated size, for the bound check before it is written.
+    static func estimatedBytes(_ row: StoreRow) -> Int {
+        switch row {
+        case .sip(let r): 64 + r.msg.count / 3
+        case .report(let r): 64 + r.msg.utf8.count / 3
+        case .homerSeven(let r): 64 + r.raw.utf8.count / 3
+        }
+    }
+
+    /// Waits until everything enqueued before the call is on disk (or refused and counted), then fsyncs.
+    func flush(timeout: Duration = .seconds(30)) {
+        inboxLock.lock()
+        let target = inbox.enqueued
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
+        while inbox.written != target, !inbox.stopped {
+            if !inboxLock.wait(until: deadline) { break }
+        }
+        inboxLock.unlock()
+        files.withLock { side in
+            if side.fd >= 0 { fsync(side.fd) }
+        }
+    }
+
+    // MARK: - The spool thread
+
+    func runSpoolThread() {
+        var record: [UInt8] = []
+        while true {
+            inboxLock.lock()
+            while inbox.rows.isEmpty, !inbox.stopping { inboxLock.wait() }
+            if inbox.rows.isEmpty {
+                inbox.stopped = true
+                inboxLock.broadcast()
+                inboxLock.unlock()
+                return
+            }
+            let rows = inbox.rows
+            let lost = inbox.lostBatches
+            let force = inbox.forced
+            let generation = inbox.enqueued
+            inbox.rows = []
+            inbox.lostBatches = []
+            inbox.forced = false
+            inbox.busyRows = rows.count
+            inbox.busyBytes = inbox.estimatedBytes
+            inbox.estimatedBytes = 0
+            inboxLock.unlock()
+
+            write(rows, lostBatches: lost, force: force, scratch: &record)
+
+            inboxLock.lock()
+            inbox.busyRows = 0
+            inbox.busyBytes = 0
+            inbox.written = generation
+            inboxLock.broadcast()
+            inboxLock.unlock()
+        }
+    }
+
+    /// Encodes rows into blocks of about `blockTarget` bytes and writes each block.
+    private func write(_ rows: [StoreRow], lostBatches: [(index: Int, id: BatchID, rows: Int)], force: Bool,
+                       scratch record: inout [UInt8]) {
+        var raw: [UInt8] = []
+        raw.reserveCapacity(SpoolSegmentFormat.blockTarget + 4096)
+        var rowsInBlock = 0
+        var markers = lostBatches.makeIterator()
+        var nextMarker = markers.next()
+        for (index, row) in rows.enumerated() {
+            if let marker = nextMarker, marker.index == index {
+                record.removeAll(keepingCapacity: true)
+                SpoolCodec.encodeLostBatch(marker.id, rows: marker.rows, into: &record)
+                SpoolSegmentFormat.appendUInt32(record.count, to: &raw)
+                raw.append(contentsOf: record)
+                nextMarker = markers.next()
+            }
+            record.removeAll(keepingCapacity: true)
+            SpoolCodec.encode(row, into: &record)
+            if raw.count + 4 + record.count > SpoolSegmentFormat.maxInflatedBlock, !raw.isEmpty {
+                writeBlock(raw, rows: rowsInBlock, force: force)
+                raw.removeAll(keepingCapacity: true)
+                rowsInBlock = 0
+            }
+            guard 4 + record.count <= SpoolSegmentFormat.maxInflatedBlock else {
+                count(rows: 1, as: .spoolWriteFailed, failure: "a row of \(record.count) bytes does not fit a spool block")
+                continue
+            }
+            SpoolSegmentFormat.appendUInt32(record.count, to: &raw)
+            raw.append(contentsOf: record)
+            rowsInBlock += 1
+            if raw.count >= SpoolSegmentFormat.blockTarget {
+                writeBlock(raw, rows: rowsInBlock, force: force)
+                raw.removeAll(keepingCapacity: true)
+                rowsInBlock = 0
+            }
+        }
+        if !raw.isEmpty { writeBlock(raw, rows: rowsInBlock, force: force) }
+    }
+
+    /// Deflates and appends one block to the current segment, or counts its rows as dropped.
+    private func writeBlock(_ raw: [UInt8], rows: Int, force: Bool) {
+        guard let block = SpoolSegmentFormat.deflateBlock(raw) else {
+            count(rows: rows, as: .spoolWriteFailed, failure: "deflate failed")
+            return
+        }
+        let outcome: Result<Void, WriteFailure> = files.withLock { side in
+            if !force, diskBytes.load(ordering: .relaxed) + block.count > maxBytes { return .failure(.full) }
+            if side.currentBytes > 0, side.currentBytes + block.count > Self.segmentLimit { rotate(&side) }
+            let path = Self.path(directory, side.current)
+            if side.fd < 0 {
+                side.fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+                guard side.fd >= 0 else { return .failure(.io("cannot open \(path): \(String(cString: strerror(errno)))")) }
+            }
+            let fresh = side.currentBytes == 0
+            let data = fresh ? SpoolSegmentFormat.header + block : block
+            let blockStart = fresh ? SpoolSegmentFormat.headerSize : side.currentBytes
+            if let error = Self.writeAll(side.fd, data) {
+                // Leave the file as it was: a torn block would hide the blocks written after it.
+                _ = ftruncate(side.fd, off_t(side.currentBytes))
+                if fresh {
+                    Glibc.close(side.fd)
+                    side.fd = -1
+                    unlink(path)
+                }
+                return .failure(.io("cannot write \(path): \(String(cString: strerror(error)))"))
+            }
+            side.currentBytes += data.count
+            side.currentEnd = SpoolSegmentFormat.position(block: blockStart, inner: raw.count)
+            diskBytes.add(data.count, ordering: .relaxed)
+            return .success(())
+        }
+        switch outcome {
+        case .success: recovered()
+        case .failure(.full): count(rows: rows, as: .spoolFull, failure: nil)
+        case .failure(.io(let message)): count(rows: rows, as: .spoolWriteFailed, failure: message)
+        }
+    }
+
+    enum WriteFailure: Error { case full, io(String) }
+
+    /// errno of the failed write, nil when every byte was written.
+    private static func writeAll(_ fd: Int32, _ data: [UInt8]) -> Int32? {
+        data.withUnsafeBytes { raw -> Int32? in
+            guard let base = raw.baseAddress else { return nil }
+            var written = 0
+            while written < raw.count {
+                let n = Glibc.write(fd, base + written, raw.count - written)
+                if n > 0 {
+                    written += n
+                } else if n < 0, errno == EINTR {
+                    continue
+                } else {
+                    return n == 0 ? ENOSPC : errno
+                }
+            }
+            return nil
+        }
+    }
+
+    /// Closes the current segment (files lock held): the reader may read it from now on.
+    func rotate(_ side: inout Files) {
+        if side.fd >= 0 {
+            fsync(side.fd)
+            Glibc.close(side.fd)
+            side.fd = -1
+        }
+        guard side.currentBytes > 0 else { return }
+        side.closed.append(side.current)
+        side.closedBytes[side.current] = side.currentBytes
+        side.closedEnd[side.current] = side.currentEnd
+        side.versions[side.current] = .two
+        side.current += 1
+        side.currentBytes = 0
+        side.currentEnd = 0
+    }
+
+    /// Counts rows the spool could not keep; logs the first of a kind, then at most once a minute.
+    func count(rows: Int, as reason: DropReason, failure: String?) {
+        let changed = health.withLock { h -> Bool in
+            h.dropped[reason, default: 0] += UInt64(rows)
+            switch reason {
+            case .spoolFull:
+                defer { h.full = true }
+                return !h.full
+            case .spoolWriteFailed:
+                h.writeErrors += 1
+                defer { h.writeFailure = failure }
+                return h.writeFailure == nil
+            default:
+                return false
+            }
+        }
+        guard reason != .closed, changed || logLimiter.withLock({ $0.allow(reason.rawValue, every: .seconds(60)) }) else { return }
+        let dropped = health.withLock { $0.dropped[reason, default: 0] }
+        switch reason {
+        case .spoolFull:
+            logger.error("event=spool_full detail=\"spool at its bound of \(maxBytes) bytes on disk: rows are dropped\" dropped_total=\(dropped) spool=\(directory)")
+        case .spoolBehind:
+            logger.error("event=spool_behind detail=\"the spool disk does not keep up: rows are dropped\" dropped_total=\(dropped) spool=\(directory)")
+        default:
+            logger.error("event=spool_write_failed detail=\"\(failure ?? "")\" dropped_total=\(dropped) spool=\(directory)")
+        }
+    }
+
+    private func recovered() {
+        let was = health.withLock { h -> (full: Bool, failing: Bool) in
+            defer {
+                h.full = false
+                h.writeFailure = nil
+            }
+            return (h.full, h.writeFailure != nil)
+        }
+        if was.failing { logger.notice("event=spool_write_recovered spool=\(directory)") }
+        if was.full { logger.notice("event=spool_below_bound spool=\(directory)") }
+    }
+}

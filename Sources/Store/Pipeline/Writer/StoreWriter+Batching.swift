@@ -1,0 +1,134 @@
+import HEP
+import Tables
+
+/// Forming batches: pending ones (resends, split halves) first, then memory, then the spool on whatever
+/// connection is left idle, so that a backlog in the spool never holds fresh rows back.
+extension StoreWriter {
+    func nextBatch(_ store: Store, force: Bool) -> Batch? {
+        if !pending.isEmpty { return pending.removeFirst() }
+        if stagedIndex >= staged.count { refill(store, force: force) }
+        if stagedIndex < staged.count, let batch = batchFromStaged(store) { return batch }
+        return batchFromSpool(store)
+    }
+
+    func isIdle(_ store: Store) -> Bool {
+        pending.isEmpty && stagedIndex >= staged.count && backend.inFlight == 0
+            && store.shared.withLock { $0.queue.isEmpty } && store.spool.isEmpty
+    }
+
+    private func refill(_ store: Store, force: Bool) {
+        let flushAge = Duration.milliseconds(settings.flushMilliseconds)
+        let taken: [StoreRow]? = store.shared.withLock { s in
+            guard !s.queue.isEmpty else { return nil }
+            let due = force || s.queue.count >= settings.batchRows
+                || (s.oldest.map { ContinuousClock.now - $0 >= flushAge } ?? false)
+            guard due else { return nil }
+            let rows = s.queue
+            s.queue = []
+            s.queue.reserveCapacity(min(settings.queueCapacity, settings.batchRows * 4))
+            s.oldest = nil
+            s.inMemory = rows.count
+            return rows
+        }
+        if let taken {
+            staged = taken
+            stagedIndex = 0
+        }
+    }
+
+    struct Key: Equatable { var table: String; var day: String? }
+
+    func key(_ row: StoreRow) throws(StoreError) -> Key {
+        if case .homerSeven(let r) = row {
+            guard TableName.isValid(r.table) else { throw .badTableName(template: r.table, expanded: r.table) }
+            return Key(table: r.table, day: engine == .postgres ? TableName.day(r.createDate) : nil)
+        }
+        let template = row.tableTemplate
+        if !templates.contains(template) { templates.insert(template) }
+        return Key(table: try resolver.resolve(template, microTimestamp: row.namingMicroTimestamp), day: nil)
+    }
+
+    private func batchFromStaged(_ store: Store) -> Batch? {
+        var rows: [StoreRow] = []
+        var batchKey: Key?
+        var family = RowFamily.sipCapture
+        while stagedIndex < staged.count, rows.count < settings.batchRows {
+            let row = staged[stagedIndex]
+            let k: Key
+            do { k = try key(row) } catch {
+                stagedIndex += 1
+                deadLetter(row, table: row.tableTemplate, error: error, store)
+                continue
+            }
+            if let batchKey {
+                guard batchKey == k, row.family == family else { break }
+            } else {
+                batchKey = k
+                family = row.family
+            }
+            rows.append(row)
+            stagedIndex += 1
+        }
+        if stagedIndex >= staged.count {
+            staged = []
+            stagedIndex = 0
+        }
+        guard let batchKey, !rows.isEmpty else { return nil }
+        sequence += 1
+        return Batch(sequence: sequence, id: .memory(instance: instance, number: sequence), table: batchKey.table,
+                     family: family, partitionDay: batchKey.day, rows: rows, spoolEnd: nil, fromSpool: false, started: .now)
+    }
+
+    private func batchFromSpool(_ store: Store) -> Batch? {
+        var items = store.spool.peek(maxRows: settings.batchRows)
+        if let lost = items.first?.lostBatch, lost.rows > items.count {
+            items = store.spool.peek(maxRows: lost.rows)  // a batch bigger than today's batch_rows
+        }
+        guard !items.isEmpty else { return nil }
+        // A batch sent before, outcome unknown when it was spooled: replayed exactly as it was, under its id.
+        let lost = items.first?.lostBatch
+        var rows: [StoreRow] = []
+        var batchKey: Key?
+        var family = RowFamily.sipCapture
+        var end: SpoolPosition?
+        var start: SpoolPosition?
+        for (index, item) in items.enumerated() {
+            if let lost, index >= lost.rows { break }
+            if lost == nil, index > 0, item.lostBatch != nil { break }
+            let k: Key
+            do { k = try key(item.row) } catch {
+                if rows.isEmpty {
+                    deadLetter(item.row, table: item.row.tableTemplate, error: error, store)
+                    store.spool.advanceRead(to: item.end)
+                    spoolBatches.taken(item.end)
+                    commitSpool(through: item.end, store)
+                    return nil
+                }
+                break
+            }
+            if let batchKey {
+                guard batchKey == k, item.row.family == family else { break }
+            } else {
+                batchKey = k
+                family = item.row.family
+            }
+            rows.append(item.row)
+            if start == nil { start = item.start }
+            end = item.end
+        }
+        guard let batchKey, let start, let end else { return nil }
+        store.spool.advanceRead(to: end)
+        spoolBatches.taken(end)
+        sequence += 1
+        var id = BatchID.spool(store.spool.identity, start: start, rows: rows.count)
+        var wasLost = false
+        if let lost, lost.rows == rows.count {
+            id = lost.id
+            wasLost = true
+        }
+        var batch = Batch(sequence: sequence, id: id, table: batchKey.table, family: family, partitionDay: batchKey.day,
+                          rows: rows, spoolEnd: end, fromSpool: true, started: .now)
+        batch.outcomeUnknown = checkSpoolBatches || wasLost
+        return batch
+    }
+}

@@ -1,0 +1,47 @@
+/// Connecting with back-off, and the outage path: while the database is down nothing waits in memory longer
+/// than a turn of the loop (≤ 50 ms): batches whose connection broke, staged rows and the queue go to the spool.
+extension StoreWriter {
+    func connectIfDue(_ store: Store) {
+        guard ContinuousClock.now >= nextConnect else { return }
+        do {
+            try backend.open()
+            if everConnected { store.metricsState.withLock { $0.snapshot.reconnects += 1 } }
+            everConnected = true
+            openedAt = .now
+            store.metricsState.withLock {
+                $0.snapshot.connected = true
+                if $0.snapshot.lastProgress == nil { $0.snapshot.lastProgress = .now }
+            }
+        } catch {
+            if drainTicket > 0 { failedForDrain = drainTicket }
+            nextConnect = .now + .milliseconds(backoffMilliseconds)
+            backoffMilliseconds = min(settings.reconnectMaxMilliseconds, backoffMilliseconds * 2)
+            databaseFailed(error, store, connecting: true)
+        }
+    }
+
+    /// Database down: rows in memory move to the spool. Batches that were sent and whose outcome is unknown keep
+    /// their id in the spool (a marker record), so that the replay looks them up instead of writing them twice.
+    /// Batches read from the spool stay where they are (still in the spool, their cursor not committed).
+    /// When the spool refuses (bound reached) the rows stay in memory and the next turn tries again.
+    func spoolMemory(_ store: Store, force: Bool = false) {
+        var rows: [StoreRow] = []
+        var lostBatches: [(index: Int, id: BatchID, rows: Int)] = []
+        for batch in pending where !batch.fromSpool {
+            if batch.outcomeUnknown { lostBatches.append((rows.count, batch.id, batch.rows.count)) }
+            rows += batch.rows
+        }
+        if stagedIndex < staged.count { rows += staged[stagedIndex...] }
+        store.shared.withLock { s in
+            rows += s.queue
+            guard store.spool.enqueue(rows, lostBatches: lostBatches, force: force) == nil else { return }
+            s.queue = []
+            s.oldest = nil
+            s.inMemory = 0
+            pending.removeAll { !$0.fromSpool }
+            staged = []
+            stagedIndex = 0
+            if !rows.isEmpty { store.metricsState.withLock { $0.snapshot.rowsSpooled += UInt64(rows.count) } }
+        }
+    }
+}
