@@ -27,7 +27,8 @@ public final class ListenerCounters: Sendable {
     /// UDP datagrams longer than the slot (MSG_TRUNC); dropped.
     public let truncated = Atomic<Int>(0)
     public let receiveErrors = Atomic<Int>(0)
-    /// TCP: connections accepted / refused over the limit / closed for bad framing / currently open.
+    /// TCP: connections accepted / refused over the limit (no slot could be freed) / closed for bad framing /
+    /// currently open.
     public let connectionsAccepted = Atomic<Int>(0)
     public let connectionsRefused = Atomic<Int>(0)
     public let connectionsClosedOnError = Atomic<Int>(0)
@@ -60,6 +61,14 @@ public final class HEPUDPListener: Sendable {
     }
 
     deinit { close(descriptor) }
+
+    /// Datagrams the kernel dropped for this socket since it was opened, mostly because the receive buffer
+    /// was full (the thread fell behind); also checksum and filter drops. Read with SO_MEMINFO
+    /// (SK_MEMINFO_DROPS), at any time from any thread; 0 when the kernel cannot say.
+    public var kernelDrops: Int {
+        let drops = capd_socket_drops(descriptor)
+        return drops < 0 ? 0 : Int(drops)
+    }
 
     /// The socket, for the benchmark's bare recvmmsg baseline on the same socket setup. Not for use
     /// while the listener runs.
