@@ -74,9 +74,13 @@ public final class HEPUDPListener: Sendable {
     /// while the listener runs.
     public var rawDescriptorForBenchmark: Int32 { descriptor }
 
-    /// Starts the receive thread; `consumer` is called on it with every non-empty batch.
-    public func start(_ consumer: @escaping @Sendable ([ReceivedDatagram]) -> Void) throws(CaptureError) {
-        let started = try CaptureThread.start { [self] in receiveLoop(consumer) }
+    /// Starts the receive thread; `consumer` is called on it with every non-empty batch. `logDrops` (optional)
+    /// is told, at most every 10 s, how many datagrams the kernel dropped since the last call and in total.
+    public func start(
+        _ consumer: @escaping @Sendable ([ReceivedDatagram]) -> Void,
+        logDrops: (@Sendable (_ new: Int, _ total: Int) -> Void)? = nil
+    ) throws(CaptureError) {
+        let started = try CaptureThread.start { [self] in receiveLoop(consumer, logDrops: logDrops) }
         thread.withLock { $0 = started }
     }
 
@@ -90,7 +94,10 @@ public final class HEPUDPListener: Sendable {
         running?.join()
     }
 
-    private func receiveLoop(_ consumer: @Sendable ([ReceivedDatagram]) -> Void) {
+    private func receiveLoop(
+        _ consumer: @Sendable ([ReceivedDatagram]) -> Void, logDrops: (@Sendable (Int, Int) -> Void)?
+    ) {
+        var dropWatch = DropCounterWatch()
         let count = max(1, min(configuration.batchSize, 256))
         let slot = max(1, configuration.slotSize)
         let buffers = UnsafeMutableRawBufferPointer.allocate(byteCount: count * slot, alignment: 16)
@@ -106,6 +113,9 @@ public final class HEPUDPListener: Sendable {
         guard let base = buffers.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let local = localEndpoint
         while !stopping.load(ordering: .acquiring) {
+            if let logDrops {
+                dropWatch.observe(now: Clock.monotonicSeconds(), read: { kernelDrops }, report: logDrops)
+            }
             let received = capd_recvmmsg(descriptor, base, slot, UInt32(count), lengths, flags, addresses, 1)
             if received < 0 {
                 let code = errno

@@ -58,7 +58,11 @@ extension LiveCapture {
             }
         }
 
-        func run(stopping: borrowing Atomic<Bool>, consumer: @Sendable ([CapturedMessage]) -> Void) {
+        func run(
+            stopping: borrowing Atomic<Bool>, consumer: @Sendable ([CapturedMessage]) -> Void,
+            logDrops: (@Sendable (Int, Int) -> Void)?
+        ) {
+            var dropWatch = DropCounterWatch()
             let context = Unmanaged.passUnretained(self).toOpaque().assumingMemoryBound(to: UInt8.self)
             while !stopping.load(ordering: .acquiring) {
                 let status = pcap_dispatch(handle, -1, { user, header, data in
@@ -73,6 +77,9 @@ extension LiveCapture {
                 }
                 let snapshot = extractor.stats
                 published.withLock { $0 = snapshot }
+                if let logDrops {
+                    dropWatch.observe(now: Clock.monotonicSeconds(), read: { kernelStats.dropped }, report: logDrops)
+                }
             }
         }
 

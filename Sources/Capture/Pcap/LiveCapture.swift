@@ -129,11 +129,21 @@ public final class LiveCapture: Sendable {
     }
 
     /// Starts one thread per reader; `consumer` is called from them (concurrently) with message batches.
-    public func start(_ consumer: @escaping @Sendable ([CapturedMessage]) -> Void) throws(CaptureError) {
+    /// `logDrops` (optional) is told, at most every 10 s per reader, how many packets the kernel dropped
+    /// from that reader's ring since the last call and in total (reader index, new, total).
+    public func start(
+        _ consumer: @escaping @Sendable ([CapturedMessage]) -> Void,
+        logDrops: (@Sendable (_ reader: Int, _ new: Int, _ total: Int) -> Void)? = nil
+    ) throws(CaptureError) {
         var started: [CaptureThread] = []
-        for reader in readers {
+        for (index, reader) in readers.enumerated() {
+            var report: (@Sendable (Int, Int) -> Void)?
+            if let logDrops {
+                report = { new, total in logDrops(index, new, total) }
+            }
+            let readerReport = report
             started.append(try CaptureThread.start { [self] in
-                reader.run(stopping: stopping, consumer: consumer)
+                reader.run(stopping: stopping, consumer: consumer, logDrops: readerReport)
             })
         }
         threads.withLock { $0 = started }
