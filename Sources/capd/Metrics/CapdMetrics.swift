@@ -35,6 +35,10 @@ final class CapdMetrics: Sendable {
     let reloadsError: Counter
     /// 1 while capture is on, 0 while off; bound to the capture switch by `CaptureSwitch.bind(to:)`.
     let captureEnabled: Gauge
+    /// 1 when the last configuration load (start or reload) succeeded, 0 after a failed reload.
+    let configLastReloadSuccessful: Gauge
+    /// Unix time of the last successful configuration load (start or reload).
+    let configLastReloadSuccessTimestamp: Gauge
 
     /// Capture inputs (listeners, raw readers) whose counters are read at scrape time; see `CaptureMetricSources`.
     let captureSources = CaptureMetricSources()
@@ -88,6 +92,12 @@ final class CapdMetrics: Sendable {
         reloadsError = reloads.labels("error")
         captureEnabled = try registry.gauge(
             "capd_capture_enabled", help: "1 when SIP capture is switched on, 0 when off.")
+        configLastReloadSuccessful = try registry.gauge(
+            "capd_config_last_reload_successful",
+            help: "1 when the last configuration load (start or reload) succeeded, 0 when the last reload failed.")
+        configLastReloadSuccessTimestamp = try registry.gauge(
+            "capd_config_last_reload_success_timestamp_seconds",
+            help: "Unix time of the last successful configuration load (start or reload).")
 
         let sources = captureSources
         tcpConnectionsRefused = try registry.counterFamily(
