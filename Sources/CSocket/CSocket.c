@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <linux/if_packet.h>
+#include <linux/sock_diag.h>
 
 #define CAPD_MAX_VLEN 256
 
@@ -58,4 +59,22 @@ int capd_set_receive_buffer(int fd, int bytes) {
 int capd_join_packet_fanout(int fd, unsigned short group, unsigned short mode, unsigned short flags) {
     int value = (int)group | ((int)(mode | flags) << 16);
     return setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &value, sizeof value);
+}
+
+int capd_packet_ignore_outgoing(int fd) {
+#ifdef PACKET_IGNORE_OUTGOING
+    int one = 1;
+    return setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+#else
+    return -1;
+#endif
+}
+
+long long capd_socket_drops(int fd) {
+    unsigned int info[SK_MEMINFO_VARS];
+    socklen_t length = sizeof info;
+    memset(info, 0, sizeof info);
+    if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info, &length) != 0) return -1;
+    if (length < sizeof(unsigned int) * (SK_MEMINFO_DROPS + 1)) return -1;
+    return (long long)info[SK_MEMINFO_DROPS];
 }

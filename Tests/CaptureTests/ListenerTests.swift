@@ -194,3 +194,25 @@ import Testing
         #expect(tcpCollector.all.first?.net.transport == .tcp && frameIndex(tcpCollector.all.first?.bytes ?? []) == 2)
     }
 }
+
+@Suite struct UDPKernelDropTests {
+    @Test("datagrams the kernel drops while the listener is not reading are counted exactly")
+    func overflowIsCountedAsKernelDrops() throws {
+        var configuration = UDPListenerConfiguration()
+        configuration.receiveBufferBytes = 64 * 1_024   // the kernel doubles it: ~128 KiB, a few hundred datagrams
+        let listener = try HEPUDPListener(endpoint: #require(SocketEndpoint("127.0.0.1:0")), configuration: configuration)
+        let client = try TestClient.udp(to: listener.localEndpoint)
+        defer { client.close() }
+        let sent = 3_000
+        for index in 0..<sent { client.send(testFrame(index: index, size: 500)) }   // nobody reads yet
+        let drops = listener.kernelDrops
+        #expect(drops > 0, "the buffer was meant to overflow")
+        let collector = Collector()
+        try listener.start(collector.consumer)
+        defer { listener.stop() }
+        #expect(collector.wait(for: sent - drops) == sent - drops)
+        usleep(100_000)
+        #expect(collector.count + listener.kernelDrops == sent)
+        #expect(listener.kernelDrops == drops)
+    }
+}

@@ -78,6 +78,9 @@ struct ReloadConfigDiffTests {
         ("listen: 127.0.0.1:9096", "listen: off", "admin.listen"),
         ("  - udp://127.0.0.1:9060", "  - udp://127.0.0.1:9060\n  - tcp://127.0.0.1:9060", "listen"),
         ("hep_route: sip", "hep_route: sip\nraw: { interface: lo }", "raw"),
+        ("hep_route: sip", "hep_route: sip\ntcp: { max_connections: 64 }", "tcp.max_connections"),
+        ("hep_route: sip", "hep_route: sip\ntcp: { frame_timeout_s: 3 }", "tcp.frame_timeout_s"),
+        ("hep_route: sip", "hep_route: sip\ntcp: { idle_timeout_s: 60 }", "tcp.idle_timeout_s"),
     ]
 
     @Test(arguments: restartOnly)
@@ -141,6 +144,8 @@ struct ReloadConfigDiffTests {
         let readers = try Self.load(withRaw.replacingOccurrences(of: "readers: 1", with: "readers: 2"))
         #expect(ConfigDiff(running: running, loaded: readers) == ConfigDiff(restartRequired: ["raw.readers"]))
         #expect(ConfigDiff.live(readers, keeping: running).raw == running.raw)
+        let buffer = try Self.load(withRaw.replacingOccurrences(of: "readers: 1", with: "readers: 1, buffer_mb: 64"))
+        #expect(ConfigDiff(running: running, loaded: buffer) == ConfigDiff(restartRequired: ["raw.buffer_mb"]))
         // A port condition on a capturing rule changes the kernel filter compiled at start.
         let ported = try Self.load(withRaw.replacingOccurrences(
             of: "when: { src_ip: { in: trunks } }", with: "when: { src_ip: { in: trunks }, dst_port: 5080 }"))

@@ -21,6 +21,15 @@ int capd_set_receive_buffer(int fd, int bytes);
 /// `mode` is one of the CAPD_FANOUT_* values, `flags` CAPD_FANOUT_FLAG_*. Returns 0 or -1 with errno.
 int capd_join_packet_fanout(int fd, unsigned short group, unsigned short mode, unsigned short flags);
 
+/// Sets PACKET_IGNORE_OUTGOING on an AF_PACKET socket: packets sent by this host are not queued to it
+/// (the loopback device would otherwise queue each packet twice). Returns 0 or -1 with errno.
+int capd_packet_ignore_outgoing(int fd);
+
+/// Datagrams the kernel dropped for this socket since it was opened (SO_MEMINFO, SK_MEMINFO_DROPS:
+/// receive buffer full, filter or checksum drops), or -1 with errno. The kernel keeps a 32-bit
+/// counter (it wraps after 2^32 drops).
+long long capd_socket_drops(int fd);
+
 #define CAPD_FANOUT_HASH 0
 #define CAPD_FANOUT_LB 1
 #define CAPD_FANOUT_CPU 2

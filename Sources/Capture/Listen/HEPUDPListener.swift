@@ -27,7 +27,8 @@ public final class ListenerCounters: Sendable {
     /// UDP datagrams longer than the slot (MSG_TRUNC); dropped.
     public let truncated = Atomic<Int>(0)
     public let receiveErrors = Atomic<Int>(0)
-    /// TCP: connections accepted / refused over the limit / closed for bad framing / currently open.
+    /// TCP: connections accepted / refused over the limit (no slot could be freed) / closed for bad framing /
+    /// currently open.
     public let connectionsAccepted = Atomic<Int>(0)
     public let connectionsRefused = Atomic<Int>(0)
     public let connectionsClosedOnError = Atomic<Int>(0)
@@ -61,13 +62,25 @@ public final class HEPUDPListener: Sendable {
 
     deinit { close(descriptor) }
 
+    /// Datagrams the kernel dropped for this socket since it was opened, mostly because the receive buffer
+    /// was full (the thread fell behind); also checksum and filter drops. Read with SO_MEMINFO
+    /// (SK_MEMINFO_DROPS), at any time from any thread; 0 when the kernel cannot say.
+    public var kernelDrops: Int {
+        let drops = capd_socket_drops(descriptor)
+        return drops < 0 ? 0 : Int(drops)
+    }
+
     /// The socket, for the benchmark's bare recvmmsg baseline on the same socket setup. Not for use
     /// while the listener runs.
     public var rawDescriptorForBenchmark: Int32 { descriptor }
 
-    /// Starts the receive thread; `consumer` is called on it with every non-empty batch.
-    public func start(_ consumer: @escaping @Sendable ([ReceivedDatagram]) -> Void) throws(CaptureError) {
-        let started = try CaptureThread.start { [self] in receiveLoop(consumer) }
+    /// Starts the receive thread; `consumer` is called on it with every non-empty batch. `logDrops` (optional)
+    /// is told, at most every 10 s, how many datagrams the kernel dropped since the last call and in total.
+    public func start(
+        _ consumer: @escaping @Sendable ([ReceivedDatagram]) -> Void,
+        logDrops: (@Sendable (_ new: Int, _ total: Int) -> Void)? = nil
+    ) throws(CaptureError) {
+        let started = try CaptureThread.start { [self] in receiveLoop(consumer, logDrops: logDrops) }
         thread.withLock { $0 = started }
     }
 
@@ -81,7 +94,10 @@ public final class HEPUDPListener: Sendable {
         running?.join()
     }
 
-    private func receiveLoop(_ consumer: @Sendable ([ReceivedDatagram]) -> Void) {
+    private func receiveLoop(
+        _ consumer: @Sendable ([ReceivedDatagram]) -> Void, logDrops: (@Sendable (Int, Int) -> Void)?
+    ) {
+        var dropWatch = DropCounterWatch()
         let count = max(1, min(configuration.batchSize, 256))
         let slot = max(1, configuration.slotSize)
         let buffers = UnsafeMutableRawBufferPointer.allocate(byteCount: count * slot, alignment: 16)
@@ -97,6 +113,9 @@ public final class HEPUDPListener: Sendable {
         guard let base = buffers.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let local = localEndpoint
         while !stopping.load(ordering: .acquiring) {
+            if let logDrops {
+                dropWatch.observe(now: Clock.monotonicSeconds(), read: { kernelDrops }, report: logDrops)
+            }
             let received = capd_recvmmsg(descriptor, base, slot, UInt32(count), lengths, flags, addresses, 1)
             if received < 0 {
                 let code = errno

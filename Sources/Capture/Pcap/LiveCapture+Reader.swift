@@ -14,7 +14,9 @@ extension LiveCapture {
         private let mode: LiveCaptureMode
         private let ports: [ClosedRange<UInt16>]
         private let published = Mutex(CaptureStats())
-        private let closed = Atomic<Bool>(false)
+        /// Guards `pcap_stats` (libpcap accumulates the kernel's reset-on-read counters in the handle, so
+        /// two scrapes at once would lose counts) and `pcap_close` against each other. Holds true once closed.
+        private let statsLock = Mutex<Bool>(false)
         // Owned by the reader thread while it runs.
         private var extractor: SIPExtractor
         private var batch: [CapturedMessage] = []
@@ -30,21 +32,37 @@ extension LiveCapture {
 
         var stats: CaptureStats { published.withLock { $0 } }
 
-        var kernelStats: (Int, Int, Int) {
-            var counters = pcap_stat()
-            guard !closed.load(ordering: .acquiring), pcap_stats(handle, &counters) == 0 else { return (0, 0, 0) }
-            return (Int(counters.ps_recv), Int(counters.ps_drop), Int(counters.ps_ifdrop))
+        /// pcap_stats of this reader; after `close`, the last values read.
+        var kernelStats: KernelCaptureStats {
+            statsLock.withLock { closed in
+                if closed { return lastKernelStats.withLock { $0 } }
+                var counters = pcap_stat()
+                guard pcap_stats(handle, &counters) == 0 else { return lastKernelStats.withLock { $0 } }
+                let stats = KernelCaptureStats(
+                    received: Int(counters.ps_recv), dropped: Int(counters.ps_drop),
+                    interfaceDropped: Int(counters.ps_ifdrop))
+                lastKernelStats.withLock { $0 = stats }
+                return stats
+            }
         }
+        private let lastKernelStats = Mutex(KernelCaptureStats())
 
         func breakLoop() { pcap_breakloop(handle) }
 
         func close() {
-            if closed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+            _ = kernelStats
+            statsLock.withLock { closed in
+                guard !closed else { return }
+                closed = true
                 pcap_close(handle)
             }
         }
 
-        func run(stopping: borrowing Atomic<Bool>, consumer: @Sendable ([CapturedMessage]) -> Void) {
+        func run(
+            stopping: borrowing Atomic<Bool>, consumer: @Sendable ([CapturedMessage]) -> Void,
+            logDrops: (@Sendable (Int, Int) -> Void)?
+        ) {
+            var dropWatch = DropCounterWatch()
             let context = Unmanaged.passUnretained(self).toOpaque().assumingMemoryBound(to: UInt8.self)
             while !stopping.load(ordering: .acquiring) {
                 let status = pcap_dispatch(handle, -1, { user, header, data in
@@ -59,6 +77,9 @@ extension LiveCapture {
                 }
                 let snapshot = extractor.stats
                 published.withLock { $0 = snapshot }
+                if let logDrops {
+                    dropWatch.observe(now: Clock.monotonicSeconds(), read: { kernelStats.dropped }, report: logDrops)
+                }
             }
         }
 

@@ -19,8 +19,11 @@ public struct LiveCaptureConfiguration: Sendable {
     public var mode = LiveCaptureMode.mirror
     public var promiscuous = false
     public var snapLength: Int32 = 65_535
-    /// Kernel ring buffer per reader.
-    public var bufferBytes: Int32 = 8 * 1_024 * 1_024
+    /// Kernel ring buffer per reader (TPACKET_V3 blocks: packets are packed at their captured length, so
+    /// 32 MiB hold ~40 000 packets of 700 bytes; a burst waits there while the reader thread works).
+    public var bufferBytes: Int32 = 32 * 1_024 * 1_024
+    /// Longest time a packet waits in a partly filled ring block before the reader sees it (pcap timeout).
+    public var deliveryTimeoutMilliseconds: Int32 = 50
     /// BPF expression (tcpdump syntax). Mirror mode: the kernel filter as given. IPIP mode: the kernel
     /// filter is `ip proto 4`, and `and (filter)` when given (it then sees the outer header).
     public var filter: String?
@@ -85,14 +88,24 @@ public final class LiveCapture: Sendable {
         }
         pcap_set_snaplen(handle, configuration.snapLength)
         pcap_set_promisc(handle, configuration.promiscuous ? 1 : 0)
-        pcap_set_immediate_mode(handle, 1)
+        // Not immediate mode: on Linux that selects TPACKET_V2, whose ring has one snaplen-sized slot per
+        // packet (8 MiB with snaplen 65 535 held ~120 slots, ~60 packets on lo where each is seen twice), so
+        // a burst overflowed it while the reader thread ran the pipeline. TPACKET_V3 packs packets into
+        // blocks at their real size; a block is handed over when full or after the delivery timeout.
+        pcap_set_immediate_mode(handle, 0)
         pcap_set_buffer_size(handle, configuration.bufferBytes)
-        pcap_set_timeout(handle, 100)
+        pcap_set_timeout(handle, max(1, configuration.deliveryTimeoutMilliseconds))
         let status = pcap_activate(handle)
         if status < 0 {
             let message = String(cString: pcap_geterr(handle))
             pcap_close(handle)
             throw .pcap(operation: "pcap_activate \(configuration.interface)", message: message)
+        }
+        // On the loopback device every packet passes twice (sent, then received): keep the received copy
+        // only, so it takes one place in the ring and `ps_drop` counts packets, not copies.
+        if configuration.interface == "lo" {
+            _ = pcap_setdirection(handle, PCAP_D_IN)
+            _ = capd_packet_ignore_outgoing(pcap_fileno(handle))
         }
         let expression: String? = switch configuration.mode {
         case .mirror: configuration.filter
@@ -116,11 +129,21 @@ public final class LiveCapture: Sendable {
     }
 
     /// Starts one thread per reader; `consumer` is called from them (concurrently) with message batches.
-    public func start(_ consumer: @escaping @Sendable ([CapturedMessage]) -> Void) throws(CaptureError) {
+    /// `logDrops` (optional) is told, at most every 10 s per reader, how many packets the kernel dropped
+    /// from that reader's ring since the last call and in total (reader index, new, total).
+    public func start(
+        _ consumer: @escaping @Sendable ([CapturedMessage]) -> Void,
+        logDrops: (@Sendable (_ reader: Int, _ new: Int, _ total: Int) -> Void)? = nil
+    ) throws(CaptureError) {
         var started: [CaptureThread] = []
-        for reader in readers {
+        for (index, reader) in readers.enumerated() {
+            var report: (@Sendable (Int, Int) -> Void)?
+            if let logDrops {
+                report = { new, total in logDrops(index, new, total) }
+            }
+            let readerReport = report
             started.append(try CaptureThread.start { [self] in
-                reader.run(stopping: stopping, consumer: consumer)
+                reader.run(stopping: stopping, consumer: consumer, logDrops: readerReport)
             })
         }
         threads.withLock { $0 = started }
@@ -147,13 +170,33 @@ public final class LiveCapture: Sendable {
     /// Per reader, in order.
     public var readerStats: [CaptureStats] { readers.map(\.stats) }
 
-    /// Kernel counters (pcap_stats) summed over the readers: received, dropped (ring full), dropped by the interface.
-    public var kernelStats: (received: Int, dropped: Int, interfaceDropped: Int) {
-        readers.reduce(into: (0, 0, 0)) { total, reader in
-            let one = reader.kernelStats
-            total.0 += one.0
-            total.1 += one.1
-            total.2 += one.2
-        }
+    /// Kernel counters (pcap_stats) summed over the readers.
+    public var kernelStats: KernelCaptureStats {
+        readers.reduce(into: KernelCaptureStats()) { $0.add($1.kernelStats) }
+    }
+
+    /// Kernel counters (pcap_stats) per reader, in order. Safe from any thread, at any rate.
+    public var readerKernelStats: [KernelCaptureStats] { readers.map(\.kernelStats) }
+}
+
+/// What libpcap's `pcap_stats` reports for one handle, cumulative since it was opened.
+public struct KernelCaptureStats: Sendable, Equatable {
+    /// Packets that passed the kernel filter (`ps_recv`), including those then dropped.
+    public var received = 0
+    /// Packets the kernel dropped because the capture ring was full (`ps_drop`): the reader fell behind.
+    public var dropped = 0
+    /// Packets the interface or its driver dropped (`ps_ifdrop`; Linux reports it in promiscuous mode only).
+    public var interfaceDropped = 0
+
+    public init(received: Int = 0, dropped: Int = 0, interfaceDropped: Int = 0) {
+        self.received = received
+        self.dropped = dropped
+        self.interfaceDropped = interfaceDropped
+    }
+
+    mutating func add(_ other: KernelCaptureStats) {
+        received += other.received
+        dropped += other.dropped
+        interfaceDropped += other.interfaceDropped
     }
 }

@@ -5,6 +5,8 @@ public struct Config: Sendable {
     public var capture = CaptureSettings()
     /// HEP listeners; empty = no HEP input.
     public var listen: [ListenEndpoint] = []
+    /// Connection limits and timeouts of the TCP listeners.
+    public var tcp = TCPSettings()
     /// HEPv3 packets without this 0x000e chunk are counted and dropped.
     public var authKey: String?
     public var raw: RawSettings?
@@ -61,6 +63,8 @@ public struct RawSettings: Sendable, Equatable {
     public var readers = 1
     /// raw_socket_listen ports; empty = no port restriction of its own.
     public var ports: [ClosedRange<UInt16>] = []
+    /// Kernel capture ring per reader, in MiB (`raw.buffer_mb`).
+    public var bufferMegabytes = 32
 }
 
 public struct StoreSettings: Sendable, Equatable {

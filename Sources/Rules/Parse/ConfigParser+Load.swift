@@ -12,6 +12,7 @@ extension ConfigParser {
         var store = StoreSettings()
         var admin = AdminSettings()
         var listen: [ListenEndpoint] = []
+        var tcp = TCPSettings()
         var raw: RawSettings?
         var authKey: String?
         if let p = top["capture"] { parseCapture(p.value, into: &capture) }
@@ -21,6 +22,7 @@ extension ConfigParser {
             for endpoint in listen where resolve[endpoint.host] == nil { resolve[endpoint.host] = addresses(of: endpoint.host) }
             relayLoopCheck = RelayLoopCheck(listen: listen, resolver: resolver, resolve: { resolve[$0] ?? [] })
         }
+        if let p = top["tcp"] { parseTCP(p.value, into: &tcp) }
         if let p = top["auth_key"] { authKey = string(p.value, "auth_key") }
         if let p = top["raw"] { raw = parseRaw(p.value) }
         if let p = top["store"] { parseStore(p.value, into: &store) }
@@ -59,6 +61,7 @@ extension ConfigParser {
         var config = Config(program: RuleProgram(routes: routes.map { ($0.name, $0.rules) }), path: path)
         config.capture = capture
         config.listen = listen
+        config.tcp = tcp
         config.authKey = authKey
         config.raw = raw
         config.store = store

@@ -2,7 +2,7 @@ import HEP
 import Tables
 
 extension ConfigParser {
-    static let topLevelKeys = ["capture", "listen", "auth_key", "raw", "store", "relay", "admin", "hep_route",
+    static let topLevelKeys = ["capture", "listen", "tcp", "auth_key", "raw", "store", "relay", "admin", "hep_route",
                                "lists", "routes", "include"]
 
     mutating func parseCapture(_ node: YAMLNode, into settings: inout CaptureSettings) {
@@ -30,7 +30,7 @@ extension ConfigParser {
     }
 
     mutating func parseRaw(_ node: YAMLNode) -> RawSettings? {
-        guard let f = fields(node, allowed: ["mode", "interface", "promiscuous", "promiscious", "readers", "ports"],
+        guard let f = fields(node, allowed: ["mode", "interface", "promiscuous", "promiscious", "readers", "ports", "buffer_mb"],
                              context: "raw") else { return nil }
         var raw = RawSettings()
         if let p = f["mode"], let v = string(p.value, "raw.mode") {
@@ -41,6 +41,7 @@ extension ConfigParser {
         if let p = f["interface"], let v = string(p.value, "raw.interface") { raw.interface = v }
         if let p = f["promiscuous"] ?? f["promiscious"], let v = bool(p.value, "raw.promiscuous") { raw.promiscuous = v }
         if let p = f["readers"], let v = integer(p.value, "raw.readers", in: 1...64) { raw.readers = v }
+        if let p = f["buffer_mb"], let v = integer(p.value, "raw.buffer_mb", in: 1...2_047) { raw.bufferMegabytes = v }
         if let p = f["ports"] {
             for item in items(p.value) { if let r = portRange(item, "raw.ports") { raw.ports.append(r) } }
         }

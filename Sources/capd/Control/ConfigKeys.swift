@@ -36,12 +36,16 @@ enum ConfigKeys {
         ConfigKey("store.spool", .afterRestart, \Config.store.spool),
         ConfigKey("store.spool_max_bytes", .afterRestart, \Config.store.spoolMaxBytes),
         ConfigKey("store.retention_days", .afterRestart, \Config.store.retentionDays),
+        ConfigKey("tcp.max_connections", .afterRestart, \Config.tcp.maxConnections),
+        ConfigKey("tcp.frame_timeout_s", .afterRestart, \Config.tcp.frameTimeoutSeconds),
+        ConfigKey("tcp.idle_timeout_s", .afterRestart, \Config.tcp.idleTimeoutSeconds),
     ]
 
     static let all: [ConfigKey] = settings + [
         .remainder(of: "capture", \Config.capture, known: settings),
         .remainder(of: "store", \Config.store, known: settings),
         .remainder(of: "admin", \Config.admin, known: settings),
+        .remainder(of: "tcp", \Config.tcp, known: settings),
     ]
 
     static func adminListen(_ config: Config) -> String {
@@ -57,6 +61,7 @@ enum ConfigKeys {
         if running.promiscuous != loaded.promiscuous { keys.append("raw.promiscuous") }
         if running.readers != loaded.readers { keys.append("raw.readers") }
         if running.ports != loaded.ports { keys.append("raw.ports") }
+        if running.bufferMegabytes != loaded.bufferMegabytes { keys.append("raw.buffer_mb") }
         return keys
     }
 

@@ -40,6 +40,21 @@ final class CapdMetrics: Sendable {
     /// Unix time of the last successful configuration load (start or reload).
     let configLastReloadSuccessTimestamp: Gauge
 
+    /// Capture inputs (listeners, raw readers) whose counters are read at scrape time; see `CaptureMetricSources`.
+    let captureSources = CaptureMetricSources()
+    /// Label `listener`: TCP connections refused because every slot was held by a connection delivering frames.
+    let tcpConnectionsRefused: MetricFamily<Counter>
+    /// Labels `listener`, `reason` (`TCPCloseReason`: peer_closed, idle, frame_timeout, evicted, bad_frame, read_error).
+    let tcpConnectionsClosed: MetricFamily<Counter>
+    /// Label `listener`: TCP connections open now.
+    let tcpConnectionsOpen: MetricFamily<Gauge>
+    /// Label `listener`: datagrams the kernel dropped for a UDP listener's socket (receive buffer full).
+    let kernelDrops: MetricFamily<Counter>
+    /// Labels `interface`, `reader`: packets the kernel dropped from a raw capture ring (pcap_stats ps_drop).
+    let rawKernelDrops: MetricFamily<Counter>
+    /// Labels `interface`, `reader`: packets the interface dropped (pcap_stats ps_ifdrop; promiscuous mode only).
+    let rawInterfaceDrops: MetricFamily<Counter>
+
     /// The same bounds the store records its flush latency with.
     static let flushLatencyBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
@@ -83,5 +98,33 @@ final class CapdMetrics: Sendable {
         configLastReloadSuccessTimestamp = try registry.gauge(
             "capd_config_last_reload_success_timestamp_seconds",
             help: "Unix time of the last successful configuration load (start or reload).")
+
+        let sources = captureSources
+        tcpConnectionsRefused = try registry.counterFamily(
+            "capd_tcp_connections_refused_total",
+            help: "TCP connections refused: every slot was held by a connection delivering frames.", labels: ["listener"])
+        tcpConnectionsRefused.collect { sources.tcpRefused }
+        tcpConnectionsClosed = try registry.counterFamily(
+            "capd_tcp_connections_closed_total", help: "TCP connections closed, per listener and reason.",
+            labels: ["listener", "reason"])
+        tcpConnectionsClosed.collect { sources.tcpClosed }
+        tcpConnectionsOpen = try registry.gaugeFamily(
+            "capd_tcp_connections_open", help: "TCP connections open, per listener.", labels: ["listener"])
+        tcpConnectionsOpen.collect { sources.tcpOpen }
+        kernelDrops = try registry.counterFamily(
+            "capd_kernel_drops_total",
+            help: "Datagrams the kernel dropped for a UDP listener's socket (receive buffer full), per listener.",
+            labels: ["listener"])
+        kernelDrops.collect { sources.kernelDrops }
+        rawKernelDrops = try registry.counterFamily(
+            "capd_raw_kernel_drops_total",
+            help: "Packets the kernel dropped from a raw capture ring (reader behind), per interface and reader.",
+            labels: ["interface", "reader"])
+        rawKernelDrops.collect { sources.rawDrops.ring }
+        rawInterfaceDrops = try registry.counterFamily(
+            "capd_raw_interface_drops_total",
+            help: "Packets the capture interface dropped (promiscuous mode only), per interface and reader.",
+            labels: ["interface", "reader"])
+        rawInterfaceDrops.collect { sources.rawDrops.interface }
     }
 }

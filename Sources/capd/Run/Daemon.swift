@@ -68,7 +68,7 @@ final class Daemon: Sendable {
 
         if inputs.listeners {
             for endpoint in config.listen {
-                try startListener(endpoint)
+                try startListener(endpoint, tcp: config.tcp)
             }
         }
         if inputs.raw, let raw = config.raw {
@@ -199,7 +199,7 @@ final class Daemon: Sendable {
         return String(url[..<colon]) + ":***" + String(url[at...])
     }
 
-    private func startListener(_ endpoint: ListenEndpoint) throws {
+    private func startListener(_ endpoint: ListenEndpoint, tcp: TCPSettings) throws {
         let host = endpoint.host == "localhost" ? "127.0.0.1" : endpoint.host
         guard let address = IPAddress(host) else {
             throw StartupError(description: "listen \(endpoint): '\(endpoint.host)' is not a numeric address")
@@ -216,11 +216,21 @@ final class Daemon: Sendable {
         switch endpoint.transport {
         case .udp:
             let listener = try HEPUDPListener(endpoint: socket)
-            try listener.start(consumer)
+            try listener.start(consumer) { [logger] new, total in
+                logger.warning("event=kernel_drops listener=\(label) dropped=\(new) total=\(total) detail=\"socket receive buffer full: the listener fell behind\"")
+            }
+            metrics.captureSources.add(listener, label: label)
             handle = ListenerHandle(stop: { listener.stop() })
         case .tcp:
-            let listener = try HEPTCPListener(endpoint: socket)
-            try listener.start(consumer)
+            var settings = TCPListenerConfiguration()
+            settings.maxConnections = tcp.maxConnections
+            settings.frameTimeoutSeconds = Double(tcp.frameTimeoutSeconds)
+            settings.idleTimeoutSeconds = Double(tcp.idleTimeoutSeconds)
+            let listener = try HEPTCPListener(endpoint: socket, configuration: settings)
+            try listener.start(consumer) { [logger] kind, count, detail in
+                logger.warning("event=tcp_connection_\(kind) listener=\(label) count=\(count) \(detail)")
+            }
+            metrics.captureSources.add(listener, label: label)
             handle = ListenerHandle(stop: { listener.stop() })
         }
         registerListener(handle)
@@ -239,15 +249,19 @@ extension Daemon {
         settings.promiscuous = raw.promiscuous
         settings.readers = raw.readers
         settings.ports = raw.ports
+        settings.bufferBytes = Int32(clamping: raw.bufferMegabytes * 1_024 * 1_024)
         let filter = BPFGenerator.expression(for: config)
         settings.filter = filter.isEmpty ? nil : filter
         let capture = try LiveCapture(configuration: settings)
         let workers = WorkerPool(pipeline: pipeline, listener: "raw:\(interface)")
-        try capture.start { messages in
+        try capture.start({ messages in
             workers.withWorker { worker in
                 for message in messages { worker.handleRaw(message) }
             }
-        }
+        }, logDrops: { [logger] reader, new, total in
+            logger.warning("event=raw_kernel_drops interface=\(interface) reader=\(reader) dropped=\(new) total=\(total) detail=\"capture ring full: the reader fell behind\"")
+        })
+        metrics.captureSources.add(capture, interface: interface)
         registerListener(ListenerHandle(stop: { capture.stop() }))
         logger.info("event=raw_capture interface=\(interface) mode=\(raw.mode.rawValue) readers=\(raw.readers) filter=\"\(filter)\"")
     }
