@@ -35,6 +35,9 @@ final class CapdMetrics: Sendable {
     let reloadsError: Counter
     /// 1 while capture is on, 0 while off; bound to the capture switch by `CaptureSwitch.bind(to:)`.
     let captureEnabled: Gauge
+    /// Label `reason`: admin requests refused by the access checks (`unauthorized`, `foreign_origin`,
+    /// `unsupported_media_type`, `too_large`).
+    let adminRefused: MetricFamily<Counter>
 
     /// The same bounds the store records its flush latency with.
     static let flushLatencyBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -73,5 +76,8 @@ final class CapdMetrics: Sendable {
         reloadsError = reloads.labels("error")
         captureEnabled = try registry.gauge(
             "capd_capture_enabled", help: "1 when SIP capture is switched on, 0 when off.")
+        adminRefused = try registry.counterFamily(
+            "capd_admin_refused_total", help: "Admin requests refused by the access checks, per reason.",
+            labels: ["reason"])
     }
 }
