@@ -70,10 +70,12 @@ struct AdminAccessPolicy: Sendable {
         return difference == 0
     }
 
-    /// True when `origin` (`scheme://host[:port]`) names the address the request arrived on: the same
+    /// True when `origin` (`http://host[:port]`) names the address the request arrived on: the same
     /// host and port, or `localhost` / the other loopback spelling when that address is a loopback one.
     static func originIsOwn(_ origin: String, local: AdminRequest.LocalAddress) -> Bool {
-        guard let authority = parseOrigin(origin), authority.port == local.port else { return false }
+        // The admin endpoint speaks plain HTTP: an https page is never one of its own.
+        guard origin.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix("http://"),
+              let authority = parseOrigin(origin), authority.port == local.port else { return false }
         let own = normalisedHost(local.host)
         let named = normalisedHost(authority.host)
         if named == own { return true }

@@ -36,6 +36,8 @@ final class AdminServer: Sendable {
     private let running = Mutex<Task<Void, Never>?>(nil)
     private let bound = Mutex<SocketAddress?>(nil)
     private let finished = DispatchSemaphore(value: 0)
+    @available(macOS 15.0, *)
+    private static let executor = AdminTaskExecutor()
 
     init(address: SocketAddress, service: AdminService, limits: AdminLimits = AdminLimits(),
          logger: Logger = Logger(label: "capd.admin")) {
@@ -58,8 +60,10 @@ final class AdminServer: Sendable {
     func start() throws(AdminServerError) -> SocketAddress {
         let requested = requestedAddress
         let outcome = StartOutcome()
+        // Hummingbird logs its start and stop lines, and the cancellation that `stop()` uses as an error;
+        // capd logs its own key=value lines (start, refusals, state changes) and start failures are thrown.
         var httpLogger = logger
-        httpLogger.logLevel = .warning      // Hummingbird's own start/stop lines; ours are key=value
+        httpLogger.logLevel = .critical
         let application = Application(
             responder: AdminResponder(service: service, limits: limits),
             server: .http1(configuration: HTTP1Channel.Configuration(
@@ -76,7 +80,7 @@ final class AdminServer: Sendable {
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: httpLogger)
         let done = finished
-        let task = Task.detached {
+        let task = Self.detached {
             do {
                 try await application.run()
                 outcome.finish(.failure(.cannotListen(requested, reason: "server stopped")))
@@ -101,7 +105,11 @@ final class AdminServer: Sendable {
         }
     }
 
-    /// Stops accepting, closes the listening socket and waits (bounded) for the server task to end.
+    /// Stops accepting and closes every connection (a request in progress is cut: the daemon is going
+    /// away), waiting at most 5 s for the server task to end.
+    ///
+    /// Cancellation rather than Hummingbird's graceful shutdown: the graceful path finishes in an
+    /// unstructured task on Swift's cooperative pool, which the callers of `stop()` may be blocking.
     func stop() {
         guard let task = running.withLock({ state -> Task<Void, Never>? in
             defer { state = nil }
@@ -109,9 +117,18 @@ final class AdminServer: Sendable {
         }) else { return }
         task.cancel()
         if finished.wait(timeout: .now() + 5) == .timedOut {
-            logger.warning("event=admin_stop_slow detail=\"server task still running after 5 s\"")
+            logger.warning("event=admin_stop_slow detail=\"server task still running 5 s after cancel\"")
         }
         bound.withLock { $0 = nil }
+    }
+
+    /// A task on the admin executor (see `AdminTaskExecutor`), not on the cooperative pool.
+    @discardableResult
+    private static func detached(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        if #available(macOS 15.0, *) {
+            return Task.detached(executorPreference: executor) { await body() }
+        }
+        return Task.detached { await body() }
     }
 
     /// "address already in use" rather than NIO's `IOError` dump.
