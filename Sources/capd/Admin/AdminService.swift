@@ -28,8 +28,8 @@ struct AdminService: Sendable {
 
     /// The methods each path allows; anything else is 404, a known path with another method 405.
     static let routes: [String: [String]] = [
-        "/metrics": ["GET", "HEAD"],
-        "/healthz": ["GET", "HEAD"],
+        "/metrics": ["GET"],
+        "/healthz": ["GET"],
         "/mi": ["POST"],
     ]
 
