@@ -38,6 +38,10 @@ final class CapdMetrics: Sendable {
     /// Label `reason`: admin requests refused by the access checks (`unauthorized`, `foreign_origin`,
     /// `unsupported_media_type`, `too_large`).
     let adminRefused: MetricFamily<Counter>
+    /// 1 when the last configuration load (start or reload) succeeded, 0 after a failed reload.
+    let configLastReloadSuccessful: Gauge
+    /// Unix time of the last successful configuration load (start or reload).
+    let configLastReloadSuccessTimestamp: Gauge
 
     /// The same bounds the store records its flush latency with.
     static let flushLatencyBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -79,5 +83,11 @@ final class CapdMetrics: Sendable {
         adminRefused = try registry.counterFamily(
             "capd_admin_refused_total", help: "Admin requests refused by the access checks, per reason.",
             labels: ["reason"])
+        configLastReloadSuccessful = try registry.gauge(
+            "capd_config_last_reload_successful",
+            help: "1 when the last configuration load (start or reload) succeeded, 0 when the last reload failed.")
+        configLastReloadSuccessTimestamp = try registry.gauge(
+            "capd_config_last_reload_success_timestamp_seconds",
+            help: "Unix time of the last successful configuration load (start or reload).")
     }
 }
