@@ -178,6 +178,39 @@ struct AdminDaemonAccessTests {
         #expect(daemon.terminate() == 0)
     }
 
+    @Test("capd run on a non-loopback admin address without a token says so in its log")
+    func runWarnsWhenUnprotected() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("capd-open-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let adminPort = try freePort()
+        let config = directory.appendingPathComponent("c.yaml").path
+        try "admin:\n  listen: 0.0.0.0:\(adminPort)\nstore:\n  url: sqlite://capd.db\nroutes:\n  main:\n    - do: [capture]\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.capdBinary)
+        process.arguments = ["run", "-c", config, "--listen", "udp://127.0.0.1:\(try freePort())",
+                             "--spool", directory.appendingPathComponent("spool").path]
+        process.currentDirectoryURL = directory
+        let log = directory.appendingPathComponent("log").path
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        var text = ""
+        for _ in 0..<200 where !text.contains("event=admin_listening") {
+            usleep(50_000)
+            text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(text.contains("event=admin_unprotected address=0.0.0.0:\(adminPort)"), "\(text)")
+        #expect(text.contains("warning: admin.listen 0.0.0.0:\(adminPort) is not a loopback address"))
+        #expect(process.terminationStatus == 0)
+    }
+
     @Test("32 concurrent scrapers while 20 silent connections are open: every scrape answered 200")
     func scrapersBesideSilentConnections() throws {
         let daemon = try DaemonProcess(rules: RunDaemonTests.captureAll)
