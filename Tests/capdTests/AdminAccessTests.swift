@@ -93,6 +93,18 @@ struct AdminAccessTests {
         #expect(service.respond(to: AdminRequest(method: "GET", path: "/healthz")).status == .ok)
     }
 
+    @Test("refusals are logged at most once a minute per reason, with the count held back")
+    func refusalLogIsRateLimited() {
+        let log = RateLimitedLog(interval: .seconds(60))
+        let start = ContinuousClock.now
+        #expect(log.shouldLog("foreign_origin", now: start) == 0)
+        #expect(log.shouldLog("foreign_origin", now: start + .seconds(1)) == nil)
+        #expect(log.shouldLog("foreign_origin", now: start + .seconds(59)) == nil)
+        #expect(log.shouldLog("unauthorized", now: start + .seconds(59)) == 0)
+        #expect(log.shouldLog("foreign_origin", now: start + .seconds(61)) == 2)
+        #expect(log.shouldLog("foreign_origin", now: start + .seconds(62)) == nil)
+    }
+
     @Test("capd check warns (not errors) for a non-loopback admin address without a token")
     func checkWarns() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("capd-admin-\(UUID().uuidString.prefix(8))")
