@@ -142,6 +142,39 @@ struct AdminServerTests {
         #expect(try get(address, "/healthz").text == "ok\n")
     }
 
+    @Test("a body that trickles in is answered 408 and the connection closed when bodyTimeout runs out")
+    func tricklingBody() throws {
+        var limits = AdminLimits()
+        limits.idleTimeout = .seconds(1)
+        limits.bodyTimeout = .milliseconds(1500)
+        let fixture = try AdminFixture(limits: limits)
+        let fd = try TCPSocket.connect(to: fixture.address, timeout: .seconds(2))
+        defer { close(fd) }
+        try TCPSocket.writeAll(fd, Array("POST /mi HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n".utf8),
+                               until: .now + .seconds(1))
+        // One byte every 300 ms: each resets the idle timer, so only the body deadline can end it.
+        let started = ContinuousClock.now
+        var reply: [UInt8] = []
+        var closed = false
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while ContinuousClock.now - started < .seconds(8) && !closed {
+            try? TCPSocket.writeAll(fd, [UInt8(ascii: " ")], until: .now + .seconds(1))
+            switch Result(catching: { () throws(SocketError) -> Int in try TCPSocket.read(fd, into: &buffer, at: 0, until: .now + .milliseconds(300)) }) {
+            case .success(let n) where n > 0: reply += buffer[0..<n]
+            case .success: closed = true
+            case .failure(.timeout): break
+            case .failure: closed = true
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(closed)
+        #expect(elapsed < .seconds(5))
+        #expect(String(decoding: reply, as: UTF8.self).hasPrefix("HTTP/1.1 408"))
+        #expect(fixture.metrics.adminRefused.labels("body_timeout").value == 1)
+        #expect(fixture.captureSwitch.isOn)
+        #expect(try get(fixture.address, "/healthz").status == 200)
+    }
+
     /// Sends `request` and waits: true when the server closes the connection (within 5 s) without a byte.
     private func closedWithoutAnswer(_ address: SocketAddress, _ request: String) throws -> Bool {
         let fd = try TCPSocket.connect(to: address, timeout: .seconds(2))

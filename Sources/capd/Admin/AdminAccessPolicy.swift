@@ -19,6 +19,7 @@ struct AdminAccessPolicy: Sendable {
         case foreignOrigin = "foreign_origin"
         case unsupportedMediaType = "unsupported_media_type"
         case tooLarge = "too_large"
+        case bodyTimeout = "body_timeout"
 
         func response(detail: String) -> AdminResponse {
             switch self {
@@ -27,6 +28,7 @@ struct AdminAccessPolicy: Sendable {
             case .foreignOrigin: return .error(.forbidden, detail)
             case .unsupportedMediaType: return .error(.unsupportedMediaType, detail)
             case .tooLarge: return .error(.payloadTooLarge, detail)
+            case .bodyTimeout: return .error(.requestTimeout, detail, extraHeaders: [("Connection", "close")])
             }
         }
     }

@@ -79,6 +79,7 @@ struct HTTPStatus: Hashable, Sendable {
     static let forbidden = HTTPStatus(code: 403, reason: "Forbidden")
     static let notFound = HTTPStatus(code: 404, reason: "Not Found")
     static let methodNotAllowed = HTTPStatus(code: 405, reason: "Method Not Allowed")
+    static let requestTimeout = HTTPStatus(code: 408, reason: "Request Timeout")
     static let payloadTooLarge = HTTPStatus(code: 413, reason: "Payload Too Large")
     static let unsupportedMediaType = HTTPStatus(code: 415, reason: "Unsupported Media Type")
     static let internalError = HTTPStatus(code: 500, reason: "Internal Server Error")

@@ -2,7 +2,9 @@ import Dispatch
 import Hummingbird
 import HummingbirdCore
 import HTTPTypes
+import protocol NIOCore.Channel
 import struct NIOCore.NIOTooManyBytesError
+import struct NIOCore.TimeAmount
 
 /// The request context of the admin server: who is asking and on which of our addresses.
 struct AdminRequestContext: RequestContext {
@@ -10,9 +12,12 @@ struct AdminRequestContext: RequestContext {
     /// `HOST:PORT` of the client (IPv6 in brackets), or `unknown`.
     let peer: String
     let local: AdminRequest.LocalAddress?
+    /// The connection, to close it after answering a body that never finished arriving.
+    let channel: any Channel
 
     init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
+        channel = source.channel
         let remote = source.channel.remoteAddress
         if let ip = remote?.ipAddress, let port = remote?.port {
             peer = ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
@@ -43,11 +48,14 @@ struct AdminResponder: HTTPResponder {
             peer: context.peer, local: context.local)
         if let refusal = service.precheck(admin) { return Self.response(refusal) }
         guard admin.path == "/mi" else { return Self.response(service.respond(to: admin)) }
-        do {
-            let buffer = try await request.body.collect(upTo: limits.maxBodyBytes)
-            admin.body = Array(buffer.readableBytesView)
-        } catch is NIOTooManyBytesError {
-            return Self.response(service.bodyTooLarge(admin, limit: limits.maxBodyBytes))
+        switch try await Self.collectBody(request.body, limits: limits) {
+        case .complete(let bytes): admin.body = bytes
+        case .tooLarge: return Self.response(service.bodyTooLarge(admin, limit: limits.maxBodyBytes))
+        case .timedOut:
+            // The rest of the body would keep arriving (and keep the connection alive): answer, then close.
+            let channel = context.channel
+            channel.eventLoop.scheduleTask(in: TimeAmount.milliseconds(200)) { channel.close(promise: nil) }
+            return Self.response(service.bodyTimedOut(admin, limit: limits.bodyTimeout))
         }
         let service = self.service
         let finished = admin
@@ -55,6 +63,33 @@ struct AdminResponder: HTTPResponder {
             DispatchQueue.global().async { continuation.resume(returning: service.respond(to: finished)) }
         }
         return Self.response(answer)
+    }
+
+    enum BodyOutcome: Sendable {
+        case complete([UInt8])
+        case tooLarge
+        case timedOut
+    }
+
+    /// The whole body, bounded in size and in time (a body trickling in byte by byte keeps resetting the
+    /// connection's idle timer, so the idle timeout alone would not end it).
+    static func collectBody(_ body: RequestBody, limits: AdminLimits) async throws -> BodyOutcome {
+        try await withThrowingTaskGroup(of: BodyOutcome.self) { group in
+            group.addTask {
+                do {
+                    return .complete(Array(try await body.collect(upTo: limits.maxBodyBytes).readableBytesView))
+                } catch is NIOTooManyBytesError {
+                    return .tooLarge
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: limits.bodyTimeout)
+                return .timedOut
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { return .timedOut }
+            return first
+        }
     }
 
     static func response(_ answer: AdminResponse) -> Response {

@@ -56,6 +56,11 @@ struct AdminService: Sendable {
         refuse(.tooLarge, detail: "request body larger than \(limit) bytes", request: request)
     }
 
+    /// The answer to a body that did not arrive in time (counted and logged like the other refusals).
+    func bodyTimedOut(_ request: AdminRequest, limit: Duration) -> AdminResponse {
+        refuse(.bodyTimeout, detail: "request body not received within \(limit)", request: request)
+    }
+
     func respond(to request: AdminRequest) -> AdminResponse {
         if let refusal = precheck(request) { return refusal }
         switch request.path {

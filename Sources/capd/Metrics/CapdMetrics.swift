@@ -36,7 +36,7 @@ final class CapdMetrics: Sendable {
     /// 1 while capture is on, 0 while off; bound to the capture switch by `CaptureSwitch.bind(to:)`.
     let captureEnabled: Gauge
     /// Label `reason`: admin requests refused by the access checks (`unauthorized`, `foreign_origin`,
-    /// `unsupported_media_type`, `too_large`).
+    /// `unsupported_media_type`, `too_large`, `body_timeout`).
     let adminRefused: MetricFamily<Counter>
     /// 1 when the last configuration load (start or reload) succeeded, 0 after a failed reload.
     let configLastReloadSuccessful: Gauge
