@@ -76,7 +76,14 @@ struct CtlCommand: ParsableCommand {
             text = admin
         } else if let settings {
             guard settings.enabled else { throw CtlSetupError(message: "-c \(config ?? ""): the admin endpoint is off (admin.listen: off)") }
-            text = Daemon.hostPort(settings.host == "localhost" ? "127.0.0.1" : settings.host, settings.port)
+            // A wildcard listen address is reached on loopback.
+            let host: String
+            switch settings.host {
+            case "localhost", "0.0.0.0": host = "127.0.0.1"
+            case "::": host = "::1"
+            default: host = settings.host
+            }
+            text = Daemon.hostPort(host, settings.port)
         } else {
             text = AdminServer.defaultListen
         }

@@ -33,8 +33,8 @@ struct AdminRequestContext: RequestContext {
 }
 
 /// Feeds Hummingbird's requests to `AdminService`: the head is checked before any body is read, the body
-/// is read up to the limit, and `/mi` calls (a reload compiles the whole configuration) run on a dispatch
-/// queue so they never hold one of the few threads of Swift's cooperative pool.
+/// is read up to the limit and the deadline, and `/mi` calls (a reload compiles the whole configuration)
+/// run on a global Dispatch work item, so a long reload never holds a thread the scrapes need.
 struct AdminResponder: HTTPResponder {
     typealias Context = AdminRequestContext
 
