@@ -78,27 +78,38 @@ struct MetricsScrapeLeakTests {
     @Test("5 000 scrapes of a running capd over HTTP: the exposition is identical and RSS stays flat")
     func daemonScrapesStayFlat() throws {
         let daemon = try DaemonProcess(rules: RunDaemonTests.captureAll)
-        // Warm up: the HTTP stack's buffers and the allocator's arenas settle.
-        var reference = ""
-        for _ in 0..<500 { reference = try httpRequest(port: daemon.adminPort, method: "GET", path: "/metrics").body }
-        let before = try Self.residentKilobytes(daemon.processIdentifier)
         var differing = 0
         var failed = 0
+        var transportErrors = 0
         let scrapes = 5_000
+        // One retry on a transport error: under a fully loaded machine a single exchange can exceed the
+        // client's 5 s receive timeout; what this test measures is growth, not latency.
+        func exchange(_ method: String, _ path: String, _ body: String? = nil) throws -> HTTPResult {
+            do {
+                return try httpRequest(port: daemon.adminPort, method: method, path: path, body: body)
+            } catch {
+                transportErrors += 1
+                return try httpRequest(port: daemon.adminPort, method: method, path: path, body: body)
+            }
+        }
+        // Warm up: the HTTP stack's buffers and the allocator's arenas settle.
+        var reference = ""
+        for _ in 0..<500 { reference = try exchange("GET", "/metrics").body }
+        let before = try Self.residentKilobytes(daemon.processIdentifier)
         for round in 0..<scrapes {
             // Every tenth scrape through `capd ctl stats`' path (JSON-RPC `stats`) instead.
             if round % 10 == 9 {
-                let reply = try httpRequest(port: daemon.adminPort, method: "POST", path: "/mi",
-                                            body: #"{"jsonrpc":"2.0","method":"stats","id":1}"#)
+                let reply = try exchange("POST", "/mi", #"{"jsonrpc":"2.0","method":"stats","id":1}"#)
                 if reply.status != 200 { failed += 1 }
                 continue
             }
-            let reply = try httpRequest(port: daemon.adminPort, method: "GET", path: "/metrics")
+            let reply = try exchange("GET", "/metrics")
             if reply.status != 200 { failed += 1 }
             if reply.body != reference { differing += 1 }
         }
         let after = try Self.residentKilobytes(daemon.processIdentifier)
         #expect(failed == 0)
+        #expect(transportErrors <= 3)
         #expect(differing == 0)
         // Old code: ~1.2 KB more per scrape (3.5 MB after 3 000, measured). Fixed code: 0-0.9 MB of allocator
         // and thread noise (Dispatch starts threads under load, each with its own malloc arena).
