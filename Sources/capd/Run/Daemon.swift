@@ -60,7 +60,11 @@ final class Daemon: Sendable {
                 if snapshot.state != .ok, let error = snapshot.lastError { details["store_error"] = error }
                 return HealthStatus(healthy: snapshot.state == .ok, details: details)
             }
-            admin = AdminServer(address: address, service: AdminService(registry: metrics.registry, control: control))
+            let access = AdminAccessPolicy(token: config.admin.token)
+            if !config.admin.isLoopback && access.token == nil {
+                logger.warning("event=admin_unprotected address=\(address) detail=\"admin address is not loopback and admin.token is not set\"")
+            }
+            admin = AdminServer(address: address, service: AdminService(metrics: metrics, control: control, access: access))
         } else {
             admin = nil
         }
