@@ -6,8 +6,8 @@ set -euo pipefail
 
 packages=(libyaml-dev libpcap-dev libdbus-1-dev libpq-dev libsqlite3-dev zlib1g-dev pkg-config sqlite3)
 if [[ "${1:-}" == "--test" ]]; then
-    # The test suite starts a throwaway PostgreSQL cluster and captures on `lo`.
-    packages+=(postgresql tcpdump iproute2)
+    # The test suite starts a throwaway PostgreSQL cluster, captures on `lo` and decodes `capd calls pcap` with tshark.
+    packages+=(postgresql tcpdump iproute2 tshark)
 fi
 
 missing=()
