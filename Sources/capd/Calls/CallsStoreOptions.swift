@@ -80,6 +80,23 @@ struct CallsTimeOptions: ParsableArguments {
     @Option(name: .customLong("to"), help: "Window end, UTC (default: now, or --from plus --since).")
     var to: String?
 
+    var isGiven: Bool { spec.isGiven }
+    var spec: WindowSpec { WindowSpec(since: since, from: from, to: to) }
+    func window(now: Int64) throws -> TimeWindow { try spec.window(now: now) }
+
+    static func now() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec / 1000)
+    }
+}
+
+/// The window of a search from `since`/`from`/`to` texts (command line or web form).
+struct WindowSpec: Sendable {
+    var since: String?
+    var from: String?
+    var to: String?
+
     var isGiven: Bool { since != nil || from != nil || to != nil }
 
     static let defaultSpan: Int64 = 3_600_000_000
@@ -128,9 +145,4 @@ struct CallsTimeOptions: ParsableArguments {
         return window
     }
 
-    static func now() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec / 1000)
-    }
 }
