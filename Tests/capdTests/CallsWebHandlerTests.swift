@@ -98,3 +98,24 @@ final class LockedCounters: @unchecked Sendable {
 
     func values() -> [(name: String, value: Double)] { lock.withLock { current } }
 }
+
+@Suite struct CallsWebAccessTests {
+    @Test func queryStringsDecode() {
+        let (path, query) = WebQuery.split("/api/call?id=85216695-42dcdb1d%40192.168.1.2&x=a+b&x=second&bad=%zz&empty=")
+        #expect(path == "/api/call")
+        #expect(query == ["id": "85216695-42dcdb1d@192.168.1.2", "x": "a b", "empty": ""])
+        #expect(WebQuery.split("/").query.isEmpty)
+    }
+
+    @Test func tokenByHeaderCookieOrQuery() {
+        let open = CallsWebAccess(token: nil)
+        #expect(open.decide(authorization: nil, cookie: nil, queryToken: nil) == .allowed)
+        let guarded = CallsWebAccess(token: "s3cret")
+        #expect(guarded.decide(authorization: nil, cookie: nil, queryToken: nil) == .refused)
+        #expect(guarded.decide(authorization: "Bearer wrong", cookie: "capd_token=nope", queryToken: "s3cre") == .refused)
+        #expect(guarded.decide(authorization: "bearer s3cret", cookie: nil, queryToken: nil) == .allowed)
+        #expect(guarded.decide(authorization: nil, cookie: "a=1; capd_token=s3cret", queryToken: nil) == .allowed)
+        #expect(guarded.decide(authorization: nil, cookie: nil, queryToken: "s3cret")
+                == .allowedSetCookie("capd_token=s3cret; Path=/; HttpOnly; SameSite=Strict"))
+    }
+}
