@@ -54,7 +54,8 @@ async function search(params) {
 function drawLadder(call) {
   const ladder = $("ladder");
   ladder.replaceChildren();
-  const column = Math.max(180, ...call.hosts.map((h) => h.length * 7.5 + 30));
+  const column = Math.max(180, ...call.hosts.map((h) => h.length * 7.5 + 30),
+                          ...call.messages.map((m) => m.label.length * 7.5 + 40));
   const left = 110, top = 40, step = 34;
   const x = (i) => left + i * column + column / 2;
   const height = top + call.messages.length * step + 20;

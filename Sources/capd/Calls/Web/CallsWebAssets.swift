@@ -74,7 +74,7 @@ td.callid a { font-family: ui-monospace, monospace; }
 #ladder text { font: 12px ui-monospace, monospace; }
 #ladder .host { font-weight: bold; }
 #ladder .rail { stroke: #9aa5b1; stroke-dasharray: 4 3; }
-#ladder .arrow { cursor: pointer; }
+#ladder .arrow { cursor: pointer; outline: none; }
 #ladder .arrow line { stroke: #1f6fd1; stroke-width: 1.6; }
 #ladder .arrow polygon { fill: #1f6fd1; }
 #ladder .arrow.reply line { stroke: #2e8b57; }
