@@ -34,29 +34,32 @@ struct CallsStoreOptions: ParsableArguments {
             }
             loaded = parsed
         }
-        var sip = ["sip_capture"], reports = ["rtcp_capture"]
-        var url = "sqlite://capd.db"
-        var flavour = SchemaFlavour.homer5
-        if let loaded {
-            url = loaded.store.url
-            flavour = loaded.store.schema == .homer7 ? .homer7 : .homer5
-            sip = [loaded.store.table.template]
-            reports = [loaded.store.reportTable.template]
-            for route in loaded.program.routes {
-                for rule in route.rules {
-                    for action in rule.actions {
-                        switch action {
-                        case .capture(let capture): if let table = capture.table { sip.append(table.template) }
-                        case .report(let report): if let table = report.table { reports.append(table.template) }
-                        default: break
-                        }
+        var configuration = loaded.map(CallsStoreOptions.configuration(of:))
+            ?? CallStore.Configuration(url: "sqlite://capd.db", flavour: .homer5, sipTemplates: ["sip_capture"],
+                                       reportTemplates: ["rtcp_capture"])
+        if let store { configuration.url = store }
+        if let schema, let chosen = SchemaFlavour(rawValue: schema) { configuration.flavour = chosen }
+        return configuration
+    }
+
+    /// The store a configuration writes: URL, schema, and every table template of `store:` and of the rules'
+    /// `capture`/`report` actions.
+    static func configuration(of config: Config) -> CallStore.Configuration {
+        var sip = [config.store.table.template]
+        var reports = [config.store.reportTable.template]
+        for route in config.program.routes {
+            for rule in route.rules {
+                for action in rule.actions {
+                    switch action {
+                    case .capture(let capture): if let table = capture.table { sip.append(table.template) }
+                    case .report(let report): if let table = report.table { reports.append(table.template) }
+                    default: break
                     }
                 }
             }
         }
-        if let store { url = store }
-        if let schema, let chosen = SchemaFlavour(rawValue: schema) { flavour = chosen }
-        return CallStore.Configuration(url: url, flavour: flavour, sipTemplates: sip, reportTemplates: reports)
+        return CallStore.Configuration(url: config.store.url, flavour: config.store.schema == .homer7 ? .homer7 : .homer5,
+                                       sipTemplates: sip, reportTemplates: reports)
     }
 
     func open() throws -> CallStore {
