@@ -5,8 +5,10 @@ import Darwin
 #endif
 import ArgumentParser
 import Foundation
+import Rules
 
-/// `capd ctl [--admin ADDR] sip_capture [on|off] | reload | stats`: talks JSON-RPC to a running daemon.
+/// `capd ctl [--admin ADDR] [--token T | -c FILE] sip_capture [on|off] | reload | stats`: talks JSON-RPC to a
+/// running daemon.
 struct CtlCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ctl",
@@ -17,12 +19,20 @@ struct CtlCommand: ParsableCommand {
               reload                reload the configuration, like SIGHUP; prints ok, then the keys
                                     applied and those that need a restart
               stats                 print counters and gauges, one 'name value' a line
-            Exit status: 0 done, 1 failed (daemon not reachable, reload rejected, ...).
+            The admin address and token come from --admin/--token, else from the configuration file given
+            with -c (admin.listen, admin.token), else from $CAPD_ADMIN_TOKEN and 127.0.0.1:9096.
+            Exit status: 0 done, 1 failed (daemon not reachable, token refused, reload rejected, ...).
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Admin endpoint of the daemon.", valueName: "HOST:PORT"))
-    var admin: String = AdminServer.defaultListen
+    @Option(name: .long, help: ArgumentHelp("Admin endpoint of the daemon (default: admin.listen of -c, else 127.0.0.1:9096).", valueName: "HOST:PORT"))
+    var admin: String?
+
+    @Option(name: .long, help: ArgumentHelp("Bearer token for the admin endpoint (default: admin.token of -c, else $CAPD_ADMIN_TOKEN).", valueName: "TOKEN"))
+    var token: String?
+
+    @Option(name: [.customShort("c"), .long], help: ArgumentHelp("Read admin.listen and admin.token from this configuration file.", valueName: "FILE"))
+    var config: String?
 
     @Argument(help: ArgumentHelp("sip_capture, reload or stats.", valueName: "command"))
     var command: String
@@ -42,11 +52,49 @@ struct CtlCommand: ParsableCommand {
         default:
             throw ValidationError("unknown command '\(command)'; expected sip_capture, reload or stats")
         }
-        do {
-            _ = try SocketAddress(parsing: admin)
-        } catch {
-            throw ValidationError("--admin: \(error)")
+        if let admin {
+            do {
+                _ = try SocketAddress(parsing: admin)
+            } catch {
+                throw ValidationError("--admin: \(error)")
+            }
         }
+    }
+
+    /// Address and token to use: the options, else the configuration file, else the defaults.
+    func endpoint() throws(CtlSetupError) -> (address: SocketAddress, token: String?) {
+        var settings: AdminSettings?
+        if let config {
+            let result = ConfigLoader.load(path: config)
+            guard let loaded = result.config else {
+                throw CtlSetupError(message: "-c \(config): " + result.sources.render(result.errors))
+            }
+            settings = loaded.admin
+        }
+        let text: String
+        if let admin {
+            text = admin
+        } else if let settings {
+            guard settings.enabled else { throw CtlSetupError(message: "-c \(config ?? ""): the admin endpoint is off (admin.listen: off)") }
+            // A wildcard listen address is reached on loopback.
+            let host: String
+            switch settings.host {
+            case "localhost", "0.0.0.0": host = "127.0.0.1"
+            case "::": host = "::1"
+            default: host = settings.host
+            }
+            text = Daemon.hostPort(host, settings.port)
+        } else {
+            text = AdminServer.defaultListen
+        }
+        let address: SocketAddress
+        do {
+            address = try SocketAddress(parsing: text)
+        } catch {
+            throw CtlSetupError(message: "admin address: \(error)")
+        }
+        let token = self.token ?? settings?.token ?? ProcessInfo.processInfo.environment["CAPD_ADMIN_TOKEN"]
+        return (address, token)
     }
 
     func run() throws {
@@ -64,13 +112,13 @@ struct CtlCommand: ParsableCommand {
 
     /// Does the call and formats the answer, without touching stdout (tests call this).
     func perform() -> Outcome {
-        let address: SocketAddress
+        let client: AdminClient
         do {
-            address = try SocketAddress(parsing: admin)
+            let (address, token) = try endpoint()
+            client = AdminClient(address: address, token: token)
         } catch {
-            return Outcome(errorOutput: "capd ctl: --admin: \(error)\n", exitCode: 1)
+            return Outcome(errorOutput: "capd ctl: \(error.message.trimmingCharacters(in: .newlines))\n", exitCode: 1)
         }
-        let client = AdminClient(address: address)
         do {
             switch command {
             case "sip_capture":
@@ -127,6 +175,11 @@ struct CtlCommand: ParsableCommand {
         default: return "null"
         }
     }
+}
+
+/// `capd ctl` could not work out where or how to call.
+struct CtlSetupError: Error, Sendable {
+    var message: String
 }
 
 private func printToStandardError(_ text: String) {

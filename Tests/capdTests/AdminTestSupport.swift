@@ -19,7 +19,7 @@ final class AdminFixture: Sendable {
     let server: AdminServer
     let address: SocketAddress
 
-    init(host: String = "127.0.0.1", limits: AdminLimits = AdminLimits()) throws {
+    init(host: String = "127.0.0.1", limits: AdminLimits = AdminLimits(), token: String? = nil) throws {
         let metrics = try CapdMetrics()
         let captureSwitch = CaptureSwitch(enabled: true)
         captureSwitch.bind(to: metrics.captureEnabled)
@@ -32,12 +32,28 @@ final class AdminFixture: Sendable {
             captureSwitch: captureSwitch, reloader: reloader, registry: metrics.registry,
             health: { health.withLock { $0 } })
         let requested = try SocketAddress(parsing: host.contains(":") ? "[\(host)]:0" : "\(host):0")
-        server = AdminServer(address: requested, service: AdminService(registry: metrics.registry, control: control),
-                             limits: limits)
+        server = AdminServer(
+            address: requested,
+            service: AdminService(metrics: metrics, control: control, access: AdminAccessPolicy(token: token)),
+            limits: limits)
         address = try server.start()
     }
 
     deinit { server.stop() }
+}
+
+/// A listening socket nobody serves (for `capd ctl` against closed ports and impostors).
+func plainListener(on address: SocketAddress) throws -> (Int32, SocketAddress) {
+    let fd = socket(address.family, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw RawHTTPError(description: "socket: errno \(errno)") }
+    var one: Int32 = 1
+    _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+    guard address.withSockAddr({ bind(fd, $0, $1) }) == 0, listen(fd, 16) == 0,
+          let bound = SocketAddress.local(of: fd) else {
+        close(fd)
+        throw RawHTTPError(description: "bind/listen \(address): errno \(errno)")
+    }
+    return (fd, bound)
 }
 
 /// What came back from a raw HTTP exchange.
@@ -103,17 +119,36 @@ func rawHTTP(_ address: SocketAddress, _ request: String, pieces: Int = 1, pause
     try rawHTTP(address, Array(request.utf8), pieces: pieces, pause: pause)
 }
 
-func post(_ address: SocketAddress, _ json: String, contentType: String = "application/json") throws -> RawHTTPReply {
-    try rawHTTP(address, "POST /mi HTTP/1.1\r\nHost: x\r\nContent-Type: \(contentType)\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)")
+/// `POST /mi` with `Connection: close` (the server keeps connections alive otherwise); `headers` are
+/// extra header lines, each ending in CRLF.
+func post(_ address: SocketAddress, _ json: String, contentType: String? = "application/json",
+          headers: String = "") throws -> RawHTTPReply {
+    let type = contentType.map { "Content-Type: \($0)\r\n" } ?? ""
+    return try rawHTTP(address, "POST /mi HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\(type)\(headers)Content-Length: \(json.utf8.count)\r\n\r\n\(json)")
 }
 
 func get(_ address: SocketAddress, _ path: String, headers: String = "") throws -> RawHTTPReply {
-    try rawHTTP(address, "GET \(path) HTTP/1.1\r\nHost: x\r\n\(headers)\r\n")
+    try rawHTTP(address, "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\(headers)\r\n")
 }
 
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
+/// Runs `scrapers` threads at once (released together), each doing `rounds` requests; returns how many
+/// answered 200.
+func scrapeConcurrently(scrapers: Int, rounds: Int, _ request: @escaping @Sendable () throws -> Int) -> Int {
+    let ok = Locked(0)
+    let start = DispatchSemaphore(value: 0)
+    let group = DispatchGroup()
+    for _ in 0..<scrapers {
+        group.enter()
+        let thread = Thread {
+            start.wait()
+            for _ in 0..<rounds where (try? request()) == 200 {
+                ok.withLock { $0 += 1 }
+            }
+            group.leave()
+        }
+        thread.start()
     }
+    for _ in 0..<scrapers { start.signal() }
+    _ = group.wait(timeout: .now() + 60)
+    return ok.withLock { $0 }
 }

@@ -73,8 +73,9 @@ final class DaemonProcess: @unchecked Sendable {
     nonisolated(unsafe) private var logData = Data()
     private let logLock = NSLock()
 
-    /// `rules` is the YAML after the `listen`/`store`/`admin` keys, which the helper writes itself.
-    init(rules: String, extraArguments: [String] = [], name: String = #function) throws {
+    /// `rules` is the YAML after the `listen`/`store`/`admin` keys, which the helper writes itself;
+    /// `adminKeys` are more `admin:` keys (e.g. `token: s3cret`), one per line.
+    init(rules: String, extraArguments: [String] = [], adminKeys: [String] = [], name: String = #function) throws {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("capd-test-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -87,7 +88,7 @@ final class DaemonProcess: @unchecked Sendable {
               - tcp://127.0.0.1:\(hepPort)
             admin:
               listen: 127.0.0.1:\(adminPort)
-            \(rules)
+            \(adminKeys.map { "  " + $0 + "\n" }.joined())\(rules)
             """
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: TestEnvironment.capdBinary)
@@ -119,6 +120,8 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     var databasePath: String { directory.appendingPathComponent("capd.db").path }
+
+    var processIdentifier: Int32 { process.processIdentifier }
 
     /// Polls `/healthz` until the daemon answers (bounded: 20 s).
     private func waitUntilReady() throws {

@@ -36,7 +36,7 @@ struct SocketAddressTests {
 
     @Test("a listening socket reports the port the kernel chose")
     func ephemeralPort() throws {
-        let (fd, bound) = try TCPSocket.listen(on: SocketAddress(parsing: "127.0.0.1:0"))
+        let (fd, bound) = try plainListener(on: SocketAddress(parsing: "127.0.0.1:0"))
         defer { close(fd) }
         #expect(bound.port != 0)
         #expect(bound.address == IPAddress(ipv4Bytes: [127, 0, 0, 1]))

@@ -87,6 +87,14 @@ public struct AdminSettings: Sendable, Equatable {
     public var port: UInt16 = 9096
     /// false when `admin: { listen: off }`.
     public var enabled = true
+    /// `admin.token`: a bearer token `POST /mi` requires when set.
+    public var token: String?
+
+    /// True for `localhost`, 127.0.0.0/8 and ::1.
+    public var isLoopback: Bool {
+        let host = self.host.lowercased()
+        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
 }
 
 public enum HEPRouteMode: Sendable, Equatable {

@@ -113,7 +113,14 @@ extension ConfigParser {
     }
 
     mutating func parseAdmin(_ node: YAMLNode, into admin: inout AdminSettings) {
-        guard let f = fields(node, allowed: ["listen"], context: "admin") else { return }
+        guard let f = fields(node, allowed: ["listen", "token"], context: "admin") else { return }
+        if let t = f["token"], let token = string(t.value, "admin.token") {
+            if token.isEmpty || token.contains(where: { $0.isWhitespace || !$0.isASCII }) {
+                error(t.value.mark, "admin.token must be non-empty printable ASCII without spaces")
+            } else {
+                admin.token = token
+            }
+        }
         guard let p = f["listen"] else { return }
         if case .scalar(let text, _) = p.value.kind, ["off", "false", "no", "none"].contains(text.lowercased()) {
             admin.enabled = false
@@ -126,6 +133,9 @@ extension ConfigParser {
         }
         admin.host = url.host
         admin.port = url.port
+        if !admin.isLoopback && admin.token == nil {
+            warning(p.value.mark, "admin.listen \(text) is not a loopback address and admin.token is not set: anyone who can reach it can switch capture off and reload (set admin.token)")
+        }
     }
 
     /// A literal table name with optional strftime conversions; must expand to `[A-Za-z0-9_]+`.

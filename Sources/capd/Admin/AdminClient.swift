@@ -40,9 +40,12 @@ struct AdminClient: Sendable {
     /// Reloads compile the whole configuration; give them time.
     var callTimeout: Duration = .seconds(60)
     var maxReplyBytes = 16 * 1024 * 1024
+    /// Sent as `Authorization: Bearer TOKEN` when set (`admin.token`).
+    var token: String?
 
-    init(address: SocketAddress) {
+    init(address: SocketAddress, token: String? = nil) {
         self.address = address
+        self.token = token
     }
 
     /// Calls `method` and returns its `result`.
@@ -78,7 +81,8 @@ struct AdminClient: Sendable {
             throw .transport(address, error.description)
         }
         defer { close(fd) }
-        let head = "POST /mi HTTP/1.1\r\nHost: \(address)\r\nContent-Type: application/json\r\n"
+        let authorization = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+        let head = "POST /mi HTTP/1.1\r\nHost: \(address)\r\nContent-Type: application/json\r\n" + authorization
             + "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         let deadline = ContinuousClock.now + callTimeout
         var reply = [UInt8](repeating: 0, count: 64 * 1024)

@@ -1,16 +1,29 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Dispatch
-import Foundation
+import Hummingbird
+import HummingbirdCore
 import Logging
 import Synchronization
+import protocol NIOCore.Channel
+import struct NIOCore.TimeAmount
+import class NIOPosix.MultiThreadedEventLoopGroup
 
-/// The admin endpoint's HTTP/1.1 server: one thread accepts, each connection is served on a short-lived
-/// dispatch work item and closed after one response (`Connection: close`). Requests are bounded in size
-/// and time; whatever a client sends, it gets a status line or a closed socket, never a crash.
+/// Why the admin server could not start.
+enum AdminServerError: Error, Equatable, Sendable, CustomStringConvertible {
+    case cannotListen(SocketAddress, reason: String)
+    case startTimedOut(SocketAddress)
+
+    var description: String {
+        switch self {
+        case .cannotListen(let address, let reason): return "cannot listen on \(address): \(reason)"
+        case .startTimedOut(let address): return "admin endpoint on \(address) did not start in time"
+        }
+    }
+}
+
+/// The admin endpoint's HTTP server: Hummingbird 2 (SwiftNIO) on one event-loop thread of its own, so the
+/// receive path (plain sockets) never shares a thread with it. Connections are served concurrently and
+/// kept alive; a silent or slow client costs one idle channel until `limits.idleTimeout`, never a worker.
+/// `start()` and `stop()` are synchronous for the daemon's thread-based lifecycle.
 final class AdminServer: Sendable {
     /// `admin.listen` when the configuration says nothing (loopback only).
     static let defaultListen = "127.0.0.1:9096"
@@ -19,11 +32,12 @@ final class AdminServer: Sendable {
     private let service: AdminService
     private let limits: AdminLimits
     private let logger: Logger
-    private let listenFD = Atomic<Int32>(-1)
-    private let stopping = Atomic<Bool>(false)
-    private let active = Atomic<Int>(0)
+    private let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let running = Mutex<Task<Void, Never>?>(nil)
     private let bound = Mutex<SocketAddress?>(nil)
-    private let acceptLoopDone = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    @available(macOS 15.0, *)
+    private static let executor = AdminTaskExecutor()
 
     init(address: SocketAddress, service: AdminService, limits: AdminLimits = AdminLimits(),
          logger: Logger = Logger(label: "capd.admin")) {
@@ -33,129 +47,122 @@ final class AdminServer: Sendable {
         self.logger = logger
     }
 
+    deinit {
+        stop()
+        try? eventLoopGroup.syncShutdownGracefully()
+    }
+
     /// The address actually listened on (with the real port when port 0 was asked for).
     var boundAddress: SocketAddress? { bound.withLock { $0 } }
 
-    /// Binds, listens and starts the accept thread; returns the bound address.
+    /// Binds and starts serving; returns the bound address once the server accepts connections.
     @discardableResult
-    func start() throws(SocketError) -> SocketAddress {
-        let (fd, address) = try TCPSocket.listen(on: requestedAddress)
-        listenFD.store(fd, ordering: .releasing)
-        bound.withLock { $0 = address }
-        let thread = Thread { [self] in
-            self.acceptLoop(fd)
-            self.acceptLoopDone.signal()
-        }
-        thread.name = "capd-admin-accept"
-        thread.start()
-        logger.info("event=admin_listening address=\(address)")
-        return address
-    }
-
-    /// Stops accepting and closes the listening socket (connections in progress finish on their own).
-    func stop() {
-        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let fd = listenFD.load(ordering: .acquiring)
-        guard fd >= 0 else { return }
-        acceptLoopDone.wait()
-        close(fd)
-    }
-
-    private func acceptLoop(_ fd: Int32) {
-        while !stopping.load(ordering: .acquiring) {
-            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&entry, 1, 100)
-            if ready <= 0 { continue }
-            let client = accept(fd, nil, nil)
-            if client < 0 {
-                if errno == EMFILE || errno == ENFILE { usleep(50_000) }
-                continue
-            }
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            let inFlight = active.wrappingAdd(1, ordering: .relaxed).newValue
-            if inFlight > limits.maxConnections {
-                active.wrappingSubtract(1, ordering: .relaxed)
-                let busy = HTTPResponse.error(.serviceUnavailable, "too many admin connections")
-                try? TCPSocket.writeAll(client, busy.serialized(), until: .now + .milliseconds(200))
-                close(client)
-                continue
-            }
-            DispatchQueue.global().async { [self] in
-                self.serve(client)
-                self.active.wrappingSubtract(1, ordering: .relaxed)
-            }
-        }
-    }
-
-    private func serve(_ fd: Int32) {
-        let deadline = ContinuousClock.now + limits.readTimeout
-        let response = readAndRespond(fd, until: deadline)
-        if let response {
+    func start() throws(AdminServerError) -> SocketAddress {
+        let requested = requestedAddress
+        let outcome = StartOutcome()
+        // Hummingbird logs its start and stop lines, and the cancellation that `stop()` uses as an error;
+        // capd logs its own key=value lines (start, refusals, state changes) and start failures are thrown.
+        var httpLogger = logger
+        httpLogger.logLevel = .critical
+        let application = Application(
+            responder: AdminResponder(service: service, limits: limits),
+            server: .http1(configuration: HTTP1Channel.Configuration(
+                idleTimeout: TimeAmount.nanoseconds(Int64(limits.idleTimeout.seconds * 1e9)),
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeadBytes,
+                                                maxHeaderListSize: limits.maxHeadBytes, maxHeaderFieldCount: 100))),
+            configuration: ApplicationConfiguration(
+                address: .hostname(requested.hostText, port: Int(requested.port)), serverName: nil, backlog: 256,
+                reuseAddress: true, availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? Int(requested.port)
+                outcome.finish(.success(SocketAddress(address: requested.address, port: UInt16(clamping: port))))
+            },
+            eventLoopGroupProvider: .shared(eventLoopGroup),
+            logger: httpLogger)
+        let done = finished
+        let task = Self.detached {
             do {
-                try TCPSocket.writeAll(fd, response.serialized(), until: deadline + .seconds(1))
+                try await application.run()
+                outcome.finish(.failure(.cannotListen(requested, reason: "server stopped")))
             } catch {
-                logger.debug("event=admin_write_failed error=\"\(error)\"")
+                outcome.finish(.failure(.cannotListen(requested, reason: Self.reason(error))))
             }
+            done.signal()
         }
-        TCPSocket.lingeringClose(fd, maxBytes: limits.maxBodyBytes + limits.maxHeadBytes)
+        running.withLock { $0 = task }
+        guard let result = outcome.wait(timeout: limits.startTimeout) else {
+            stop()
+            throw .startTimedOut(requested)
+        }
+        switch result {
+        case .success(let address):
+            bound.withLock { $0 = address }
+            logger.info("event=admin_listening address=\(address) server=hummingbird")
+            return address
+        case .failure(let error):
+            running.withLock { $0 = nil }
+            throw error
+        }
     }
 
-    /// Reads one request and answers it; nil when the client went away without sending anything.
-    private func readAndRespond(_ fd: Int32, until deadline: ContinuousClock.Instant) -> HTTPResponse? {
-        var buffer = [UInt8](repeating: 0, count: limits.maxHeadBytes)
-        var used = 0
-        let head: HTTPRequestHead
-        let headLength: Int
-        while true {
-            switch HTTPHeadParser.parse(buffer[0..<used]) {
-            case .complete(let parsed, let length):
-                head = parsed
-                headLength = length
-            case .invalid(let status, let detail):
-                return .error(status, detail)
-            case .needMore:
-                if used == buffer.count {
-                    return .error(.headersTooLarge, "request head larger than \(limits.maxHeadBytes) bytes")
-                }
-                do {
-                    let n = try TCPSocket.read(fd, into: &buffer, at: used, until: deadline)
-                    if n == 0 {
-                        return used == 0 ? nil : .error(.badRequest, "incomplete request")
-                    }
-                    used += n
-                } catch .timeout {
-                    return used == 0 ? nil : .error(.requestTimeout, "request not received in time")
-                } catch {
-                    return nil
-                }
-                continue
-            }
-            break
+    /// Stops accepting and closes every connection (a request in progress is cut: the daemon is going
+    /// away), waiting at most 5 s for the server task to end.
+    ///
+    /// Cancellation rather than Hummingbird's graceful shutdown: the graceful path finishes in an
+    /// unstructured task on Swift's cooperative pool, which the callers of `stop()` may be blocking.
+    func stop() {
+        guard let task = running.withLock({ state -> Task<Void, Never>? in
+            defer { state = nil }
+            return state
+        }) else { return }
+        task.cancel()
+        if finished.wait(timeout: .now() + 5) == .timedOut {
+            logger.warning("event=admin_stop_slow detail=\"server task still running 5 s after cancel\"")
         }
-        if let refusal = service.precheck(head) { return refusal }
-        let bodyLength: Int
-        switch HTTPHeadParser.contentLength(of: head, limit: limits.maxBodyBytes) {
-        case .refuse(let response): return response
-        case .length(let length): bodyLength = length
+        bound.withLock { $0 = nil }
+    }
+
+    /// A task on the admin executor (see `AdminTaskExecutor`), not on the cooperative pool.
+    @discardableResult
+    private static func detached(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        if #available(macOS 15.0, *) {
+            return Task.detached(executorPreference: executor) { await body() }
         }
-        if head.method == "POST" && head.header("Content-Length") == nil {
-            return .error(.lengthRequired, "POST needs a Content-Length")
+        return Task.detached { await body() }
+    }
+
+    /// "address already in use" rather than NIO's `IOError` dump.
+    private static func reason(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("Address already in use") || text.contains("EADDRINUSE") { return "address already in use" }
+        return text
+    }
+}
+
+/// The first result of a server start (bound, or failed), waited for by the starting thread.
+private final class StartOutcome: Sendable {
+    private let result = Mutex<Result<SocketAddress, AdminServerError>?>(nil)
+    private let signal = DispatchSemaphore(value: 0)
+
+    func finish(_ value: Result<SocketAddress, AdminServerError>) {
+        let first = result.withLock { stored -> Bool in
+            guard stored == nil else { return false }
+            stored = value
+            return true
         }
-        var body = Array(buffer[headLength..<used].prefix(bodyLength))
-        if body.count < bodyLength {
-            var chunk = [UInt8](repeating: 0, count: min(65_536, bodyLength))
-            while body.count < bodyLength {
-                do {
-                    let n = try TCPSocket.read(fd, into: &chunk, at: 0, until: deadline)
-                    if n == 0 { return .error(.badRequest, "body shorter than Content-Length") }
-                    body.append(contentsOf: chunk[0..<min(n, bodyLength - body.count)])
-                } catch .timeout {
-                    return .error(.requestTimeout, "body not received in time")
-                } catch {
-                    return nil
-                }
-            }
-        }
-        return service.respond(to: HTTPRequest(head: head, body: body))
+        if first { signal.signal() }
+    }
+
+    func wait(timeout: Duration) -> Result<SocketAddress, AdminServerError>? {
+        guard signal.wait(timeout: .now() + timeout.seconds) == .success else { return nil }
+        return result.withLock { $0 }
+    }
+}
+
+extension Duration {
+    /// Seconds as a floating-point number.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -1,8 +1,30 @@
+import Logging
+
 /// Routes admin requests: `GET /metrics`, `GET /healthz`, `POST /mi`. Pure (no sockets), so every answer
-/// can be tested directly; `AdminServer` feeds it.
+/// can be tested directly; `AdminServer` (Hummingbird) feeds it.
 struct AdminService: Sendable {
     let registry: MetricsRegistry
     let control: any AdminControl
+    var access: AdminAccessPolicy
+    /// `capd_admin_refused_total{reason}`; nil in tests that do not count.
+    var refused: MetricFamily<Counter>?
+    var logger: Logger
+    private let refusalLog = RateLimitedLog(interval: .seconds(60))
+
+    init(registry: MetricsRegistry, control: any AdminControl, access: AdminAccessPolicy = AdminAccessPolicy(),
+         refused: MetricFamily<Counter>? = nil, logger: Logger = Logger(label: "capd.admin")) {
+        self.registry = registry
+        self.control = control
+        self.access = access
+        self.refused = refused
+        self.logger = logger
+    }
+
+    init(metrics: CapdMetrics, control: any AdminControl, access: AdminAccessPolicy,
+         logger: Logger = Logger(label: "capd.admin")) {
+        self.init(registry: metrics.registry, control: control, access: access, refused: metrics.adminRefused,
+                  logger: logger)
+    }
 
     /// The methods each path allows; anything else is 404, a known path with another method 405.
     static let routes: [String: [String]] = [
@@ -11,43 +33,59 @@ struct AdminService: Sendable {
         "/mi": ["POST"],
     ]
 
+    /// Paths that change state: checked by `access` (token, origin, content type).
+    static let controlPaths: Set<String> = ["/mi"]
+
     /// Decides from the head alone whether the request can be served (before reading any body).
-    func precheck(_ head: HTTPRequestHead) -> HTTPResponse? {
-        guard let allowed = Self.routes[head.path] else {
+    func precheck(_ request: AdminRequest) -> AdminResponse? {
+        guard let allowed = Self.routes[request.path] else {
             return .error(.notFound, "no such path; try /metrics, /healthz or POST /mi")
         }
-        guard allowed.contains(head.method) else {
-            return .error(.methodNotAllowed, "\(head.path) accepts \(allowed.joined(separator: ", "))",
+        guard allowed.contains(request.method) else {
+            return .error(.methodNotAllowed, "\(request.path) accepts \(allowed.joined(separator: ", "))",
                           extraHeaders: [("Allow", allowed.joined(separator: ", "))])
         }
-        if head.path == "/mi", let type = head.header("Content-Type") {
-            let media = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-            guard media == "application/json" || media == "application/json-rpc" else {
-                return .error(.unsupportedMediaType, "POST /mi takes application/json (JSON-RPC 2.0)")
-            }
+        if Self.controlPaths.contains(request.path), let (refusal, detail) = access.checkControl(request) {
+            return refuse(refusal, detail: detail, request: request)
         }
         return nil
     }
 
-    func respond(to request: HTTPRequest) -> HTTPResponse {
-        if let refusal = precheck(request.head) { return refusal }
-        let response: HTTPResponse
-        switch request.head.path {
-        case "/metrics":
-            response = HTTPResponse(status: .ok, contentType: MetricText.contentType,
-                                    body: Array(registry.exposition().utf8))
-        case "/healthz":
-            response = health(wantsJSON: request.head.header("Accept")?.contains("application/json") ?? false)
-        default:
-            let methods = MIMethods(control: control)
-            let server = JSONRPCServer { name, params in methods.call(name, params: params) }
-            let (status, body) = server.respond(to: request.body)
-            response = HTTPResponse(status: status, contentType: "application/json", body: body ?? [])
-        }
-        return response
+    /// The answer to a body that exceeded the limit (counted and logged like the other refusals).
+    func bodyTooLarge(_ request: AdminRequest, limit: Int) -> AdminResponse {
+        refuse(.tooLarge, detail: "request body larger than \(limit) bytes", request: request)
     }
 
-    private func health(wantsJSON: Bool) -> HTTPResponse {
+    /// The answer to a body that did not arrive in time (counted and logged like the other refusals).
+    func bodyTimedOut(_ request: AdminRequest, limit: Duration) -> AdminResponse {
+        refuse(.bodyTimeout, detail: "request body not received within \(limit)", request: request)
+    }
+
+    func respond(to request: AdminRequest) -> AdminResponse {
+        if let refusal = precheck(request) { return refusal }
+        switch request.path {
+        case "/metrics":
+            return AdminResponse(status: .ok, contentType: MetricText.contentType,
+                                 body: Array(registry.exposition().utf8))
+        case "/healthz":
+            return health(wantsJSON: request.header("Accept")?.contains("application/json") ?? false)
+        default:
+            let methods = MIMethods(control: control, peer: request.peer, logger: logger)
+            let server = JSONRPCServer { name, params in methods.call(name, params: params) }
+            let (status, body) = server.respond(to: request.body)
+            return AdminResponse(status: status, contentType: "application/json", body: body ?? [])
+        }
+    }
+
+    private func refuse(_ refusal: AdminAccessPolicy.Refusal, detail: String, request: AdminRequest) -> AdminResponse {
+        refused?.labels(refusal.rawValue).increment()
+        if let suppressed = refusalLog.shouldLog(refusal.rawValue) {
+            logger.warning("event=admin_refused reason=\(refusal.rawValue) method=\(request.method) path=\(request.path) peer=\(request.peer) origin=\"\(request.header("Origin")?.prefix(200) ?? "")\" suppressed_since_last=\(suppressed)")
+        }
+        return refusal.response(detail: detail)
+    }
+
+    private func health(wantsJSON: Bool) -> AdminResponse {
         let status = control.health()
         let httpStatus: HTTPStatus = status.healthy ? .ok : .serviceUnavailable
         if wantsJSON {
@@ -56,13 +94,13 @@ struct AdminService: Sendable {
                 "capture": .string(control.captureEnabled ? "on" : "off"),
             ]
             for (key, value) in status.details { object[key] = .string(value) }
-            return HTTPResponse(status: httpStatus, contentType: "application/json",
-                                body: JSONValue.object(object).serialized())
+            return AdminResponse(status: httpStatus, contentType: "application/json",
+                                 body: JSONValue.object(object).serialized())
         }
         var text = status.healthy ? "ok\n" : "unhealthy\n"
         for key in status.details.keys.sorted() {
             text += "\(key)=\(status.details[key] ?? "")\n"
         }
-        return HTTPResponse(status: httpStatus, text: text)
+        return AdminResponse(status: httpStatus, text: text)
     }
 }

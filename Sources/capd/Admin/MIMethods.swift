@@ -1,3 +1,5 @@
+import Logging
+
 /// The JSON-RPC methods of `POST /mi`:
 /// - `sip_capture` (alias `sipcapture:capture`, the OpenSIPS 4 name): params `[]`, `["on"]`, `["off"]`,
 ///   or `{"mode": "on"}` (also `capture_mode` / `trace_mode` as OpenSIPS spells it); result `"on"`/`"off"`,
@@ -6,8 +8,13 @@
 ///   YAML path), or error -32000 "reload failed" with the diagnostics in `data`.
 /// - `stats`: result an object of series name → value; optional params `["capd_relay"]` keep only names
 ///   starting with one of the given prefixes.
+///
+/// Every state change is logged with the peer that asked for it.
 struct MIMethods: Sendable {
     let control: any AdminControl
+    /// `HOST:PORT` of the client.
+    var peer: String = "unknown"
+    var logger = Logger(label: "capd.admin")
 
     static let names = ["sip_capture", "sipcapture:capture", "reload", "stats"]
 
@@ -36,11 +43,15 @@ struct MIMethods: Sendable {
             return .failure(.invalidParams("expected no parameter, [\"on\"] or [\"off\"]"))
         }
         if let mode {
+            let enabled: Bool
             switch mode.stringValue?.lowercased() {
-            case "on"?: control.setCaptureEnabled(true)
-            case "off"?: control.setCaptureEnabled(false)
+            case "on"?: enabled = true
+            case "off"?: enabled = false
             default: return .failure(.invalidParams("capture mode should be 'on' or 'off'"))
             }
+            let before = control.captureEnabled
+            control.setCaptureEnabled(enabled)
+            logger.notice("event=capture_set capture=\(enabled ? "on" : "off") was=\(before ? "on" : "off") via=mi peer=\(peer)")
         }
         return .success(.string(control.captureEnabled ? "on" : "off"))
     }
@@ -50,6 +61,7 @@ struct MIMethods: Sendable {
         case nil, .array([])?, .object([:])?: break
         default: return .failure(.invalidParams("reload takes no parameters"))
         }
+        logger.notice("event=reload_requested via=mi peer=\(peer)")
         switch control.reload() {
         case .applied(let diff):
             return .success(.object([

@@ -4,38 +4,13 @@ import Glibc
 import Darwin
 #endif
 
-/// Thin blocking TCP helpers over POSIX sockets, with deadlines enforced through `poll`.
+/// Thin blocking TCP client helpers over POSIX sockets (for `capd ctl`), with deadlines enforced through `poll`.
 enum TCPSocket {
     #if canImport(Glibc)
     static let streamType = Int32(SOCK_STREAM.rawValue)
     #else
     static let streamType = SOCK_STREAM
     #endif
-
-    /// A listening socket bound to `address` (port 0 picks a free port); returns the descriptor and the
-    /// address actually bound.
-    static func listen(on address: SocketAddress, backlog: Int32 = 64) throws(SocketError) -> (Int32, SocketAddress) {
-        let fd = socket(address.family, streamType, 0)
-        guard fd >= 0 else { throw .create(errno: errno) }
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        var one: Int32 = 1
-        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        if address.family == AF_INET6 {
-            _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
-        }
-        let bound = address.withSockAddr { bind(fd, $0, $1) }
-        if bound != 0 {
-            let code = errno
-            close(fd)
-            throw .bind(address, errno: code)
-        }
-        if Glibc.listen(fd, backlog) != 0 {
-            let code = errno
-            close(fd)
-            throw .listen(address, errno: code)
-        }
-        return (fd, SocketAddress.local(of: fd) ?? address)
-    }
 
     /// A connected socket, or the reason the connection failed within `timeout`.
     static func connect(to address: SocketAddress, timeout: Duration) throws(SocketError) -> Int32 {
@@ -134,19 +109,5 @@ enum TCPSocket {
                 throw n == 0 ? .closed : .io(errno: errno)
             }
         }
-    }
-
-    /// Closes after telling the peer we are done and discarding what it still sends (bounded in bytes and
-    /// time), so an unread request body does not turn into a reset that destroys our response.
-    static func lingeringClose(_ fd: Int32, maxBytes: Int = 1 << 20, maxTime: Duration = .milliseconds(500)) {
-        _ = shutdown(fd, Int32(SHUT_WR))
-        let deadline = ContinuousClock.now + maxTime
-        var sink = [UInt8](repeating: 0, count: 16_384)
-        var discarded = 0
-        while discarded < maxBytes {
-            guard let n = try? read(fd, into: &sink, at: 0, until: deadline), n > 0 else { break }
-            discarded += n
-        }
-        close(fd)
     }
 }

@@ -35,6 +35,9 @@ final class CapdMetrics: Sendable {
     let reloadsError: Counter
     /// 1 while capture is on, 0 while off; bound to the capture switch by `CaptureSwitch.bind(to:)`.
     let captureEnabled: Gauge
+    /// Label `reason`: admin requests refused by the access checks (`unauthorized`, `foreign_origin`,
+    /// `unsupported_media_type`, `too_large`, `body_timeout`).
+    let adminRefused: MetricFamily<Counter>
     /// 1 when the last configuration load (start or reload) succeeded, 0 after a failed reload.
     let configLastReloadSuccessful: Gauge
     /// Unix time of the last successful configuration load (start or reload).
@@ -77,6 +80,9 @@ final class CapdMetrics: Sendable {
         reloadsError = reloads.labels("error")
         captureEnabled = try registry.gauge(
             "capd_capture_enabled", help: "1 when SIP capture is switched on, 0 when off.")
+        adminRefused = try registry.counterFamily(
+            "capd_admin_refused_total", help: "Admin requests refused by the access checks, per reason.",
+            labels: ["reason"])
         configLastReloadSuccessful = try registry.gauge(
             "capd_config_last_reload_successful",
             help: "1 when the last configuration load (start or reload) succeeded, 0 when the last reload failed.")

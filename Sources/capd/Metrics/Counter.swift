@@ -5,7 +5,7 @@ import Synchronization
 /// reported value is then this counter's own increments plus the source.
 final class Counter: Sendable {
     private let storage = Atomic<Int>(0)
-    private let source = Mutex<(@Sendable () -> Double)?>(nil)
+    private let source = Mutex<ScalarSource?>(nil)
 
     init() {}
 
@@ -19,13 +19,13 @@ final class Counter: Sendable {
 
     /// Adds `read()` to the reported value at every scrape from now on (replacing an earlier source).
     func bind(_ read: @escaping @Sendable () -> Double) {
-        source.withLock { $0 = read }
+        source.withLock { $0 = ScalarSource(read: read) }
     }
 
     /// What the exposition reports: own increments plus the bound source, if any.
     var reportedValue: Double {
         let read = source.withLock { $0 }
-        return Double(value) + (read?() ?? 0)
+        return Double(value) + (read?.read() ?? 0)
     }
 }
 

@@ -4,7 +4,7 @@ import Synchronization
 /// (for example the store's queue depth). A bound callback takes precedence over the stored value.
 final class Gauge: Sendable {
     private let storage = Atomic<Int>(0)
-    private let source = Mutex<(@Sendable () -> Double)?>(nil)
+    private let source = Mutex<ScalarSource?>(nil)
 
     init() {}
 
@@ -16,7 +16,7 @@ final class Gauge: Sendable {
 
     /// Reads the gauge from `read` at every scrape from now on.
     func bind(_ read: @escaping @Sendable () -> Double) {
-        source.withLock { $0 = read }
+        source.withLock { $0 = ScalarSource(read: read) }
     }
 
     /// Removes a bound callback; the stored value is reported again.
@@ -26,7 +26,7 @@ final class Gauge: Sendable {
 
     var value: Double {
         // Copy the closure out so it never runs under the lock.
-        if let read = source.withLock({ $0 }) { return read() }
+        if let bound = source.withLock({ $0 }) { return bound.read() }
         return Double(storage.load(ordering: .relaxed))
     }
 }

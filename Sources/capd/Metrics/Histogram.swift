@@ -7,7 +7,7 @@ final class Histogram: Sendable {
     let upperBounds: [Double]
     private let cells: [AtomicCell]      // upperBounds.count + 1 (last = +Inf)
     private let sumBits = Atomic<UInt64>(0.0.bitPattern)
-    private let source = Mutex<(@Sendable () -> HistogramSnapshot)?>(nil)
+    private let source = Mutex<HistogramSource?>(nil)
 
     init(upperBounds: [Double]) {
         let bounds = Array(Set(upperBounds.filter { $0.isFinite })).sorted()
@@ -46,12 +46,12 @@ final class Histogram: Sendable {
     /// Reports `read()` at every scrape instead of this histogram's own observations: for a histogram
     /// another module keeps (the store's flush latency), with that module's bucket bounds.
     func bind(_ read: @escaping @Sendable () -> HistogramSnapshot) {
-        source.withLock { $0 = read }
+        source.withLock { $0 = HistogramSource(read: read) }
     }
 
     /// What the exposition reports: the bound source, or this histogram's own observations.
     var snapshot: HistogramSnapshot {
-        if let read = source.withLock({ $0 }) { return read() }
+        if let bound = source.withLock({ $0 }) { return bound.read() }
         var cumulative: [Int] = []
         var running = 0
         for count in bucketCounts {

@@ -25,7 +25,7 @@ final class MetricFamily<Child: MetricChild>: RenderableFamily {
     let labelNames: [String]
     private let make: @Sendable () -> Child
     private let state = Mutex<State>(State())
-    private let collector = Mutex<(@Sendable () -> [CollectedSample])?>(nil)
+    private let collector = Mutex<SampleCollector?>(nil)
 
     /// A series produced at scrape time by a collector: label values (by position) and value.
     typealias CollectedSample = (labels: [String], value: Double)
@@ -80,13 +80,13 @@ final class MetricFamily<Child: MetricChild>: RenderableFamily {
     /// series with the same labels as a child of a counter or gauge family is added to that child's value;
     /// on histogram families collectors are ignored. Replaces an earlier collector.
     func collect(_ samples: @escaping @Sendable () -> [CollectedSample]) {
-        collector.withLock { $0 = samples }
+        collector.withLock { $0 = SampleCollector(collect: samples) }
     }
 
     /// Children's series merged with the collector's, in a stable order (children first).
     private func scalarSeries() -> [(LabelSet, Double)]? {
         let series = state.withLock { $0.order }
-        guard let collect = collector.withLock({ $0 }) else { return nil }
+        guard let collector = collector.withLock({ $0 }) else { return nil }
         var merged: [(LabelSet, Double)] = []
         var position: [[String]: Int] = [:]
         for (labels, child) in series {
@@ -94,7 +94,7 @@ final class MetricFamily<Child: MetricChild>: RenderableFamily {
             position[labels.values] = merged.count
             merged.append((labels, value))
         }
-        for sample in collect() {
+        for sample in collector.collect() {
             var key = Array(sample.labels.prefix(labelNames.count))
             while key.count < labelNames.count { key.append("") }
             if let index = position[key] {

@@ -57,7 +57,11 @@ final class Daemon: Sendable {
                 let snapshot = store.metrics()
                 return HealthStatus(healthy: true, details: ["store": snapshot.connected ? "ok" : "spooling"])
             }
-            admin = AdminServer(address: address, service: AdminService(registry: metrics.registry, control: control))
+            let access = AdminAccessPolicy(token: config.admin.token)
+            if !config.admin.isLoopback && access.token == nil {
+                logger.warning("event=admin_unprotected address=\(address) detail=\"admin address is not loopback and admin.token is not set\"")
+            }
+            admin = AdminServer(address: address, service: AdminService(metrics: metrics, control: control, access: access))
         } else {
             admin = nil
         }
