@@ -71,6 +71,12 @@ def main():
         seen["pcap_link"] = pcap
         if "/api/call.pcap?id=" not in pcap:
             failures.append("pcap link: %r" % pcap)
+        # The live panel: a drawn line once two samples of the counters exist (the test sends traffic).
+        try:
+            WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#chart-packets polyline"))
+            seen["live_packets"] = driver.find_element(By.ID, "live-packets").text
+        except Exception:  # noqa: BLE001
+            failures.append("live panel: no packets/s line drawn within 15 s")
         driver.save_screenshot(os.path.join(shots, "calls-ladder.png"))
     except StopIteration:
         pass
