@@ -6,8 +6,9 @@ set -euo pipefail
 
 packages=(libyaml-dev libpcap-dev libdbus-1-dev libpq-dev libsqlite3-dev zlib1g-dev pkg-config sqlite3)
 if [[ "${1:-}" == "--test" ]]; then
-    # The test suite starts a throwaway PostgreSQL cluster and captures on `lo`.
-    packages+=(postgresql tcpdump iproute2)
+    # The test suite starts a throwaway PostgreSQL cluster, captures on `lo`, decodes `capd calls pcap` with
+    # tshark and drives the calls web view in headless Chromium (chromium-driver + pip selenium).
+    packages+=(postgresql tcpdump iproute2 tshark chromium chromium-driver python3-pip)
 fi
 
 missing=()
@@ -22,6 +23,11 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [[ "${1:-}" == "--test" ]] && ! python3 -c 'import selenium' >/dev/null 2>&1; then
+    echo "setup: installing selenium (pip)" >&2
+    python3 -m pip install -q selenium 2>/dev/null || python3 -m pip install -q --break-system-packages selenium
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -4,6 +4,8 @@ struct AdminRequest: Sendable {
     var method: String
     /// The request target without its query string.
     var path: String
+    /// The query string (after `?`, still percent-encoded), or "".
+    var query: String
     var headers: [(name: String, value: String)]
     var body: [UInt8]
     /// Who asked: `HOST:PORT` of the client, for the log of state changes.
@@ -16,10 +18,11 @@ struct AdminRequest: Sendable {
         var port: Int
     }
 
-    init(method: String, path: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-         peer: String = "unknown", local: LocalAddress? = nil) {
+    init(method: String, path: String, query: String = "", headers: [(name: String, value: String)] = [],
+         body: [UInt8] = [], peer: String = "unknown", local: LocalAddress? = nil) {
         self.method = method
         self.path = path
+        self.query = query
         self.headers = headers
         self.body = body
         self.peer = peer

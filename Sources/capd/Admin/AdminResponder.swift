@@ -43,10 +43,18 @@ struct AdminResponder: HTTPResponder {
 
     func respond(to request: Request, context: AdminRequestContext) async throws -> Response {
         var admin = AdminRequest(
-            method: request.method.rawValue, path: request.uri.path,
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
             headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
             peer: context.peer, local: context.local)
         if let refusal = service.precheck(admin) { return Self.response(refusal) }
+        if service.isCallsView(admin) {
+            // The calls view reads the database: off the event loop, like /mi.
+            let service = self.service
+            let request = admin
+            return Self.response(await withCheckedContinuation { (continuation: CheckedContinuation<AdminResponse, Never>) in
+                DispatchQueue.global().async { continuation.resume(returning: service.respond(to: request)) }
+            })
+        }
         guard admin.path == "/mi" else { return Self.response(service.respond(to: admin)) }
         switch try await Self.collectBody(request.body, limits: limits) {
         case .complete(let bytes): admin.body = bytes

@@ -9,6 +9,8 @@ struct AdminService: Sendable {
     /// `capd_admin_refused_total{reason}`; nil in tests that do not count.
     var refused: MetricFamily<Counter>?
     var logger: Logger
+    /// The calls web view (`/`, `/call`, `/api/...`); nil serves only the admin paths.
+    var calls: CallsWebEndpoint?
     private let refusalLog = RateLimitedLog(interval: .seconds(60))
 
     init(registry: MetricsRegistry, control: any AdminControl, access: AdminAccessPolicy = AdminAccessPolicy(),
@@ -20,11 +22,14 @@ struct AdminService: Sendable {
         self.logger = logger
     }
 
-    init(metrics: CapdMetrics, control: any AdminControl, access: AdminAccessPolicy,
+    init(metrics: CapdMetrics, control: any AdminControl, access: AdminAccessPolicy, calls: CallsWebEndpoint? = nil,
          logger: Logger = Logger(label: "capd.admin")) {
         self.init(registry: metrics.registry, control: control, access: access, refused: metrics.adminRefused,
                   logger: logger)
+        self.calls = calls
     }
+
+    func isCallsView(_ request: AdminRequest) -> Bool { calls?.handles(request) ?? false }
 
     /// The methods each path allows; anything else is 404, a known path with another method 405.
     static let routes: [String: [String]] = [
@@ -38,6 +43,14 @@ struct AdminService: Sendable {
 
     /// Decides from the head alone whether the request can be served (before reading any body).
     func precheck(_ request: AdminRequest) -> AdminResponse? {
+        if let calls, calls.handles(request) {
+            if let refusal = calls.refusal(request) { return refusal }
+            if calls.isAuthorised(request) == .refused {
+                return refuse(.unauthorized, detail: "the calls view needs admin.token (Authorization: Bearer, or open /?token=...)",
+                              request: request)
+            }
+            return nil
+        }
         guard let allowed = Self.routes[request.path] else {
             return .error(.notFound, "no such path; try /metrics, /healthz or POST /mi")
         }
@@ -63,6 +76,10 @@ struct AdminService: Sendable {
 
     func respond(to request: AdminRequest) -> AdminResponse {
         if let refusal = precheck(request) { return refusal }
+        if let calls, calls.handles(request) {
+            let cookie: String? = if case .allowedSetCookie(let value) = calls.isAuthorised(request) { value } else { nil }
+            return calls.respond(to: request, cookie: cookie)
+        }
         switch request.path {
         case "/metrics":
             return AdminResponse(status: .ok, contentType: MetricText.contentType,

@@ -19,6 +19,8 @@ final class Daemon: Sendable {
     let lifecycle = DaemonLifecycle()
     fileprivate let listeners: Mutex<[ListenerHandle]> = Mutex([])
     private let admin: AdminServer?
+    /// Counter samples for the calls view's live panel (with the admin endpoint only).
+    private let live: LiveSampler?
     private let reloader: ReloadCoordinator
 
     struct StartupError: Error, CustomStringConvertible { var description: String }
@@ -64,9 +66,17 @@ final class Daemon: Sendable {
             if !config.admin.isLoopback && access.token == nil {
                 logger.warning("event=admin_unprotected address=\(address) detail=\"admin address is not loopback and admin.token is not set\"")
             }
-            admin = AdminServer(address: address, service: AdminService(metrics: metrics, control: control, access: access))
+            let registry = metrics.registry
+            let sampler = LiveSampler { registry.snapshot() }
+            live = sampler
+            let calls = CallsWebEndpoint(
+                handler: CallsWebHandler(configuration: CallsStoreOptions.configuration(of: config), live: sampler),
+                access: CallsWebAccess(token: config.admin.token))
+            admin = AdminServer(address: address, service: AdminService(metrics: metrics, control: control, access: access,
+                                                                         calls: calls))
         } else {
             admin = nil
+            live = nil
         }
         reloadBox.withLock { $0 = { [weak self] in self?.reload() ?? .failed("daemon stopped") } }
 
@@ -79,6 +89,7 @@ final class Daemon: Sendable {
             try startRawCapture(raw, config: config)
         }
         try admin?.start()
+        live?.start()
         let started = inputs.listeners ? config.listen.map(\.description).joined(separator: ",") : "none"
         logger.info("event=started config=\(configPath) listeners=\(started) store=\(Daemon.redacted(config.store.url)) hep_route=\(config.hepRoute)")
     }
@@ -96,6 +107,7 @@ final class Daemon: Sendable {
     /// Stop receiving, flush every accepted row, stop relays.
     func shutdown() throws {
         admin?.stop()
+        live?.stop()
         let handles = listeners.withLock { all in
             defer { all = [] }
             return all
