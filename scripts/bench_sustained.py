@@ -20,7 +20,7 @@ import urllib.request
 
 HZ = os.sysconf("SC_CLK_TCK")
 COLUMNS = ["t", "unix", "rows_stored", "received", "queue_depth", "spool_bytes", "kernel_drops", "capd_drops",
-           "rss_kb", "cpu_ticks", "wal_bytes", "pg_up"]
+           "rss_kb", "cpu_ticks", "wal_bytes", "pg_up", "udp_rx_queue"]
 
 
 def metrics(admin):
@@ -50,7 +50,12 @@ def metrics(admin):
 
 def udp_drops(port):
     """The `drops` column of /proc/net/udp{,6} summed over sockets bound to `port`."""
-    total = 0
+    return udp_socket(port)[0]
+
+
+def udp_socket(port):
+    """(drops, rx_queue bytes) of /proc/net/udp{,6}, summed over sockets bound to `port`."""
+    total = queued = 0
     for path in ("/proc/net/udp", "/proc/net/udp6"):
         try:
             with open(path) as f:
@@ -59,9 +64,10 @@ def udp_drops(port):
                     fields = line.split()
                     if len(fields) >= 13 and int(fields[1].rsplit(":", 1)[1], 16) == port:
                         total += int(fields[-1])
+                        queued += int(fields[4].split(":")[1], 16)
         except (OSError, StopIteration, ValueError):
             pass
-    return total
+    return total, queued
 
 
 def rss_kb(pid):
@@ -122,8 +128,9 @@ def sample(args):
                         int(m.get("capd_store_queue_depth", 0)), int(m.get("capd_spool_bytes", 0))]
             else:
                 row += ["", "", "", ""]
-            row += [udp_drops(args.udp_port), int(m.get("capd_drops_total", 0)) if m else "",
-                    rss_kb(args.pid), cpu_ticks(args.pid), path_bytes(args.wal), pg_up]
+            drops, rx_queue = udp_socket(args.udp_port)
+            row += [drops, int(m.get("capd_drops_total", 0)) if m else "",
+                    rss_kb(args.pid), cpu_ticks(args.pid), path_bytes(args.wal), pg_up, rx_queue]
             writer.writerow(row)
             out.flush()
             if m is not None:
@@ -227,6 +234,7 @@ def summarize(args):
         "max_queue_depth": int(max((r["queue_depth"] for r in rows), default=0)),
         "max_rss_mb": round(max((r["rss_kb"] for r in rows), default=0) / 1024, 1),
         "max_wal_mb": round(max((r["wal_bytes"] for r in rows), default=0) / 1e6, 1),
+        "max_udp_rx_queue_mb": round(max((r.get("udp_rx_queue", 0) for r in rows), default=0) / 1e6, 1),
         "last_packet_to_last_row_s": round(after, 1),
         "end_to_end_rows_s": round(final_stored / drain_span) if drain_span > 0 else None,
         "drain_after_last_packet_rows_s": round(rows_after / after) if after > 1 and rows_after > 0 else None,
@@ -307,6 +315,7 @@ def report(args):
         ("max queue depth", lambda s: fmt(s["max_queue_depth"])),
         ("max RSS MB", lambda s: fmt(s["max_rss_mb"])),
         ("max WAL MB", lambda s: fmt(s["max_wal_mb"])),
+        ("max socket receive queue MB", lambda s: fmt(s.get("max_udp_rx_queue_mb"))),
         ("last packet → last row s", lambda s: fmt(s["last_packet_to_last_row_s"])),
         ("end-to-end stored rows/s (× C)", lambda s: ratio_cell(s, s["end_to_end_rows_s"])),
         ("drain rows/s after last packet (× C)", lambda s: ratio_cell(s, s["drain_after_last_packet_rows_s"])),
