@@ -97,6 +97,7 @@ run_sustained() {
     local load_start load_end drain_timeout
     load_start=$(cut -d' ' -f1 /proc/loadavg)
     drain_timeout=$(( seconds * 3 > 180 ? seconds * 3 : 180 ))
+    [ "$drain_timeout" -gt 420 ] && drain_timeout=420   # the backlog is bounded by the spool cap
     python3 "$SUSTAINED_TOOL" sample --pid "$SC_PID" --admin "127.0.0.1:$SC_ADMIN" --udp-port "$SC_PORT" \
         --csv "$dir/samples.csv" --metrics-out "$dir/metrics.json" --end-file "$dir/sent" --wal "$wal" \
         --drain-timeout "$drain_timeout" --max-seconds $((seconds + drain_timeout + 60)) &
@@ -167,17 +168,22 @@ sustained_store() {
     run_sustained "$store" 1 "$SEED_SECONDS" "$SEED_RATE" 7 seed
     c=$(ceiling "$store")
     log "sustained: $store ceiling C = $c rows/s"
-    local seed=11
+    local seed=11 all="$c"
     for spec in $SUSTAINED; do
         factor=${spec%%:*}; seconds=${spec#*:}
         label=steady
         awk -v f="$factor" 'BEGIN { exit !(f > 1) }' && label=overload
         seed=$((seed + 1))
+        if [ "$seed" -gt 12 ] && [ "${BENCH_CEILING_EACH:-1}" = 1 ]; then
+            c=$(ceiling "$store")   # the database's ceiling moves with the machine's load: measure it before each run
+            log "sustained: $store ceiling C = $c rows/s"
+            all="$all, $c"
+        fi
         run_sustained "$store" "$factor" "$seconds" "$c" "$seed" "$label"
     done
     c_end=$(ceiling "$store")
     log "sustained: $store ceiling at the end = $c_end rows/s"
-    echo "- $store: C = $c rows/s at the start, $c_end rows/s at the end ($(ceiling_method "$store"))" >>"$RESDIR/ceilings.md"
+    echo "- $store: C = $all rows/s before the runs (in order), $c_end rows/s after them ($(ceiling_method "$store"))" >>"$RESDIR/ceilings.md"
     if [ "$store" = postgres ]; then
         psql_main -c "DROP DATABASE IF EXISTS $SEED_DB" >/dev/null 2>&1 || true
     else
@@ -201,11 +207,12 @@ run_sustained_all() {
     local store
     for store in $STORES; do sustained_store "$store"; done
     {
-        echo "Sustained runs, $(date -u '+%Y-%m-%d %H:%M UTC'), capd $CAPD (worktree at $(git rev-parse --short HEAD 2>/dev/null || echo '?')), $(nproc) CPUs"
+        echo "Sustained runs, $(date -u '+%Y-%m-%d %H:%M UTC'), capd ${BENCH_CAPD_LABEL:-$CAPD (built from $(git rev-parse --short HEAD 2>/dev/null || echo '?'))}, $(nproc) CPUs"
         echo
         cat "$RESDIR/ceilings.md"
         echo
-        python3 "$SUSTAINED_TOOL" report "$RESDIR"/*.json
+        # shellcheck disable=SC2046
+        python3 "$SUSTAINED_TOOL" report $(ls -tr "$RESDIR"/*.json)
     } >"$RESDIR/summary.md"
     log "sustained results in $RESDIR"
 }

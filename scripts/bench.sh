@@ -22,6 +22,8 @@
 #   BENCH_SUSTAINED ["0.8:120 2:40"] (FACTOR:SECONDS at FACTOR × the same-run ceiling C; "none" skips them)
 #   BENCH_SOAK [0] (1: add the 10-minute soak 0.8:600)   BENCH_RESULTS [.build/bench/sustained-<UTC time>]
 #   BENCH_SEED_RATE [10000] BENCH_SEED_SECONDS [30] (the rows the ceiling C is measured with)
+#   BENCH_CEILING_EACH [1] (measure C again before every run; 0: once per store)
+#   BENCH_CAPD_LABEL [the binary's path] (how the summary names the capd build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
