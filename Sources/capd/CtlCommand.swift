@@ -14,7 +14,8 @@ struct CtlCommand: ParsableCommand {
         discussion: """
             Commands:
               sip_capture [on|off]  switch capture; alone, print the state (on/off)
-              reload                reload the configuration, like SIGHUP
+              reload                reload the configuration, like SIGHUP; prints ok, then the keys
+                                    applied and those that need a restart
               stats                 print counters and gauges, one 'name value' a line
             Exit status: 0 done, 1 failed (daemon not reachable, reload rejected, ...).
             """
@@ -81,8 +82,8 @@ struct CtlCommand: ParsableCommand {
                 return Outcome(output: state + "\n")
             case "reload":
                 do {
-                    _ = try client.call("reload")
-                    return Outcome(output: "ok\n")
+                    let result = try client.call("reload")
+                    return Outcome(output: Self.reloadSummary(result))
                 } catch .rpc(let error) where error.code == -32000 {
                     // The daemon's diagnostics, as `capd check` would print them.
                     let detail = error.data?.stringValue ?? error.message
@@ -104,6 +105,17 @@ struct CtlCommand: ParsableCommand {
         } catch {
             return Outcome(errorOutput: "capd ctl: \(error)\n", exitCode: 1)
         }
+    }
+
+    /// `ok`, then `applied: KEY, ...` and `restart required: KEY, ...` lines when keys changed.
+    static func reloadSummary(_ result: JSONValue) -> String {
+        guard case .object(let answer) = result else { return (result.stringValue ?? "ok") + "\n" }
+        var text = (answer["result"]?.stringValue ?? "ok") + "\n"
+        for (field, title) in [("applied", "applied"), ("restart_required", "restart required")] {
+            guard case .array(let keys)? = answer[field], !keys.isEmpty else { continue }
+            text += title + ": " + keys.compactMap(\.stringValue).joined(separator: ", ") + "\n"
+        }
+        return text
     }
 
     static func format(_ value: JSONValue) -> String {

@@ -61,7 +61,8 @@ struct AdminServerTests {
     func reloads() throws {
         let fixture = try AdminFixture()
         let ok = try post(fixture.address, #"{"jsonrpc":"2.0","method":"reload","id":1}"#)
-        #expect(JSONValue.parse(ok.body) == .object(["jsonrpc": .string("2.0"), "result": .string("ok"), "id": .int(1)]))
+        let applied = JSONValue.object(["result": .string("ok"), "applied": .array([]), "restart_required": .array([])])
+        #expect(JSONValue.parse(ok.body) == .object(["jsonrpc": .string("2.0"), "result": applied, "id": .int(1)]))
         fixture.nextReload.withLock { $0 = .failed("capd.yaml:12:9: error: unknown field 'sip.methd'") }
         let bad = try post(fixture.address, #"{"jsonrpc":"2.0","method":"reload","id":2}"#)
         #expect(bad.status == 200)

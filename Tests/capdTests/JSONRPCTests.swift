@@ -77,7 +77,8 @@ struct JSONRPCTests {
     @Test("reload: ok result, or error -32000 carrying the diagnostics")
     func reload() {
         let control = RecordingControl()
-        #expect(result(respond(#"{"jsonrpc":"2.0","method":"reload","id":1}"#, control: control).1) == .string("ok"))
+        #expect(result(respond(#"{"jsonrpc":"2.0","method":"reload","id":1}"#, control: control).1)
+                == .object(["result": .string("ok"), "applied": .array([]), "restart_required": .array([])]))
         control.nextReload.withLock { $0 = .failed("rules.yaml:3:7: error: unknown operator 'like'") }
         let reply = respond(#"{"jsonrpc":"2.0","method":"reload","id":2}"#, control: control).1
         #expect(errorCode(reply) == -32000)

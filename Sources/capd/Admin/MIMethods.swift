@@ -2,7 +2,8 @@
 /// - `sip_capture` (alias `sipcapture:capture`, the OpenSIPS 4 name): params `[]`, `["on"]`, `["off"]`,
 ///   or `{"mode": "on"}` (also `capture_mode` / `trace_mode` as OpenSIPS spells it); result `"on"`/`"off"`,
 ///   the state after the call.
-/// - `reload`: result `"ok"`, or error -32000 "reload failed" with the diagnostics in `data`.
+/// - `reload`: result `{"result": "ok", "applied": [KEY...], "restart_required": [KEY...]}` (changed keys by
+///   YAML path), or error -32000 "reload failed" with the diagnostics in `data`.
 /// - `stats`: result an object of series name → value; optional params `["capd_relay"]` keep only names
 ///   starting with one of the given prefixes.
 struct MIMethods: Sendable {
@@ -50,7 +51,12 @@ struct MIMethods: Sendable {
         default: return .failure(.invalidParams("reload takes no parameters"))
         }
         switch control.reload() {
-        case .ok: return .success(.string("ok"))
+        case .applied(let diff):
+            return .success(.object([
+                "result": .string("ok"),
+                "applied": .array(diff.applied.map(JSONValue.string)),
+                "restart_required": .array(diff.restartRequired.map(JSONValue.string)),
+            ]))
         case .failed(let message): return .failure(.serverError("reload failed", detail: message))
         }
     }

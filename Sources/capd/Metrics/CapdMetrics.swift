@@ -35,6 +35,10 @@ final class CapdMetrics: Sendable {
     let reloadsError: Counter
     /// 1 while capture is on, 0 while off; bound to the capture switch by `CaptureSwitch.bind(to:)`.
     let captureEnabled: Gauge
+    /// 1 when the last configuration load (start or reload) succeeded, 0 after a failed reload.
+    let configLastReloadSuccessful: Gauge
+    /// Unix time of the last successful configuration load (start or reload).
+    let configLastReloadSuccessTimestamp: Gauge
 
     /// The same bounds the store records its flush latency with.
     static let flushLatencyBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -73,5 +77,11 @@ final class CapdMetrics: Sendable {
         reloadsError = reloads.labels("error")
         captureEnabled = try registry.gauge(
             "capd_capture_enabled", help: "1 when SIP capture is switched on, 0 when off.")
+        configLastReloadSuccessful = try registry.gauge(
+            "capd_config_last_reload_successful",
+            help: "1 when the last configuration load (start or reload) succeeded, 0 when the last reload failed.")
+        configLastReloadSuccessTimestamp = try registry.gauge(
+            "capd_config_last_reload_success_timestamp_seconds",
+            help: "Unix time of the last successful configuration load (start or reload).")
     }
 }

@@ -20,8 +20,6 @@ final class Daemon: Sendable {
     fileprivate let listeners: Mutex<[ListenerHandle]> = Mutex([])
     private let admin: AdminServer?
     private let reloader: ReloadCoordinator
-    /// The listen/store/admin settings the process started with (a reload cannot change them).
-    private let startup: (listen: [ListenEndpoint], storeURL: String)
 
     struct StartupError: Error, CustomStringConvertible { var description: String }
 
@@ -39,7 +37,6 @@ final class Daemon: Sendable {
         self.configPath = configPath
         self.overrides = overrides
         let config = try Daemon.load(path: configPath, overrides: overrides, logger: logger)
-        startup = (config.listen, config.store.url)
 
         metrics = try CapdMetrics()
         store = try Store(settings: Daemon.sinkSettings(config.store))
@@ -103,30 +100,6 @@ final class Daemon: Sendable {
         if !report.complete && report.rowsInMemory > 0 {
             throw StartupError(description: report.description)
         }
-    }
-
-    // MARK: Reload
-
-    /// Parses, validates and compiles the file again off the packet path, then swaps it in. A bad file keeps
-    /// the running rules. Listeners, store URL and admin address need a restart to change.
-    func reload() -> ReloadResult {
-        let config: Config
-        do {
-            config = try Daemon.load(path: configPath, overrides: overrides, logger: logger)
-        } catch let error as ConfigError {
-            return .failed(error.rendered)
-        } catch {
-            return .failed("\(error)")
-        }
-        if config.listen != startup.listen || config.store.url != startup.storeURL {
-            logger.warning("event=reload_partial detail=\"listen and store.url changes need a restart; the rules were reloaded\"")
-        }
-        do {
-            try pipeline.install(config)
-        } catch {
-            return .failed("\(error)")
-        }
-        return .ok
     }
 
     // MARK: Wiring
