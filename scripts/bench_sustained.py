@@ -329,7 +329,7 @@ def report(args):
             f"{'PASS' if ok else '**FAIL**'} {name}: {fmt(v)}" for name, v, ok in s["goals"]) or "–"),
     ]
     out = []
-    out.append("| | " + " | ".join(f"{s['store']} {s['label']}" for s in runs) + " |")
+    out.append("| | " + " | ".join(f"{s['store']} {s['label']} {s['factor']:g} × C {s['seconds']} s" for s in runs) + " |")
     out.append("|---" * (len(runs) + 1) + "|")
     for name, cell in rows:
         out.append(f"| {name} | " + " | ".join(cell(s) for s in runs) + " |")
