@@ -7,7 +7,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 SWIFT_BUILD_FLAGS ?=
 RELEASE := .build/release/capd
 
-.PHONY: run build release test bench fuzz check-examples clean
+.PHONY: run build release test bench soak fuzz check-examples clean
 
 run: release
 	$(RELEASE) run $(ARGS)
@@ -27,9 +27,17 @@ test:
 	@scripts/setup.sh --test
 	@scripts/run-tests.sh $(SWIFT_BUILD_FLAGS)
 
+# Short runs + sustained runs (0.8 × C for 120 s, 2 × C for 40 s, C = the same-run COPY ceiling) into both
+# stores, ~15 min; BENCH_SOAK=1 adds 10-minute soaks at 0.8 × C. See docs/performance.md.
 bench:
 	@scripts/setup.sh --test
 	@scripts/bench.sh
+
+# Fault soak (~12 min): 5 000 msg/s for 10 min into PostgreSQL restarted every minute, spool disk full once;
+# prints a PASS/FAIL verdict (every row stored once, RSS flat). See docs/performance.md.
+soak:
+	@scripts/setup.sh --test
+	@scripts/soak.sh
 
 # Bounded libFuzzer runs of every fuzz target (RUNS executions each, at most 45 min each); `make test` runs
 # each target briefly (scripts/fuzz.sh --smoke).

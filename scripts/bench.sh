@@ -17,6 +17,13 @@
 #   (rate:seconds, or burst:count)     BENCH_OUT [.build/bench/latest.md]   BENCH_SKIP_BUILD [0]
 #   BENCH_SKIP_BASELINES [0]           BENCH_DRAIN_TIMEOUT [180 s per run]
 #   BENCH_CAPD [.build/release/capd] (another capd binary, e.g. an older build to compare)
+#   BENCH_SHORT [1] (0: skip the short runs and their baselines)
+# Sustained runs (scripts/bench-sustained.sh, docs/performance.md "Sustained runs"), after the short ones:
+#   BENCH_SUSTAINED ["0.8:120 2:40"] (FACTOR:SECONDS at FACTOR × the same-run ceiling C; "none" skips them)
+#   BENCH_SOAK [0] (1: add the 10-minute soak 0.8:600)   BENCH_RESULTS [.build/bench/sustained-<UTC time>]
+#   BENCH_SEED_RATE [10000] BENCH_SEED_SECONDS [30] (the rows the ceiling C is measured with)
+#   BENCH_CEILING_EACH [1] (measure C again before every run; 0: once per store)
+#   BENCH_CAPD_LABEL [the binary's path] (how the summary names the capd build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -197,6 +204,7 @@ EOF
     return 0
 }
 
+[ "${BENCH_SHORT:-1}" = 1 ] || LOADS=""
 for store in $STORES; do
     for load in $LOADS; do
         kind=${load%%:*}; arg=${load#*:}
@@ -213,7 +221,7 @@ done
 # ---------------------------------------------------------------------------------------------------------
 BASE="$WORK/baselines.txt"
 : >"$BASE"
-if [ "${BENCH_SKIP_BASELINES:-0}" != 1 ]; then
+if [ "${BENCH_SKIP_BASELINES:-0}" != 1 ] && [ -n "$LOADS" ]; then
     log "baseline: raw recvmmsg receive ceiling"
     "$BENCH" capture --repeat 1 --drain-rounds 5 --drain-datagrams 40000 --udp-count 1000000 --udp-seconds 2 \
         | grep 'udp loopback' >"$WORK/capture.out" || true
@@ -246,6 +254,11 @@ if [ "${BENCH_SKIP_BASELINES:-0}" != 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------------------
+# shellcheck source=scripts/bench-sustained.sh
+. scripts/bench-sustained.sh
+run_sustained_all
+
+# ---------------------------------------------------------------------------------------------------------
 mkdir -p "$(dirname "$OUT")"
 {
     echo "capd end to end, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -256,5 +269,6 @@ mkdir -p "$(dirname "$OUT")"
     echo
     echo "Baselines (same run):"
     cat "$BASE"
+    if [ -f "$RESDIR/summary.md" ]; then echo; cat "$RESDIR/summary.md"; fi
 } >"$OUT"
 cat "$OUT"

@@ -7,6 +7,9 @@ import HEP
 /// `capd-bench blast`: a HEP load generator for loopback targets. Sends `--count` messages of a realistic
 /// SIP mix (unique Call-IDs, tags and branches) at `--rate` messages/s (0 = as fast as possible) over UDP
 /// (HEPv3 or v2) or TCP (HEPv3), stopping after `--seconds` at the latest. Prints one summary line.
+/// Up to `--pool` messages (default 500 000) are built before sending; a longer run cycles through a pool of
+/// 100 000 prebuilt datagrams and rewrites the message number in each before sending it (`BlastPool`), so
+/// every message keeps its own Call-ID while memory stays bounded.
 struct Blast {
     enum Transport: String { case udp, tcp }
 
@@ -18,6 +21,9 @@ struct Blast {
     var seconds = 60.0
     var version = HEPVersion.v3
     var seed: UInt64 = 1
+    /// Runs of more messages than this send from a rewritten pool (`BlastPool`) instead of prebuilding all.
+    var prebuildLimit = 500_000
+    static let poolSize = 100_000
 
     struct Result {
         var sent = 0
@@ -49,6 +55,7 @@ struct Blast {
             case "--seconds": seconds = Double(try value()) ?? seconds
             case "--version": version = HEPVersion(rawValue: UInt8(try value()) ?? 3) ?? .v3
             case "--seed": seed = UInt64(try value()) ?? seed
+            case "--pool": prebuildLimit = Int(try value()) ?? prebuildLimit
             default: throw UsageError(description: "unknown option \(arguments[i])")
             }
             i += 1
@@ -67,6 +74,7 @@ struct Blast {
 
     /// Builds the datagrams first (so encoding does not limit the send rate), then sends them paced.
     func run() throws -> Result {
+        if count > prebuildLimit { return try runPooled() }
         var traffic = SIPTraffic(seed: seed)
         var packets: [[UInt8]] = []
         packets.reserveCapacity(count)
@@ -102,6 +110,46 @@ struct Blast {
             }
             let end = min(packets.count, index + (rate > 0 ? min(batch, max(1, rate / 1000)) : batch))
             let (sent, errors, bytes) = socket.send(packets[index..<end])
+            result.sent += sent
+            result.errors += errors
+            result.bytes += bytes
+            index = end
+        }
+        result.elapsed = monotonicSeconds() - start
+        return result
+    }
+}
+
+extension Blast {
+    /// A long run: sends `count` distinct messages from a `BlastPool`, paced like `run()`.
+    func runPooled() throws -> Result {
+        var pool = try BlastPool(size: min(count, Blast.poolSize), seed: seed, version: version,
+                                 timestampSeconds: UInt32(time(nil)))
+        let socket = try BlastSocket(transport: transport, host: host, port: port)
+        defer { socket.close() }
+
+        var result = Result()
+        result.startedUnix = realtimeSeconds()
+        let start = monotonicSeconds()
+        let batch = 32
+        var index = 0
+        while index < count {
+            let elapsed = monotonicSeconds() - start
+            if elapsed > seconds { break }
+            if rate > 0 {
+                let due = Int(elapsed * Double(rate)) + 1
+                if index >= due {
+                    let wait = Double(index - due + 1) / Double(rate)
+                    usleep(useconds_t(max(20, min(wait * 1_000_000, 2_000))))
+                    continue
+                }
+            }
+            var end = min(count, index + (rate > 0 ? min(batch, max(1, rate / 1000)) : batch))
+            // A batch must not wrap around the pool: its datagrams are rewritten in place.
+            let firstSlot = index % pool.count
+            end = min(end, index + (pool.count - firstSlot))
+            for sequence in (index + 1)...end { pool.prepare(sequence: sequence) }
+            let (sent, errors, bytes) = socket.send(pool.packets[firstSlot..<(firstSlot + end - index)])
             result.sent += sent
             result.errors += errors
             result.bytes += bytes

@@ -3,10 +3,21 @@
 struct SIPTraffic {
     private var sequence: UInt64
     private let seed: UInt64
+    /// When set, the message number inside Call-IDs, tags and branches is written with exactly this many
+    /// digits (zero-padded), so that a sender can rewrite it in place (`Blast`'s packet pool).
+    private let sequenceDigits: Int?
 
-    init(seed: UInt64 = 1) {
+    init(seed: UInt64 = 1, sequenceDigits: Int? = nil) {
         self.seed = seed
         self.sequence = 0
+        self.sequenceDigits = sequenceDigits
+    }
+
+    /// The Call-ID token of message `n`: `SEED-N`, N zero-padded to `digits` when given.
+    static func callToken(seed: UInt64, sequence n: UInt64, digits: Int?) -> String {
+        guard let digits else { return "\(seed)-\(n)" }
+        let number = String(n)
+        return "\(seed)-" + String(repeating: "0", count: max(0, digits - number.count)) + number
     }
 
     /// Source and destination endpoints of one message (IPv4 host-order values and ports).
@@ -21,7 +32,7 @@ struct SIPTraffic {
     mutating func next() -> Message {
         sequence &+= 1
         let n = sequence
-        let call = "\(seed)-\(n)"
+        let call = SIPTraffic.callToken(seed: seed, sequence: n, digits: sequenceDigits)
         let user = 1000 + Int(n % 5000)
         let peer = 6000 + Int((n / 7) % 5000)
         let client: UInt32 = 0xC000_0200 | UInt32(n % 200 + 10)  // 192.0.2.x
