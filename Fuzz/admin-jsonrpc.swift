@@ -1,6 +1,6 @@
 // libFuzzer target: the admin plane's JSON-RPC 2.0 body handling (`POST /mi`): JSON parse with the nesting guard,
 // single and batch requests, id/params validation, reply serialisation. Built by scripts/fuzz.sh with
-// Sources/capd/Admin/{JSONRPC,JSONValue,HTTPRequest}.swift compiled in (they live in the capd executable).
+// Sources/capd/Admin/{JSONRPC,JSONValue,HTTPStatus}.swift compiled in (they live in the capd executable).
 import Foundation
 
 private let server = JSONRPCServer(call: { name, params in

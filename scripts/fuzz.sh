@@ -31,7 +31,7 @@ targets() { for f in "$root"/Fuzz/*.swift; do basename "$f" .swift; done; }
 sources_of() {
     case "$1" in
         rules-*) find "$root/Sources/Rules" -name '*.swift' | sort ;;
-        admin-*) printf '%s\n' "$root"/Sources/capd/Admin/{JSONRPC,JSONValue,HTTPRequest}.swift ;;
+        admin-*) printf '%s\n' "$root"/Sources/capd/Admin/{JSONRPC,JSONValue,HTTPStatus}.swift ;;
     esac
 }
 

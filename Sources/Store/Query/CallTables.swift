@@ -1,3 +1,5 @@
+import Tables
+
 /// Which tables hold a schema's SIP messages and reports, found by listing the database's tables and keeping
 /// those the configured templates produce for the days of a window (`sip_%Y%m%d` → `sip_20231114`, ...).
 struct CallTables: Equatable {

@@ -1,0 +1,18 @@
+/// The statuses the admin endpoint answers with.
+struct HTTPStatus: Hashable, Sendable {
+    var code: Int
+    var reason: String
+
+    static let ok = HTTPStatus(code: 200, reason: "OK")
+    static let noContent = HTTPStatus(code: 204, reason: "No Content")
+    static let badRequest = HTTPStatus(code: 400, reason: "Bad Request")
+    static let unauthorized = HTTPStatus(code: 401, reason: "Unauthorized")
+    static let forbidden = HTTPStatus(code: 403, reason: "Forbidden")
+    static let notFound = HTTPStatus(code: 404, reason: "Not Found")
+    static let methodNotAllowed = HTTPStatus(code: 405, reason: "Method Not Allowed")
+    static let requestTimeout = HTTPStatus(code: 408, reason: "Request Timeout")
+    static let payloadTooLarge = HTTPStatus(code: 413, reason: "Payload Too Large")
+    static let unsupportedMediaType = HTTPStatus(code: 415, reason: "Unsupported Media Type")
+    static let internalError = HTTPStatus(code: 500, reason: "Internal Server Error")
+    static let serviceUnavailable = HTTPStatus(code: 503, reason: "Service Unavailable")
+}
