@@ -105,7 +105,9 @@ struct PacketExecutor: RuleExecutor {
     private mutating func append(_ row: StoreRow) {
         switch pipeline.store.append(row) {
         case .queued, .spooled: kept = true
-        case .dropped: countDrop(.storeFull)
+        // Counted by the store under its own reason (`store_spool_full`, `store_spool_behind`, ...): only
+        // marked here, so the packet is not counted a second time as a rule drop.
+        case .dropped: dropCounted = true
         }
     }
 

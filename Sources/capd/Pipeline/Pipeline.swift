@@ -22,8 +22,6 @@ enum DropReason: String, CaseIterable {
     case captureOff = "capture_off"
     /// A `dedup` action saw a copy.
     case dedup
-    /// The store refused a row (its spool is full).
-    case storeFull = "store_full"
     /// A relay queue was full.
     case relayQueueFull = "relay_queue_full"
 }
