@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "capd",
             dependencies: [
-                "HEP", "Rules", "Capture", "Store", "Tables",
+                "HEP", "Rules", "Capture", "Store", "Tables", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
