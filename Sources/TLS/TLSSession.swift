@@ -120,6 +120,11 @@ public final class TLSSession {
             }
             return .failed(TLSFailure.classify(ssl: ssl))
         default:
+            // OpenSSL 3 reports a TCP close without close_notify as an error; agents that just close are normal.
+            if OpenSSLErrors.firstReason() == SSL_R_UNEXPECTED_EOF_WHILE_READING {
+                OpenSSLErrors.clear()
+                return handshaking ? .failed(TLSFailure(reason: .peerClosed, detail: "connection closed during the handshake")) : .closed
+            }
             return .failed(TLSFailure.classify(ssl: ssl))
         }
     }
