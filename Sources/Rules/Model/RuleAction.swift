@@ -100,6 +100,12 @@ public struct RelayTarget: Sendable, Hashable {
     /// `tls://` targets: the CA to check the server with (nil: system trust store) and an optional client
     /// certificate; nil for other transports.
     public var tls: TLSClientFiles?
+    /// Tells senders apart: targets with the same URL but other TLS files or HEP version are different
+    /// senders (two names for one destination with different client certificates, say).
+    public var senderKey: String {
+        guard let tls else { return "\(url) v\(version)" }
+        return "\(url) v\(version) ca=\(tls.ca ?? "-") cert=\(tls.certificate ?? "-") key=\(tls.privateKey ?? "-") min=\(tls.minimumVersion.rawValue)"
+    }
     public var url: String { "\(transport.rawValue)://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
     public init(name: String, transport: Transport, host: String, port: UInt16, version: Int, address: IPAddress) {

@@ -98,9 +98,12 @@ extension Daemon {
             help: "TLS handshakes a tls:// relay target failed (server certificate refused, protocol error, timeout), per target.",
             labels: ["target"])
         relayFailures.collect {
-            relays.all.filter { $0.destination.tls != nil }.map {
-                (labels: [$0.destination.description], value: Double($0.relay.counters.handshakeFailures.load(ordering: .relaxed)))
+            // Targets that differ only in their TLS files share a label: summed.
+            var sums: [String: Double] = [:]
+            for entry in relays.all where entry.destination.tls != nil {
+                sums[entry.destination.description, default: 0] += Double(entry.relay.counters.handshakeFailures.load(ordering: .relaxed))
             }
+            return sums.sorted { $0.key < $1.key }.map { (labels: [$0.key], value: $0.value) }
         }
     }
 }
