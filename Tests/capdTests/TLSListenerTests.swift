@@ -99,6 +99,41 @@ import Testing
         #expect(daemon.terminate() == 0)
     }
 
+    @Test func unfinishedHandshakesAreEvictedToLetAnAgentIn() throws {
+        let pki = try TestPKI()
+        let port = try freePort()
+        let daemon = try DaemonProcess(rules: """
+            tcp:
+              max_connections: 2
+            \(Self.rules(pki, requireClientCert: false, handshakeTimeout: 60))
+            """, extraArguments: ["--listen", "tls://127.0.0.1:\(port)"])
+        // Two peers take both slots and never say hello.
+        nonisolated(unsafe) var silent: [[String: Any]] = []
+        let lock = NSLock()
+        let group = DispatchGroup()
+        for _ in 0..<2 {
+            group.enter()
+            DispatchQueue.global().async {
+                let answer = (try? tlsClient(["stall", "--port", String(port), "--wait", "20"])) ?? [:]
+                lock.lock(); silent.append(answer); lock.unlock()
+                group.leave()
+            }
+        }
+        #expect(try daemon.waitFor { try daemon.metrics()["capd_tcp_connections_open{listener=\"tls://127.0.0.1:\(port)\"}"] == 2 })
+        let frames = pki.path("frames.bin")
+        try writeFrames(2, prefix: "evicting", to: frames)
+        let agent = try Self.agent(pki, port: port, nil, frames: frames)
+        #expect(agent["ok"] as? Bool == true, "\(agent)")
+        #expect(try daemon.waitFor { SQLiteReader.count(daemon.databasePath, table: "sip_capture") == 2 })
+        let metrics = try daemon.metrics()
+        #expect(metrics["capd_tcp_connections_closed_total{listener=\"tls://127.0.0.1:\(port)\",reason=\"evicted\"}"] ?? 0 >= 1)
+        #expect(metrics["capd_tls_handshake_failures_total{listener=\"tls://127.0.0.1:\(port)\",reason=\"timeout\"}"] ?? 0 >= 1)
+        #expect(daemon.terminate() == 0)
+        group.wait()
+        // At least one silent peer was closed long before its 60 s handshake timeout.
+        #expect(silent.contains { ($0["closed_after"] as? Double).map { $0 < 15 } ?? false }, "\(silent)")
+    }
+
     @Test func rotatedCertificateServesNewConnectionsAfterSIGHUPWithoutLosingRows() throws {
         let pki = try TestPKI()
         let (daemon, port) = try Self.start(pki, requireClientCert: false)

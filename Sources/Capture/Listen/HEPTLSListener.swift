@@ -236,6 +236,7 @@ public final class HEPTLSListener: Sendable {
                     finish(evicted, .tcp(.evicted), open: connections.count, now: monotonic, logs: &logs)
                 } else {
                     let failure = TLSFailure(reason: .timeout, detail: "evicted by a new connection before finishing the handshake")
+                    self.connections.countClose(.evicted)
                     finish(evicted, .handshake(failure), open: connections.count, now: monotonic, logs: &logs)
                 }
             }
