@@ -115,7 +115,7 @@ struct KamailioTLSTests {
             .filter { ($0.contains("ERROR") || $0.contains("WARNING")) && !$0.contains("tm_load") && !$0.contains("bug #1491") }
         let metrics = try capd.metrics()
         #expect(metrics["capd_packets_received_total{listener=\"tls://127.0.0.1:\(tlsPort)\",version=\"3\"}"] == Double(13 * calls),
-                "kamailio: \(kamailioErrors.prefix(10))")
+                "kamailio: \(kamailioErrors.prefix(10)) capd: \(metrics.filter { ($0.key.contains("tls") || $0.key.contains("tcp_conn") || $0.key.contains("decode")) && $0.value > 0 })")
         #expect(metrics["capd_tls_handshakes_total{listener=\"tls://127.0.0.1:\(tlsPort)\"}"] ?? 0 >= 1)
         #expect(capd.terminate() == 0)
     }
