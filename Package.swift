@@ -26,17 +26,20 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLibSQLite3", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // recvmmsg/sendmmsg and friends need _GNU_SOURCE, which Glibc's module does not expose.
         .target(name: "CSocket"),
 
         // Pure codecs: HEP v1/v2/v3 and the SIP message view.
         .target(name: "HEP", dependencies: ["CZlib"]),
+        // OpenSSL contexts and sessions over non-blocking sockets (HEP over TLS in and out, `capd check`).
+        .target(name: "TLS", dependencies: ["CLibSSL"]),
         // Table-name templates (strftime in UTC) and the table-name rules shared by the config checker and the store.
         .target(name: "Tables"),
         // YAML rules -> validated AST -> compiled decision tree; BPF generation.
-        .target(name: "Rules", dependencies: ["HEP", "Tables", "CLibYAML", "CLibPcap"]),
+        .target(name: "Rules", dependencies: ["HEP", "Tables", "CLibYAML", "CLibPcap", "TLS"]),
         // I/O in (HEP listeners, libpcap, pcap files, reassembly) and out (HEP relay).
-        .target(name: "Capture", dependencies: ["HEP", "CLibPcap", "CSocket"]),
+        .target(name: "Capture", dependencies: ["HEP", "CLibPcap", "CSocket", "TLS"]),
         // Sinks: SQLite (embedded default) and PostgreSQL (libpq).
         .target(name: "Store", dependencies: [
             "HEP", "Tables", "CLibPQ", "CLibSQLite3", "CZlib", .product(name: "Logging", package: "swift-log"),
@@ -44,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "capd",
             dependencies: [
-                "HEP", "Rules", "Capture", "Store", "Tables",
+                "HEP", "Rules", "Capture", "Store", "Tables", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -60,7 +63,7 @@ let package = Package(
 
         .testTarget(name: "HEPTests", dependencies: ["HEP"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "Tables", "CLibPcap", "CLibSQLite3"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP", "TLS"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "capdTests", dependencies: ["capd", "HEP", "CLibSQLite3"]),
     ]

@@ -39,7 +39,7 @@ enum ConfigKeys {
         ConfigKey("tcp.max_connections", .afterRestart, \Config.tcp.maxConnections),
         ConfigKey("tcp.frame_timeout_s", .afterRestart, \Config.tcp.frameTimeoutSeconds),
         ConfigKey("tcp.idle_timeout_s", .afterRestart, \Config.tcp.idleTimeoutSeconds),
-    ]
+    ] + tlsSettings
 
     static let all: [ConfigKey] = settings + [
         .remainder(of: "capture", \Config.capture, known: settings),

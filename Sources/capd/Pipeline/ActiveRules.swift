@@ -22,10 +22,10 @@ final class ActiveRules: Sendable {
             }
         }
         var targets: [String: Rules.RelayTarget] = [:]
-        for target in config.relay.values { targets[target.url] = target }
+        for target in config.relay.values { targets[target.senderKey] = target }
         for route in program.routes {
             for rule in route.rules {
-                for case .relay(let target) in rule.actions { targets[target.url] = target }
+                for case .relay(let target) in rule.actions { targets[target.senderKey] = target }
             }
         }
         var senders: [String: (sender: HEPRelay, sent: Counter, failed: Counter)] = [:]

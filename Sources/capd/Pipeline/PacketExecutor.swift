@@ -160,7 +160,7 @@ struct PacketExecutor: RuleExecutor {
 
     private mutating func relay(to target: Rules.RelayTarget, subject: PacketSubject) {
         // A message over 64 KiB captured raw cannot be a HEP packet.
-        guard let relay = rules.relays[target.url], subject.oversizePayload == nil else {
+        guard let relay = rules.relays[target.senderKey], subject.oversizePayload == nil else {
             pipeline.actionErrors.labels("relay").increment()
             return
         }

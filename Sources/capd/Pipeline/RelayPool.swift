@@ -1,6 +1,7 @@
 import Capture
 import Rules
 import Synchronization
+import TLS
 
 /// HEP relay senders by destination (transport, resolved address, port), kept across reloads so a reload
 /// neither drops queued packets nor reconnects targets that did not change. Each target's counters feed
@@ -15,8 +16,13 @@ final class RelayPool: Sendable {
     }
 
     static func destination(of target: Rules.RelayTarget) -> Capture.RelayTarget {
-        Capture.RelayTarget(transport: target.transport == .tcp ? .tcp : .udp,
-                            endpoint: SocketEndpoint(address: target.address, port: target.port))
+        var destination = Capture.RelayTarget(transport: target.transport == .udp ? .udp : .tcp,
+                                              endpoint: SocketEndpoint(address: target.address, port: target.port))
+        if target.transport == .tls {
+            destination.tls = target.tls ?? TLSClientFiles()
+            destination.serverName = target.host
+        }
+        return destination
     }
 
     func relay(for destination: Capture.RelayTarget) throws(CaptureError) -> HEPRelay {

@@ -47,6 +47,7 @@ final class Daemon: Sendable {
         pipeline = try Pipeline(config: config, metrics: metrics, store: store, captureSwitch: captureSwitch,
                                 relays: relays)
         try Daemon.bridgeStoreMetrics(store: store, metrics: metrics)
+        try Daemon.registerTLSMetrics(metrics, relays: relays)
 
         let reloadBox = Mutex<(@Sendable () -> ReloadResult)?>(nil)
         reloader = ReloadCoordinator(metrics: metrics) {
@@ -82,7 +83,7 @@ final class Daemon: Sendable {
 
         if inputs.listeners {
             for endpoint in config.listen {
-                try startListener(endpoint, tcp: config.tcp)
+                try startListener(endpoint, tcp: config.tcp, tls: config.tls)
             }
         }
         if inputs.raw, let raw = config.raw {
@@ -215,7 +216,7 @@ final class Daemon: Sendable {
         return String(url[..<colon]) + ":***" + String(url[at...])
     }
 
-    private func startListener(_ endpoint: ListenEndpoint, tcp: TCPSettings) throws {
+    private func startListener(_ endpoint: ListenEndpoint, tcp: TCPSettings, tls: TLSSettings?) throws {
         let host = endpoint.host == "localhost" ? "127.0.0.1" : endpoint.host
         guard let address = IPAddress(host) else {
             throw StartupError(description: "listen \(endpoint): '\(endpoint.host)' is not a numeric address")
@@ -248,6 +249,8 @@ final class Daemon: Sendable {
             }
             metrics.captureSources.add(listener, label: label)
             handle = ListenerHandle(stop: { listener.stop() })
+        case .tls:
+            handle = try startTLSListener(socket, label: label, tcp: tcp, tls: tls, consumer: consumer)
         }
         registerListener(handle)
         logger.info("event=listening listener=\(label)")
