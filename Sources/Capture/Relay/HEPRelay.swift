@@ -26,6 +26,8 @@ public final class RelayCounters: Sendable {
     /// Refused because TCP carries HEPv3 only.
     public let rejected = Atomic<Int>(0)
     public let connects = Atomic<Int>(0)
+    /// TCP: the connection is open, or no attempt has failed yet (relay groups read it as member health).
+    public let connectedOrStarting = Atomic<Bool>(true)
 
     init() {}
 }
@@ -48,6 +50,8 @@ public final class HEPRelay: Sendable {
         let started = try CaptureThread.start { [self] in run() }
         thread.withLock { $0 = started }
     }
+
+    public var isConnectedOrStarting: Bool { counters.connectedOrStarting.load(ordering: .relaxed) }
 
     /// Datagrams waiting.
     public var queued: Int { queue.withLock { $0.count } }
@@ -107,11 +111,13 @@ public final class HEPRelay: Sendable {
                 }
                 descriptor = connectSocket()
                 if descriptor < 0 {
+                    counters.connectedOrStarting.store(false, ordering: .relaxed)
                     nextAttempt = now + delay
                     delay = min(delay * 2, configuration.reconnectMaxDelay)
                     continue
                 }
                 counters.connects.add(1, ordering: .relaxed)
+                counters.connectedOrStarting.store(true, ordering: .relaxed)
                 delay = configuration.reconnectInitialDelay
             }
             batch.removeAll(keepingCapacity: true)
@@ -130,6 +136,7 @@ public final class HEPRelay: Sendable {
                         counters.failed.add(1, ordering: .relaxed)
                         Glibc.close(descriptor)
                         descriptor = -1
+                        counters.connectedOrStarting.store(false, ordering: .relaxed)
                         nextAttempt = Clock.monotonicSeconds() + delay
                         // Frames after the failed one go back to the front of the queue.
                         let rest = Array(batch[(index + 1)...])

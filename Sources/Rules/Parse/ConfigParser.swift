@@ -24,6 +24,7 @@ struct ConfigParser {
     var lists: [String: ListDef] = [:]
     var routeDefs: [RouteDef] = []
     var relayTargets: [String: RelayTarget] = [:]
+    var relayGroups: [String: RelayGroup] = [:]
     /// Resolves relay and listener hosts (getaddrinfo for the daemon and `capd check`).
     var resolver: HostResolver = .system
     var resolvedHosts: [String: [IPAddress]] = [:]
