@@ -345,6 +345,11 @@ routes:
         per_shard = {s.name: sum(1 for rows in calls.values() if rows[0][0] == s.name) for s in shards}
         log(f"A: calls per node {per_node}, per shard {per_shard}")
         check(all(v > args.calls / 6 for v in per_node.values()), "A: every node took a share of the calls")
+        size = shards[0].query("SELECT pg_total_relation_size('sip_capture'), count(*), avg(length(msg)) FROM sip_capture")
+        if size:
+            total_bytes, rows, msg = int(size[0][0]), int(size[0][1]), float(size[0][2])
+            log(f"A: sip_capture on shard a: {total_bytes} bytes for {rows} rows = {total_bytes / rows:.0f} bytes/row "
+                f"with indexes (messages average {msg:.0f} bytes): overhead {total_bytes / rows - msg:.0f} bytes/row")
         check(all(v > args.calls / 4 for v in per_shard.values()), "A: every shard took a share of the calls")
 
         # ---- Phase B: kill n2 a third in, restart it two thirds in
