@@ -5,16 +5,16 @@ import Store
 /// Scale-out wiring: the sharded store and the metrics of shards and relay group members (docs/scale-out.md).
 extension Daemon {
     /// `store.url` alone → one `Store`; `store.shards` → a `ShardedStore` with a `Store` per shard.
-    static func makeStore(_ config: Config) throws -> any RowSink {
+    static func makeStore(_ config: Config) throws -> StoreFront {
         let settings = sinkSettings(config.store, tableTemplates: config.storeTableTemplates)
-        if config.store.shards.isEmpty { return try Store(settings: settings) }
+        if config.store.shards.isEmpty { return StoreFront(.single(try Store(settings: settings))) }
         let key: ShardedStore.ShardKey = config.store.shardBy == .correlationID ? .correlationID : .callID
-        return try ShardedStore(settings: settings, urls: config.store.shards, shardBy: key)
+        return StoreFront(.sharded(try ShardedStore(settings: settings, urls: config.store.shards, shardBy: key)))
     }
 
     /// `/healthz` details: `shard.<name>` → that shard's state.
-    static func shardHealth(_ store: any RowSink) -> [String: String] {
-        guard let sharded = store as? ShardedStore else { return [:] }
+    static func shardHealth(_ store: StoreFront) -> [String: String] {
+        guard let sharded = store.sharded else { return [:] }
         var details: [String: String] = [:]
         for (name, metrics) in sharded.shardMetrics() { details["shard." + name] = metrics.state.rawValue }
         return details
@@ -23,7 +23,7 @@ extension Daemon {
     /// Per shard (label `shard`): rows stored, queue depth, spool bytes, state. Per relay group member (labels
     /// `group`, `member`): up or down, and how often that changed. Packets sent per member are
     /// `capd_relay_sent_total{target="GROUP/URL"}` like any relay target.
-    static func bridgeScaleOutMetrics(store: any RowSink, pipeline: Pipeline, metrics: CapdMetrics) throws {
+    static func bridgeScaleOutMetrics(store: StoreFront, pipeline: Pipeline, metrics: CapdMetrics) throws {
         let registry = metrics.registry
         let up = try registry.gaugeFamily(
             "capd_relay_member_up", help: "1 while a relay group member passes its health check, else 0.",
@@ -44,7 +44,7 @@ extension Daemon {
                 }
             }
         }
-        guard let sharded = store as? ShardedStore else { return }
+        guard let sharded = store.sharded else { return }
         let stored = try registry.counterFamily(
             "capd_store_shard_rows_stored_total", help: "Rows written to each store shard.", labels: ["shard"])
         stored.collect { sharded.shardMetrics().map { (labels: [$0.name], value: Double($0.metrics.totalStored)) } }

@@ -13,7 +13,7 @@ final class Daemon: Sendable {
     let logger = Logger(label: "capd")
     let metrics: CapdMetrics
     /// One `Store`, or a `ShardedStore` with `store.shards` (Daemon+ScaleOut.swift).
-    let store: any RowSink
+    let store: StoreFront
     let captureSwitch: CaptureSwitch
     let relays = RelayPool()
     let pipeline: Pipeline
@@ -173,7 +173,7 @@ final class Daemon: Sendable {
 
     /// Store counts → `capd_rows_stored_total`, dead letters, store drops, queue depth, spool bytes, flush
     /// latency: read from the store's snapshot at scrape time.
-    static func bridgeStoreMetrics(store: any RowSink, metrics: CapdMetrics) throws {
+    static func bridgeStoreMetrics(store: StoreFront, metrics: CapdMetrics) throws {
         metrics.storeQueueDepth.bind { Double(store.metrics().queueDepth) }
         metrics.spoolBytes.bind { Double(store.metrics().spoolBytes) }
         metrics.rowsStored.collect {
