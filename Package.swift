@@ -64,8 +64,7 @@ let package = Package(
         .testTarget(name: "AffinityTests", dependencies: ["Affinity"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "Tables", "CLibPcap", "CLibSQLite3"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables", .product(name: "Logging", package: "swift-log")],
-                    exclude: ["Fixtures"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "capdTests", dependencies: ["capd", "HEP", "CLibSQLite3"]),
     ]
 )

@@ -39,7 +39,9 @@ final class Pipeline: Sendable {
     let dedup = Deduplicator()
     let decodeOptions: HEPDecodeOptions
     private let active: Mutex<ActiveRules>
-    private let generations = Atomic<Int>(0)
+    /// A class holding the atomic rather than the atomic itself: Swift 6.3.1's optimizer crashed ("Found
+    /// ownership error") on destroying a noncopyable stored property on this throwing init's error path.
+    private let generations = GenerationCounter()
 
     let drops: [DropReason: Counter]
     let decodeErrors: [String: Counter]
@@ -47,28 +49,31 @@ final class Pipeline: Sendable {
 
     init(config: Config, metrics: CapdMetrics, store: StoreFront, captureSwitch: CaptureSwitch, relays: RelayPool,
          decodeOptions: HEPDecodeOptions = .init()) throws {
+        // Everything that can throw first, before any stored property is set.
+        let rules = try ActiveRules(config: config, metrics: metrics, relays: relays, generation: 0)
+        let actionErrors = try metrics.registry.counterFamily(
+            "capd_action_errors_total", help: "Actions that could not be carried out (the packet went on), per action.",
+            labels: ["action"])
         self.metrics = metrics
         self.store = store
         self.captureSwitch = captureSwitch
         self.relays = relays
         self.decodeOptions = decodeOptions
-        active = Mutex(try ActiveRules(config: config, metrics: metrics, relays: relays, generation: 0))
+        self.actionErrors = actionErrors
+        active = Mutex(rules)
         var drops: [DropReason: Counter] = [:]
         for reason in DropReason.allCases { drops[reason] = metrics.drops.labels(reason.rawValue) }
         self.drops = drops
         var errors: [String: Counter] = [:]
         for reason in HEPDecodeError.allReasons { errors[reason] = metrics.decodeErrors.labels(reason) }
         decodeErrors = errors
-        actionErrors = try metrics.registry.counterFamily(
-            "capd_action_errors_total", help: "Actions that could not be carried out (the packet went on), per action.",
-            labels: ["action"])
     }
 
     var current: ActiveRules { active.withLock { $0 } }
 
     /// Makes `config` live for every packet processed from now on.
     func install(_ config: Config) throws {
-        let generation = generations.add(1, ordering: .relaxed).newValue
+        let generation = generations.next()
         let rules = try ActiveRules(config: config, metrics: metrics, relays: relays, generation: generation)
         active.withLock { $0 = rules }
     }
@@ -229,4 +234,10 @@ struct PipelineWorker {
             return false
         }
     }
+}
+
+/// The generation number of installed rule sets.
+private final class GenerationCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func next() -> Int { value.add(1, ordering: .relaxed).newValue }
 }
