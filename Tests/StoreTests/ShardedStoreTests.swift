@@ -54,6 +54,18 @@ import Testing
         // The owner is the same one `capd calls` and a second process compute.
         let names = store.shards.map(\.name)
         for (callID, index) in shardOf { #expect(ShardedStore.shardIndex(ofCall: callID, names: names) == index) }
+
+        // `capd calls` reads every shard: all 200 calls found, each with its 4 messages and its report.
+        var configuration = CallStore.Configuration(url: "sqlite://" + paths[0], flavour: .homer5,
+                                                    sipTemplates: ["sip_capture"], reportTemplates: ["rtcp_capture"])
+        configuration.shardURLs = paths.map { "sqlite://" + $0 }
+        let reader = try CallStore(configuration)
+        let found = try reader.search(CallFilter(window: nil, limit: 500))
+        #expect(found.count == 200)
+        #expect(found.allSatisfy { $0.messageCount == 4 })
+        let record = try #require(try reader.call("7-shard@192.0.2.10"))
+        #expect(record.messages.map(\.method) == ["INVITE", "200", "ACK", "BYE"])
+        #expect(record.reports.count == 1)
     }
 
     @Test func eachShardSpoolsInItsOwnStableDirectory() throws {
