@@ -30,6 +30,8 @@ let package = Package(
         // recvmmsg/sendmmsg and friends need _GNU_SOURCE, which Glibc's module does not expose.
         .target(name: "CSocket"),
 
+        // Call affinity: the rendezvous hash that relay groups and the sharded store share.
+        .target(name: "Affinity"),
         // Pure codecs: HEP v1/v2/v3 and the SIP message view.
         .target(name: "HEP", dependencies: ["CZlib"]),
         // OpenSSL contexts and sessions over non-blocking sockets (HEP over TLS in and out, `capd check`).
@@ -37,17 +39,17 @@ let package = Package(
         // Table-name templates (strftime in UTC) and the table-name rules shared by the config checker and the store.
         .target(name: "Tables"),
         // YAML rules -> validated AST -> compiled decision tree; BPF generation.
-        .target(name: "Rules", dependencies: ["HEP", "Tables", "CLibYAML", "CLibPcap", "TLS"]),
+        .target(name: "Rules", dependencies: ["HEP", "Tables", "Affinity", "CLibYAML", "CLibPcap", "TLS"]),
         // I/O in (HEP listeners, libpcap, pcap files, reassembly) and out (HEP relay).
-        .target(name: "Capture", dependencies: ["HEP", "CLibPcap", "CSocket", "TLS"]),
+        .target(name: "Capture", dependencies: ["HEP", "Affinity", "CLibPcap", "CSocket", "TLS"]),
         // Sinks: SQLite (embedded default) and PostgreSQL (libpq).
         .target(name: "Store", dependencies: [
-            "HEP", "Tables", "CLibPQ", "CLibSQLite3", "CZlib", .product(name: "Logging", package: "swift-log"),
+            "HEP", "Tables", "Affinity", "CLibPQ", "CLibSQLite3", "CZlib", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(
             name: "capd",
             dependencies: [
-                "HEP", "Rules", "Capture", "Store", "Tables", "TLS",
+                "HEP", "Rules", "Capture", "Store", "Tables", "TLS", "Affinity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -62,6 +64,7 @@ let package = Package(
         .executableTarget(name: "capd-bench", dependencies: ["HEP", "Rules", "Capture", "Store", "CSocket"]),
 
         .testTarget(name: "HEPTests", dependencies: ["HEP"]),
+        .testTarget(name: "AffinityTests", dependencies: ["Affinity"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "Tables", "CLibPcap", "CLibSQLite3"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP", "TLS"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables", .product(name: "Logging", package: "swift-log")]),

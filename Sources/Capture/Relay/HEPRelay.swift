@@ -31,6 +31,8 @@ public final class RelayCounters: Sendable {
     public let handshakeFailures = Atomic<Int>(0)
     /// The last TLS handshake failure, for logs and `capd ctl`.
     public let lastTLSFailure = Mutex<String?>(nil)
+    /// TCP: the connection is open, or no attempt has failed yet (relay groups read it as member health).
+    public let connectedOrStarting = Atomic<Bool>(true)
 
     init() {}
 }
@@ -56,6 +58,8 @@ public final class HEPRelay: Sendable {
         let started = try CaptureThread.start { [self] in run() }
         thread.withLock { $0 = started }
     }
+
+    public var isConnectedOrStarting: Bool { counters.connectedOrStarting.load(ordering: .relaxed) }
 
     /// Datagrams waiting.
     public var queued: Int { queue.withLock { $0.count } }
@@ -123,11 +127,13 @@ public final class HEPRelay: Sendable {
                     }
                 }
                 if descriptor < 0 {
+                    counters.connectedOrStarting.store(false, ordering: .relaxed)
                     nextAttempt = now + delay
                     delay = min(delay * 2, configuration.reconnectMaxDelay)
                     continue
                 }
                 counters.connects.add(1, ordering: .relaxed)
+                counters.connectedOrStarting.store(true, ordering: .relaxed)
                 delay = configuration.reconnectInitialDelay
             }
             batch.removeAll(keepingCapacity: true)
@@ -147,6 +153,7 @@ public final class HEPRelay: Sendable {
                         session = nil
                         Glibc.close(descriptor)
                         descriptor = -1
+                        counters.connectedOrStarting.store(false, ordering: .relaxed)
                         nextAttempt = Clock.monotonicSeconds() + delay
                         // Frames after the failed one go back to the front of the queue.
                         let rest = Array(batch[(index + 1)...])

@@ -1,3 +1,4 @@
+import Affinity
 import Tables
 import TLS
 
@@ -16,6 +17,8 @@ public struct Config: Sendable {
     public var store = StoreSettings()
     /// Named relay targets (`relay:`), by name.
     public var relay: [String: RelayTarget] = [:]
+    /// Named relay groups (`relay:` entries whose `to` is a list), by name.
+    public var relayGroups: [String: RelayGroup] = [:]
     public var admin = AdminSettings()
     public var hepRoute: HEPRouteMode = .sip
     /// Compiled routes (`lists`, `routes` and everything included).
@@ -88,6 +91,9 @@ public struct StoreSettings: Sendable, Equatable {
     public var spoolMaxBytes = 1 << 30
     /// 0 = keep forever.
     public var retentionDays = 14
+    /// `store.shards`: several databases, each row to the one owning its call (`shardBy`); empty = `url` alone.
+    public var shards: [String] = []
+    public var shardBy: AffinityKey = .callID
 
     public enum Kind: Sendable, Equatable { case sqlite(path: String), postgres(conninfo: String) }
     public var kind: Kind {

@@ -10,6 +10,8 @@ public enum RuleAction: Sendable {
     case setChunk(ChunkEdit)
     case deleteChunk(ChunkRef)
     case relay(RelayTarget)
+    /// Relay to the member of a relay group that owns the packet's call.
+    case relayGroup(RelayGroup)
     /// Drop copies of an identical payload seen within the window.
     case dedup(windowMilliseconds: Int)
     case drop
@@ -21,7 +23,7 @@ public enum RuleAction: Sendable {
     /// Whether this action keeps (stores or forwards) the packet: used for BPF generation.
     var keepsPacket: Bool {
         switch self {
-        case .capture, .report, .relay: return true
+        case .capture, .report, .relay, .relayGroup: return true
         default: return false
         }
     }

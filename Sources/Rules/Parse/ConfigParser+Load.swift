@@ -70,6 +70,7 @@ extension ConfigParser {
         config.raw = raw
         config.store = store
         config.relay = relayTargets
+        config.relayGroups = relayGroups
         config.admin = admin
         config.hepRoute = hepRoute
         return config

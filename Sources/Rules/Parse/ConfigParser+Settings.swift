@@ -54,8 +54,9 @@ extension ConfigParser {
 
     mutating func parseStore(_ node: YAMLNode, into store: inout StoreSettings) {
         let allowed = ["url", "schema", "table", "report_table", "batch_rows", "flush_ms", "max_in_flight", "spool",
-                       "spool_max_bytes", "retention_days"]
+                       "spool_max_bytes", "retention_days"] + Self.storeShardKeys
         guard let f = fields(node, allowed: allowed, context: "store") else { return }
+        parseStoreShards(f, into: &store)
         if let p = f["url"], let v = string(p.value, "store.url") {
             if v.hasPrefix("sqlite://") {
                 if v.count == "sqlite://".count { error(p.value.mark, "store.url: sqlite:// needs a file path") }
@@ -88,7 +89,11 @@ extension ConfigParser {
         }
         for pair in pairs {
             guard let name = pair.key.scalar else { continue }
-            if relayTargets[name] != nil { error(pair.key.mark, "duplicate relay target '\(name)'"); continue }
+            if relayTargets[name] != nil || relayGroups[name] != nil { error(pair.key.mark, "duplicate relay target '\(name)'"); continue }
+            if isRelayGroup(pair.value) {
+                if let group = relayGroup(pair.value, name: name) { relayGroups[name] = group }
+                continue
+            }
             if let target = relayTarget(pair.value, name: name) { relayTargets[name] = target }
         }
     }

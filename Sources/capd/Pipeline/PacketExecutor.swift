@@ -32,6 +32,7 @@ struct PacketExecutor: RuleExecutor {
         case .setChunk(let edit): set(edit, subject: &subject)
         case .deleteChunk(let chunk): delete(chunk, subject: &subject)
         case .relay(let target): relay(to: target, subject: subject)
+        case .relayGroup(let group): relay(to: rules.member(of: group, for: subject), subject: subject)
         case .dedup(let window):
             let now = StoredRows.receiveMicroseconds(subject)
             if !pipeline.dedup.isFirst(subject.payload, windowMilliseconds: window, nowMicroseconds: now) {

@@ -31,7 +31,7 @@ enum DropReason: String, CaseIterable {
 /// entirely against the rules that were active when its processing started.
 final class Pipeline: Sendable {
     let metrics: CapdMetrics
-    let store: Store
+    let store: StoreFront
     let captureSwitch: CaptureSwitch
     let relays: RelayPool
     let dedup = Deduplicator()
@@ -45,7 +45,7 @@ final class Pipeline: Sendable {
     let decodeErrors: [String: Counter]
     let actionErrors: MetricFamily<Counter>
 
-    init(config: Config, metrics: CapdMetrics, store: Store, captureSwitch: CaptureSwitch, relays: RelayPool,
+    init(config: Config, metrics: CapdMetrics, store: StoreFront, captureSwitch: CaptureSwitch, relays: RelayPool,
          decodeOptions: HEPDecodeOptions = .init()) throws {
         // Everything that can throw first, before any stored property is set.
         let rules = try ActiveRules(config: config, metrics: metrics, relays: relays, generation: 0)

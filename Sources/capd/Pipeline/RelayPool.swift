@@ -8,6 +8,8 @@ import TLS
 /// `capd_relay_*_total`.
 final class RelayPool: Sendable {
     private let relays = Mutex<[Capture.RelayTarget: HEPRelay]>([:])
+    /// Probes the members of relay groups (RelayPool+Groups.swift).
+    let health = RelayHealthMonitor(onChange: RelayPool.logMemberChange)
 
     /// The sender for a configured target, created (and its thread started) on first use. The target carries
     /// the address the configuration loader resolved and loop-checked; nothing is parsed again here.
@@ -45,6 +47,7 @@ final class RelayPool: Sendable {
 
     /// Sends what is queued (bounded by `drainTimeout` seconds per target) and stops every sender.
     func close(drainTimeout: Double) {
+        health.stop()
         for (_, relay) in all { relay.close(drainTimeout: drainTimeout) }
     }
 }
