@@ -14,7 +14,7 @@ extension ActiveRules {
         for (name, group) in groups {
             var members: [HEPRelayGroup.Member] = []
             for member in group.members {
-                guard let sender = senders[member.url]?.sender else { continue }
+                guard let sender = senders[member.senderKey]?.sender else { continue }
                 var health: RelayMemberHealth?
                 if let probe = RelayPool.probeEndpoint(of: member, check: group.check) {
                     health = try pool.health.health(of: probe)
