@@ -61,7 +61,8 @@ let package = Package(
         .testTarget(name: "HEPTests", dependencies: ["HEP"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "Tables", "CLibPcap", "CLibSQLite3"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables", .product(name: "Logging", package: "swift-log")],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "capdTests", dependencies: ["capd", "HEP", "CLibSQLite3"]),
     ]
 )

@@ -32,6 +32,7 @@ sources_of() {
     case "$1" in
         rules-*) find "$root/Sources/Rules" -name '*.swift' | sort ;;
         admin-*) printf '%s\n' "$root"/Sources/capd/Admin/{JSONRPC,JSONValue,HTTPStatus}.swift ;;
+        sip-*) printf '%s\n' "$root"/Sources/Store/Rows/{SIPCaptureRow,SIPCaptureRow+SIPMessage}.swift ;;
     esac
 }
 

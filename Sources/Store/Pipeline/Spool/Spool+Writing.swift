@@ -219,7 +219,7 @@ extension Spool {
         side.closed.append(side.current)
         side.closedBytes[side.current] = side.currentBytes
         side.closedEnd[side.current] = side.currentEnd
-        side.versions[side.current] = .two
+        side.versions[side.current] = .current
         side.current += 1
         side.currentBytes = 0
         side.currentEnd = 0
