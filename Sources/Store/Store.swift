@@ -43,7 +43,13 @@ public final class Store: RowSink, @unchecked Sendable {
     private static let instances = Atomic<Int>(0)
     private let stuckLog = Mutex(LogLimiter())
 
-    public init(settings: StoreSettings, logger: Logger = Logger(label: "capd.store")) throws(StoreError) {
+    public convenience init(settings: StoreSettings, logger: Logger = Logger(label: "capd.store")) throws(StoreError) {
+        try self.init(settings: settings, logger: logger, postgresHooks: nil)
+    }
+
+    /// `postgresHooks`: tests only (faults staged on PostgreSQL batches, replay observed).
+    init(settings: StoreSettings, logger: Logger = Logger(label: "capd.store"),
+         postgresHooks: (any PostgresBatchHooks)?) throws(StoreError) {
         let settings = try settings.validated()
         self.settings = settings
         self.logger = logger
@@ -63,7 +69,7 @@ public final class Store: RowSink, @unchecked Sendable {
         let backend: any SinkBackend = switch location {
         case .sqlite(let path): SQLiteBackend(path: path, flavour: settings.schema)
         case .postgres(let conninfo): PostgresBackend(conninfo: conninfo, flavour: settings.schema, maxInFlight: settings.maxInFlight,
-                                                          faults: settings.faults)
+                                                          hooks: postgresHooks)
         }
         writer = StoreWriter(settings: settings, engine: location.engine, backend: backend, logger: logger)
         writer.store = self

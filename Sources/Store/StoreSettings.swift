@@ -29,8 +29,6 @@ public struct StoreSettings: Sendable, Equatable {
     /// First delay before reconnecting; doubles up to `reconnectMaxMilliseconds`.
     public var reconnectMinMilliseconds = 100
     public var reconnectMaxMilliseconds = 5_000
-    /// Tests only: connection failures staged around commits (PostgreSQL).
-    var faults = PostgresFaults()
 
     public init(url: String, spoolDirectory: String) {
         self.url = url
