@@ -7,6 +7,7 @@ extension HomerSevenRow: DescribedRow {
         RowColumn("data_header", .jsonb(\.dataHeader)),
         RowColumn("raw", .varchar(\.raw, width: nil)),
     ]
+    static let slots = ColumnSlot.slots(of: columns)
 
     init(table: String, receiveMicroTimestamp: Int64) {
         self.init(table: table, sid: "", createDate: receiveMicroTimestamp, receiveMicroTimestamp: receiveMicroTimestamp,

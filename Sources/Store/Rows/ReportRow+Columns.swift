@@ -14,6 +14,7 @@ extension ReportRow: DescribedRow {
         RowColumn("node", .varchar(\.node, width: 125)),
         RowColumn("msg", .varchar(\.msg, width: 1500)),
     ]
+    static let slots = ColumnSlot.slots(of: columns)
 
     init(table: String, receiveMicroTimestamp: Int64) {
         self.init(table: table, microTimestamp: receiveMicroTimestamp, receiveMicroTimestamp: receiveMicroTimestamp)

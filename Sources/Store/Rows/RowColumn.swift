@@ -58,6 +58,8 @@ enum ColumnValue<Row>: Sendable {
 protocol DescribedRow: Sendable {
     /// The family's columns in write order (every column capd fills; `id` is the database's).
     static var columns: [RowColumn<Self>] { get }
+    /// `ColumnSlot.slots(of: columns)`, computed once.
+    static var slots: [ColumnSlot]? { get }
     /// Table name template as written in the action.
     var table: String { get }
     /// When capd received the packet (not a column: it names the table when the agent clock is off).
@@ -78,10 +80,56 @@ protocol RowFieldWriter {
     mutating func json(_ value: String)
 }
 
+/// A column as the hot path reads it: its kind, its VARCHAR width, and the byte offset of the stored property
+/// that fills it (read in place, no key-path projection per value).
+struct ColumnSlot: Sendable {
+    enum Kind: Sendable { case timestamp, bigint, integer, smallintOrNull, varchar, bytea, jsonb }
+    let kind: Kind
+    let offset: Int
+    let width: Int?
+
+    /// The slots of a family's columns; nil when a key path is not a plain stored property (then the key
+    /// paths are used).
+    static func slots<Row>(of columns: [RowColumn<Row>]) -> [ColumnSlot]? {
+        var slots: [ColumnSlot] = []
+        for column in columns {
+            let (kind, path, width): (Kind, PartialKeyPath<Row>, Int?) = switch column.value {
+            case .timestamp(let p), .timestampWithZone(let p): (.timestamp, p, nil)
+            case .bigint(let p): (.bigint, p, nil)
+            case .integer(let p): (.integer, p, nil)
+            case .smallintOrNull(let p): (.smallintOrNull, p, nil)
+            case .varchar(let p, let width): (.varchar, p, width)
+            case .bytea(let p): (.bytea, p, nil)
+            case .jsonb(let p): (.jsonb, p, nil)
+            }
+            guard let offset = MemoryLayout<Row>.offset(of: path) else { return nil }
+            slots.append(ColumnSlot(kind: kind, offset: offset, width: width))
+        }
+        return slots
+    }
+}
+
 extension DescribedRow {
     /// Writes every column's value in the family's order.
     @inline(__always)
     func write<W: RowFieldWriter>(to w: inout W) {
+        guard let slots = Self.slots else { return writeByKeyPath(to: &w) }
+        withUnsafeBytes(of: self) { raw in
+            for slot in slots {
+                switch slot.kind {
+                case .timestamp: w.timestamp(raw.load(fromByteOffset: slot.offset, as: Int64.self))
+                case .bigint: w.int64(raw.load(fromByteOffset: slot.offset, as: Int64.self))
+                case .integer: w.int32(raw.load(fromByteOffset: slot.offset, as: Int32.self))
+                case .smallintOrNull: w.int16OrNull(raw.load(fromByteOffset: slot.offset, as: Int16?.self))
+                case .varchar: w.text(raw.load(fromByteOffset: slot.offset, as: String.self), maxCharacters: slot.width)
+                case .bytea: w.bytes(raw.load(fromByteOffset: slot.offset, as: [UInt8].self))
+                case .jsonb: w.json(raw.load(fromByteOffset: slot.offset, as: String.self))
+                }
+            }
+        }
+    }
+
+    private func writeByKeyPath<W: RowFieldWriter>(to w: inout W) {
         for column in Self.columns {
             switch column.value {
             case .timestamp(let path), .timestampWithZone(let path): w.timestamp(self[keyPath: path])

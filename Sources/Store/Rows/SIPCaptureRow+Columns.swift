@@ -47,6 +47,7 @@ extension SIPCaptureRow: DescribedRow {
         RowColumn("node", .varchar(\.node, width: 125)),
         RowColumn("msg", .bytea(\.msg)),
     ]
+    static let slots = ColumnSlot.slots(of: columns)
 
     init(table: String, receiveMicroTimestamp: Int64) {
         self.init(table: table, microTimestamp: receiveMicroTimestamp, receiveMicroTimestamp: receiveMicroTimestamp)

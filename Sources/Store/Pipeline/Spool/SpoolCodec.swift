@@ -44,26 +44,12 @@ enum SpoolCodec {
         w.byte(kind.rawValue)
         w.string(row.table)
         w.int64(row.receiveMicroTimestamp)
-        let columns = Row.columns
-        w.length(columns.count)
-        for column in columns {
-            switch column.value {
-            case .timestamp(let path), .timestampWithZone(let path), .bigint(let path):
-                w.byte(Tag.int64.rawValue); w.int64(row[keyPath: path])
-            case .integer(let path):
-                w.byte(Tag.int32.rawValue); w.int32(row[keyPath: path])
-            case .smallintOrNull(let path):
-                if let value = row[keyPath: path] {
-                    w.byte(Tag.int16.rawValue); w.int16(value)
-                } else {
-                    w.byte(Tag.null.rawValue)
-                }
-            case .varchar(let path, _), .jsonb(let path):
-                w.byte(Tag.string.rawValue); w.string(row[keyPath: path])
-            case .bytea(let path):
-                w.byte(Tag.bytes.rawValue); w.bytes(row[keyPath: path])
-            }
-        }
+        w.length(Row.columns.count)
+        // The values in column order, read in place (the same walk as `DescribedRow.write`).
+        var values = SpoolValueWriter(w: w)
+        w = SpoolRecordWriter(out: [])
+        row.write(to: &values)
+        w = values.w
     }
 
     private static func decode<Row: DescribedRow>(_: Row.Type, _ r: inout SpoolRecordReader) -> Row? {
@@ -134,4 +120,24 @@ public func spoolRecordBytes(_ rows: [StoreRow]) -> Int {
         total += record.count
     }
     return total
+}
+
+/// Tags and writes each column value of a described record.
+struct SpoolValueWriter: RowFieldWriter {
+    var w: SpoolRecordWriter
+
+    mutating func timestamp(_ microTimestamp: Int64) { int64(microTimestamp) }
+    mutating func int64(_ value: Int64) { w.byte(SpoolCodec.Tag.int64.rawValue); w.int64(value) }
+    mutating func int32(_ value: Int32) { w.byte(SpoolCodec.Tag.int32.rawValue); w.int32(value) }
+    mutating func int16OrNull(_ value: Int16?) {
+        if let value {
+            w.byte(SpoolCodec.Tag.int16.rawValue); w.int16(value)
+        } else {
+            w.byte(SpoolCodec.Tag.null.rawValue)
+        }
+    }
+    /// Whole: the spool keeps what the row holds, the width applies when the row is written to the table.
+    mutating func text(_ value: String, maxCharacters: Int?) { w.byte(SpoolCodec.Tag.string.rawValue); w.string(value) }
+    mutating func bytes(_ value: [UInt8]) { w.byte(SpoolCodec.Tag.bytes.rawValue); w.bytes(value) }
+    mutating func json(_ value: String) { text(value, maxCharacters: nil) }
 }
