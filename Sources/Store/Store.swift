@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Logging
 import Synchronization
+import Tables
 
 /// The store front object: a bounded in-memory queue in front of one writer thread that batches rows into
 /// SQLite or PostgreSQL, with an on-disk spool as the overflow tail (rows beyond the queue, and rows the

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Store
+import Tables
 
 @Suite struct SchemaTests {
     static let sqlDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
