@@ -27,9 +27,22 @@ ensure_binaries() {
 }
 
 free_port() {
-    python3 - <<'PY' 2>/dev/null || echo $(( 20000 + RANDOM % 20000 ))
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+    # Below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by default): a port from
+    # that range can be taken by some client's outgoing connection while a test has the server stopped, and
+    # the restart then fails to bind.
+    python3 - <<'PY' 2>/dev/null || echo $(( 20000 + RANDOM % 12000 ))
+import random, socket
+for _ in range(200):
+    port = random.randint(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
 PY
 }
 

@@ -29,7 +29,35 @@ import Testing
         #expect(try db.count("sip_capture") == 180)
         let letters = try String(contentsOfFile: db.settings.spoolDirectory + "/dead-letter.jsonl", encoding: .utf8)
         #expect(letters.split(separator: "\n").count == 120)
-        #expect(log.count("event=store_statement_failed") == 1, "\(log.all)")
+        #expect(log.count("event=store_table_name_refused") == 1, "\(log.all)")
+    }
+
+    /// A name the validator accepts but the database refuses for good (a view already holds it: SQLite cannot
+    /// insert into it or index it): the statement's rows are dead-lettered once, the store moves on.
+    @Test func statementTheDatabaseRefusesForGoodIsDeadLetteredAndLaterRowsAreStored() throws {
+        let db = try StoreTarget(engine: .sqlite).make("refused-statement") {
+            $0.batchRows = 50
+            $0.flushMilliseconds = 5
+        }
+        let path = String(db.settings.url.dropFirst("sqlite://".count))
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [path, "CREATE VIEW sip_view AS SELECT 1 AS id;"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        try #require(sqlite.terminationStatus == 0)
+        let log = CapturedLog()
+        let store = try Store(settings: db.settings, logger: log.logger)
+        for i in 0..<120 { store.append(WorkedExample.numberedRow(i, table: "sip_view")) }
+        for i in 120..<300 { store.append(WorkedExample.numberedRow(i, table: "sip_capture")) }
+        let report = store.close(timeout: .seconds(15))
+        #expect(report.complete, "\(report)")
+        #expect(!report.timedOut)
+        let metrics = store.metrics()
+        #expect(metrics.deadLettered == 120)
+        #expect(metrics.errors["permanent", default: 0] >= 1)
+        #expect(try db.count("sip_capture") == 180)
+        #expect(log.count("event=store_statement_failed") >= 1, "\(log.all)")
     }
 
     // MARK: Row 8: SQLite on a full disk, spool on a disk with room

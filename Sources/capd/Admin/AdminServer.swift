@@ -1,9 +1,11 @@
 import Dispatch
+import Glibc
 import Hummingbird
 import HummingbirdCore
 import Logging
 import Synchronization
 import protocol NIOCore.Channel
+import struct NIOCore.ChannelOptions
 import struct NIOCore.TimeAmount
 import class NIOPosix.MultiThreadedEventLoopGroup
 
@@ -35,6 +37,9 @@ final class AdminServer: Sendable {
     private let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let running = Mutex<Task<Void, Never>?>(nil)
     private let bound = Mutex<SocketAddress?>(nil)
+    /// The listening channel, closed first on `stop()` so that no connection arrives while the server task is
+    /// cancelled (NIO traps when a connection's async channel is dropped unserved).
+    private let listening = ListeningChannel()
     private let finished = DispatchSemaphore(value: 0)
     @available(macOS 15.0, *)
     private static let executor = AdminTaskExecutor()
@@ -60,6 +65,7 @@ final class AdminServer: Sendable {
     func start() throws(AdminServerError) -> SocketAddress {
         let requested = requestedAddress
         let outcome = StartOutcome()
+        let listening = self.listening
         // Hummingbird logs its start and stop lines, and the cancellation that `stop()` uses as an error;
         // capd logs its own key=value lines (start, refusals, state changes) and start failures are thrown.
         var httpLogger = logger
@@ -74,6 +80,7 @@ final class AdminServer: Sendable {
                 address: .hostname(requested.hostText, port: Int(requested.port)), serverName: nil, backlog: 256,
                 reuseAddress: true, availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
             onServerRunning: { channel in
+                listening.set(channel)
                 let port = channel.localAddress?.port ?? Int(requested.port)
                 outcome.finish(.success(SocketAddress(address: requested.address, port: UInt16(clamping: port))))
             },
@@ -115,6 +122,18 @@ final class AdminServer: Sendable {
             defer { state = nil }
             return state
         }) else { return }
+        if let channel = listening.take() {
+            // Stop accepting without closing first: closing the listening channel while a just-accepted
+            // connection is still being set up drops that connection's async channel unserved, and NIO traps
+            // ("Deinited NIOAsyncWriter without calling finish()"). With reads off no connection is accepted;
+            // the ones in setup reach the server's loop within a few event-loop turns; then close.
+            try? channel.setOption(ChannelOptions.autoRead, value: false).wait()
+            for _ in 0..<3 {
+                try? channel.eventLoop.submit {}.wait()
+                usleep(10_000)
+            }
+            try? channel.close().wait()
+        }
         task.cancel()
         if finished.wait(timeout: .now() + 5) == .timedOut {
             logger.warning("event=admin_stop_slow detail=\"server task still running 5 s after cancel\"")
@@ -136,6 +155,18 @@ final class AdminServer: Sendable {
         let text = "\(error)"
         if text.contains("Address already in use") || text.contains("EADDRINUSE") { return "address already in use" }
         return text
+    }
+}
+
+/// The server's listening channel, handed from the server task to `stop()`.
+private final class ListeningChannel: Sendable {
+    private let channel = Mutex<(any Channel)?>(nil)
+    func set(_ value: any Channel) { channel.withLock { $0 = value } }
+    func take() -> (any Channel)? {
+        channel.withLock { state in
+            defer { state = nil }
+            return state
+        }
     }
 }
 

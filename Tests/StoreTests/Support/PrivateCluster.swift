@@ -38,13 +38,17 @@ final class PrivateCluster: @unchecked Sendable {
 
     private func spawn(_ words: [String], what: String) throws -> String {
         let outputPath = statePath + ".out"
-        defer { unlink(outputPath) }
+        let errorPath = statePath + ".err"
+        defer {
+            unlink(outputPath)
+            unlink(errorPath)
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         var environment = ProcessInfo.processInfo.environment
         environment["CAPD_PG_STATE"] = statePath
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
@@ -56,7 +60,10 @@ final class PrivateCluster: @unchecked Sendable {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let data = FileManager.default.contents(atPath: outputPath) ?? Data()
-        guard status == 0 else { throw TestFailure("\(what) failed (status \(status))") }
+        guard status == 0 else {
+            let errors = String(decoding: FileManager.default.contents(atPath: errorPath) ?? Data(), as: UTF8.self)
+            throw TestFailure("\(what) failed (status \(status)): \(errors.suffix(2_000))")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -57,7 +57,7 @@ extension StoreWriter {
             let k: Key
             do { k = try key(row) } catch {
                 stagedIndex += 1
-                deadLetter(row, table: row.tableTemplate, error: error, store)
+                refuseName(row, error: error, store)
                 continue
             }
             if let batchKey {
@@ -98,7 +98,7 @@ extension StoreWriter {
             let k: Key
             do { k = try key(item.row) } catch {
                 if rows.isEmpty {
-                    deadLetter(item.row, table: item.row.tableTemplate, error: error, store)
+                    refuseName(item.row, error: error, store)
                     store.spool.advanceRead(to: item.end)
                     spoolBatches.taken(item.end)
                     commitSpool(through: item.end, store)
@@ -130,5 +130,15 @@ extension StoreWriter {
                           rows: rows, spoolEnd: end, fromSpool: true, started: .now)
         batch.outcomeUnknown = checkSpoolBatches || wasLost
         return batch
+    }
+
+    /// A row whose table name no database can take (it expands to an invalid or reserved name): counted as a
+    /// permanent error, logged once a minute per template, dead-lettered; the rows behind it go on.
+    func refuseName(_ row: StoreRow, error: StoreError, _ store: Store) {
+        record(error: error, kind: "permanent", store)
+        if logLimiter.allow("name:" + row.tableTemplate, every: .seconds(60)) {
+            logger.error("event=store_table_name_refused template=\(row.tableTemplate) detail=\"\(error)\" action=dead_letter")
+        }
+        deadLetter(row, table: row.tableTemplate, error: error, store)
     }
 }
