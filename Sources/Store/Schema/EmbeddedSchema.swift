@@ -77,17 +77,7 @@ CREATE TABLE IF NOT EXISTS rtcp_capture (
 );
 CREATE INDEX IF NOT EXISTS rtcp_capture_date_brin ON rtcp_capture USING brin (date);
 CREATE INDEX IF NOT EXISTS rtcp_capture_correlation_id ON rtcp_capture (correlation_id);
--- table: capd_batches
--- Exactly-once bookkeeping: each batch's id, inserted in the transaction that COPYs its rows. A batch whose
--- outcome was lost with its connection is looked up here before it is sent again. Pruned by age.
-CREATE TABLE IF NOT EXISTS capd_batches (
-  id               UUID          NOT NULL PRIMARY KEY,
-  rows             INTEGER       NOT NULL,
-  spooled          BOOLEAN       NOT NULL DEFAULT false,
-  created          TIMESTAMPTZ   NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS capd_batches_created ON capd_batches USING brin (created);
-"""# + "\n"
+"""# + "\n" + postgresBatches
 
     /// Parents differ only in name; the SIP ones (`hep_proto_1_*`) have three more indexes.
     static let postgresHomerSeven = #"""
@@ -97,18 +87,7 @@ CREATE INDEX IF NOT EXISTS capd_batches_created ON capd_batches USING brin (crea
 -- Indexes on the parents are inherited by every partition.
 """# + "\n"
         + Schema.homerSevenParents.map(postgresHomerSevenParent).joined()
-        + #"""
--- table: capd_batches
--- Exactly-once bookkeeping: each batch's id, inserted in the transaction that COPYs its rows. A batch whose
--- outcome was lost with its connection is looked up here before it is sent again. Pruned by age.
-CREATE TABLE IF NOT EXISTS capd_batches (
-  id               UUID          NOT NULL PRIMARY KEY,
-  rows             INTEGER       NOT NULL,
-  spooled          BOOLEAN       NOT NULL DEFAULT false,
-  created          TIMESTAMPTZ   NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS capd_batches_created ON capd_batches USING brin (created);
-"""# + "\n"
+        + postgresBatches
 
     static func postgresHomerSevenParent(_ parent: String) -> String {
         let table = #"""
@@ -132,6 +111,20 @@ CREATE INDEX IF NOT EXISTS \#(parent)_to_user ON \#(parent) ((data_header->>'to_
 CREATE INDEX IF NOT EXISTS \#(parent)_ruri_user ON \#(parent) ((data_header->>'ruri_user'));
 """# + "\n"
     }
+
+    /// The exactly-once bookkeeping table, in both PostgreSQL scripts.
+    static let postgresBatches = #"""
+-- table: capd_batches
+-- Exactly-once bookkeeping: each batch's id, inserted in the transaction that COPYs its rows. A batch whose
+-- outcome was lost with its connection is looked up here before it is sent again. Pruned by age.
+CREATE TABLE IF NOT EXISTS capd_batches (
+  id               UUID          NOT NULL PRIMARY KEY,
+  rows             INTEGER       NOT NULL,
+  spooled          BOOLEAN       NOT NULL DEFAULT false,
+  created          TIMESTAMPTZ   NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS capd_batches_created ON capd_batches USING brin (created);
+"""# + "\n"
 
     static let sqliteHomerFive = #"""
 -- capd: HOMER 5 tables for SQLite. Applied at start; every statement is idempotent.

@@ -25,6 +25,19 @@ enum StoredRows {
         return captureNode + ":" + String(subject.packet.captureID)
     }
 
+    /// The homer5 columns both families take from the packet: addresses, ports, protocol, family, node.
+    static func fillPacketColumns<Row: HomerFivePacketColumns>(_ row: inout Row, _ subject: PacketSubject,
+                                                               captureNode: String) {
+        let packet = subject.packet
+        row.sourceIP = packet.sourceIP.description
+        row.sourcePort = Int32(packet.sourcePort)
+        row.destinationIP = packet.destinationIP.description
+        row.destinationPort = Int32(packet.destinationPort)
+        row.proto = Int32(packet.ipProtocol)
+        row.family = Int16(packet.family)
+        row.node = node(subject, captureNode: captureNode)
+    }
+
     /// The homer5 `sip_capture` row; nil when the packet carries no parsable SIP (OpenSIPS refuses those too).
     static func sipCapture(_ subject: PacketSubject, table: String, captureNode: String,
                            customFields: (String, String, String)) -> SIPCaptureRow? {
@@ -33,13 +46,7 @@ enum StoredRows {
         var row = SIPCaptureRow(table: table, microTimestamp: captureMicroseconds(subject),
                                 receiveMicroTimestamp: receiveMicroseconds(subject))
         row.fillSIPColumns(from: sip)
-        row.sourceIP = packet.sourceIP.description
-        row.sourcePort = Int32(packet.sourcePort)
-        row.destinationIP = packet.destinationIP.description
-        row.destinationPort = Int32(packet.destinationPort)
-        row.proto = Int32(packet.ipProtocol)
-        row.family = Int16(packet.family)
-        row.node = node(subject, captureNode: captureNode)
+        fillPacketColumns(&row, subject, captureNode: captureNode)
         row.correlationID = packet.correlationID.map(sipString) ?? ""
         row.customField1 = customFields.0
         row.customField2 = customFields.1
@@ -55,14 +62,8 @@ enum StoredRows {
         var row = ReportRow(table: table, microTimestamp: captureMicroseconds(subject),
                             receiveMicroTimestamp: receiveMicroseconds(subject))
         row.correlationID = correlationID
-        row.sourceIP = packet.sourceIP.description
-        row.sourcePort = Int32(packet.sourcePort)
-        row.destinationIP = packet.destinationIP.description
-        row.destinationPort = Int32(packet.destinationPort)
-        row.proto = Int32(packet.ipProtocol)
-        row.family = Int16(packet.family)
+        fillPacketColumns(&row, subject, captureNode: captureNode)
         row.type = Int32(protoType ?? Int(packet.protoType))
-        row.node = node(subject, captureNode: captureNode)
         row.msg = String(decoding: subject.payload, as: UTF8.self)
         return row
     }
@@ -105,3 +106,17 @@ enum StoredRows {
                              raw: String(decoding: subject.payload, as: UTF8.self))
     }
 }
+
+/// The packet columns `sip_capture` and the report tables share.
+protocol HomerFivePacketColumns {
+    var sourceIP: String { get set }
+    var sourcePort: Int32 { get set }
+    var destinationIP: String { get set }
+    var destinationPort: Int32 { get set }
+    var proto: Int32 { get set }
+    var family: Int16? { get set }
+    var node: String { get set }
+}
+
+extension SIPCaptureRow: HomerFivePacketColumns {}
+extension ReportRow: HomerFivePacketColumns {}
