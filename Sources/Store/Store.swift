@@ -106,7 +106,7 @@ public final class Store: RowSink, @unchecked Sendable {
             return .queued
         case .closed:
             result = .dropped(.closed)
-            metricsState.withLock { $0.snapshot.dropped[DropReason.closed.rawValue, default: 0] += 1 }
+            metricsState.withLock { $0.snapshot.dropped[RowDropReason.closed.rawValue, default: 0] += 1 }
         case .overflow:
             // Refusals are counted by the spool (its drops are merged into `metrics()`).
             if let reason = spool.enqueue(row) {

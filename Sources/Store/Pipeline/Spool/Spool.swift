@@ -45,7 +45,7 @@ final class Spool: @unchecked Sendable {
 
     /// What went wrong writing, for the store's state, metrics and logs.
     struct Health: Sendable {
-        var dropped: [DropReason: UInt64] = [:]
+        var dropped: [RowDropReason: UInt64] = [:]
         var writeErrors: UInt64 = 0
         /// Set while writes fail (cleared by the next successful write).
         var writeFailure: String?
