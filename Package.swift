@@ -26,25 +26,30 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLibSQLite3", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // recvmmsg/sendmmsg and friends need _GNU_SOURCE, which Glibc's module does not expose.
         .target(name: "CSocket"),
 
+        // Call affinity: the rendezvous hash that relay groups and the sharded store share.
+        .target(name: "Affinity"),
         // Pure codecs: HEP v1/v2/v3 and the SIP message view.
         .target(name: "HEP", dependencies: ["CZlib"]),
+        // OpenSSL contexts and sessions over non-blocking sockets (HEP over TLS in and out, `capd check`).
+        .target(name: "TLS", dependencies: ["CLibSSL"]),
         // Table-name templates (strftime in UTC) and the table-name rules shared by the config checker and the store.
-        .target(name: "Tables"),
+        .target(name: "Tables", dependencies: ["Affinity"]),
         // YAML rules -> validated AST -> compiled decision tree; BPF generation.
-        .target(name: "Rules", dependencies: ["HEP", "Tables", "CLibYAML", "CLibPcap"]),
+        .target(name: "Rules", dependencies: ["HEP", "Tables", "Affinity", "CLibYAML", "CLibPcap", "TLS"]),
         // I/O in (HEP listeners, libpcap, pcap files, reassembly) and out (HEP relay).
-        .target(name: "Capture", dependencies: ["HEP", "CLibPcap", "CSocket"]),
+        .target(name: "Capture", dependencies: ["HEP", "Affinity", "CLibPcap", "CSocket", "TLS"]),
         // Sinks: SQLite (embedded default) and PostgreSQL (libpq).
         .target(name: "Store", dependencies: [
-            "HEP", "Tables", "CLibPQ", "CLibSQLite3", "CZlib", .product(name: "Logging", package: "swift-log"),
+            "HEP", "Tables", "Affinity", "CLibPQ", "CLibSQLite3", "CZlib", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(
             name: "capd",
             dependencies: [
-                "HEP", "Rules", "Capture", "Store", "Tables",
+                "HEP", "Rules", "Capture", "Store", "Tables", "TLS", "Affinity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -59,10 +64,10 @@ let package = Package(
         .executableTarget(name: "capd-bench", dependencies: ["HEP", "Rules", "Capture", "Store", "CSocket"]),
 
         .testTarget(name: "HEPTests", dependencies: ["HEP"]),
+        .testTarget(name: "AffinityTests", dependencies: ["Affinity"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "Tables", "CLibPcap", "CLibSQLite3"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables", .product(name: "Logging", package: "swift-log")],
-                    exclude: ["Fixtures"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP", "TLS"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "capdTests", dependencies: ["capd", "HEP", "CLibSQLite3"]),
     ]
 )

@@ -24,6 +24,10 @@
 #   BENCH_SEED_RATE [10000] BENCH_SEED_SECONDS [30] (the rows the ceiling C is measured with)
 #   BENCH_CEILING_EACH [1] (measure C again before every run; 0: once per store)
 #   BENCH_CAPD_LABEL [the binary's path] (how the summary names the capd build)
+#   BENCH_TLS [1] (0: skip HEP over TLS vs TCP, scripts/tls/bench-tls.sh)  BENCH_TLS_RATE [20000] BENCH_TLS_SECONDS [10]
+# Scale-out (scripts/scaleout_bench.py, docs/scale-out.md), appended to the summary, root only:
+#   BENCH_SCALEOUT [0] (1: aggregate rows/s with 1, 2, 3 capture nodes behind a relay, 1 and 2 PostgreSQL shards,
+#   next to one node fed directly)   BENCH_SCALEOUT_PACKETS [200000]   BENCH_SCALEOUT_RATE [40000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -259,6 +263,14 @@ fi
 run_sustained_all
 
 # ---------------------------------------------------------------------------------------------------------
+# HEPv3 over TLS next to clear TCP: one agent connection at 20 000 msg/s for 10 s, SQLite, CPU per row.
+TLS_TABLE="$WORK/tls.md"
+if [ "${BENCH_TLS:-1}" != 0 ]; then
+    log "HEP over TLS vs clear TCP (scripts/tls/bench-tls.sh)"
+    scripts/tls/bench-tls.sh "$CAPD" "${BENCH_TLS_RATE:-20000}" "${BENCH_TLS_SECONDS:-10}" >"$TLS_TABLE" || log "TLS bench failed"
+fi
+
+# ---------------------------------------------------------------------------------------------------------
 mkdir -p "$(dirname "$OUT")"
 {
     echo "capd end to end, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -270,5 +282,11 @@ mkdir -p "$(dirname "$OUT")"
     echo "Baselines (same run):"
     cat "$BASE"
     if [ -f "$RESDIR/summary.md" ]; then echo; cat "$RESDIR/summary.md"; fi
+    if [ -s "$TLS_TABLE" ]; then echo; echo "HEPv3 over one TCP / TLS connection (SQLite, every row must be stored):"; cat "$TLS_TABLE"; fi
 } >"$OUT"
+if [ "${BENCH_SCALEOUT:-0}" = 1 ]; then
+    log "scale-out: 1-3 capture nodes behind a relay, 1-2 PostgreSQL shards"
+    python3 scripts/scaleout_bench.py --capd "$CAPD" --packets "${BENCH_SCALEOUT_PACKETS:-200000}" \
+        --rate "${BENCH_SCALEOUT_RATE:-40000}" --out "$OUT" >/dev/null
+fi
 cat "$OUT"

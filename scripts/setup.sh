@@ -4,11 +4,12 @@
 # something is missing.
 set -euo pipefail
 
-packages=(libyaml-dev libpcap-dev libdbus-1-dev libpq-dev libsqlite3-dev zlib1g-dev pkg-config sqlite3)
+packages=(libyaml-dev libpcap-dev libdbus-1-dev libpq-dev libsqlite3-dev zlib1g-dev libssl-dev pkg-config sqlite3)
 if [[ "${1:-}" == "--test" ]]; then
     # The test suite starts a throwaway PostgreSQL cluster, captures on `lo`, decodes `capd calls pcap` with
     # tshark and drives the calls web view in headless Chromium (chromium-driver + pip selenium).
-    packages+=(postgresql tcpdump iproute2 tshark chromium chromium-driver python3-pip)
+    # HEP over TLS from a real agent: Kamailio 5.6 with tls.so and siptrace, calls driven by sipp.
+    packages+=(postgresql tcpdump iproute2 tshark chromium chromium-driver python3-pip kamailio kamailio-tls-modules sip-tester)
 fi
 
 missing=()

@@ -5,6 +5,9 @@ public protocol RowSink: AnyObject, Sendable {
     func append(_ row: StoreRow) -> AppendResult
     /// Writes every accepted row before returning (or leaves them in the spool when the database is down).
     func drain(timeout: Duration) -> DrainReport
+    /// Drains, stops writing and leaves what could not be written in the spool for the next start.
+    @discardableResult
+    func close(timeout: Duration) -> DrainReport
     func metrics() -> StoreMetricsSnapshot
 }
 

@@ -1,3 +1,5 @@
+import Affinity
+
 /// HOMER table layout the store writes.
 public enum SchemaFlavour: String, Sendable { case homer5, homer7 }
 
@@ -28,6 +30,9 @@ public struct StoreSection: Sendable, Equatable {
     public var spoolMaxBytes = 1 << 30
     /// Time-named tables / partitions older than this many days are dropped (0: keep everything).
     public var retentionDays = 14
+    /// `store.shards`: several databases, each row to the one owning its call (`shardBy`); empty = `url` alone.
+    public var shards: [String] = []
+    public var shardBy: AffinityKey = .callID
 
     public init() {}
 }

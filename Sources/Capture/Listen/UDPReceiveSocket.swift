@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSocket
 
 /// A bound UDP socket set up the way the HEP listener receives: the requested receive buffer and a 100 ms
 /// receive timeout. Owns the descriptor (closed on deinit). `HEPUDPListener` receives on one; `capd-bench
@@ -14,7 +15,7 @@ public final class UDPReceiveSocket: Sendable {
     /// Binds the socket (port 0 picks a free port; see `localEndpoint`).
     public init(endpoint: SocketEndpoint, receiveBufferBytes requested: Int) throws(CaptureError) {
         let descriptor = try Socket.make(family: endpoint.socketFamily, type: Int32(SOCK_DGRAM.rawValue))
-        do {
+        do throws(CaptureError) {
             try Socket.bind(descriptor, to: endpoint)
         } catch {
             close(descriptor)

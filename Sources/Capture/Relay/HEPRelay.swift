@@ -4,6 +4,7 @@ import Glibc
 import CSocket
 import Dispatch
 import Synchronization
+import TLS
 
 public struct RelayConfiguration: Sendable {
     /// Datagrams waiting per target; beyond this `send` drops and counts.
@@ -26,6 +27,12 @@ public final class RelayCounters: Sendable {
     /// Refused because TCP carries HEPv3 only.
     public let rejected = Atomic<Int>(0)
     public let connects = Atomic<Int>(0)
+    /// TLS targets: handshakes that failed (server certificate refused, protocol error, timeout).
+    public let handshakeFailures = Atomic<Int>(0)
+    /// The last TLS handshake failure, for logs and `capd ctl`.
+    public let lastTLSFailure = Mutex<String?>(nil)
+    /// TCP: the connection is open, or no attempt has failed yet (relay groups read it as member health).
+    public let connectedOrStarting = Atomic<Bool>(true)
 
     init() {}
 }
@@ -35,19 +42,24 @@ public final class RelayCounters: Sendable {
 public final class HEPRelay: Sendable {
     public let target: RelayTarget
     public let counters = RelayCounters()
-    private let configuration: RelayConfiguration
+    let configuration: RelayConfiguration
     private let queue: Mutex<RelayQueue>
     private let wake = DispatchSemaphore(value: 0)
     private let stopping = Atomic<Bool>(false)
     private let thread = Mutex<CaptureThread?>(nil)
+    /// The client context of a TLS target (HEPRelay+TLS).
+    let tlsContext: TLSContext?
 
     public init(target: RelayTarget, configuration: RelayConfiguration = .init()) throws(CaptureError) {
         self.target = target
         self.configuration = configuration
+        tlsContext = try Self.makeTLSContext(for: target)
         queue = Mutex(RelayQueue(capacity: max(1, configuration.queueCapacity)))
         let started = try CaptureThread.start { [self] in run() }
         thread.withLock { $0 = started }
     }
+
+    public var isConnectedOrStarting: Bool { counters.connectedOrStarting.load(ordering: .relaxed) }
 
     /// Datagrams waiting.
     public var queued: Int { queue.withLock { $0.count } }
@@ -94,6 +106,7 @@ public final class HEPRelay: Sendable {
 
     private func run() {
         var descriptor: Int32 = -1
+        var session: TLSSession?
         var delay = configuration.reconnectInitialDelay
         var nextAttempt = 0.0
         var batch: [[UInt8]] = []
@@ -106,12 +119,21 @@ public final class HEPRelay: Sendable {
                     continue
                 }
                 descriptor = connectSocket()
+                if descriptor >= 0, tlsContext != nil {
+                    session = startTLS(on: descriptor)
+                    if session == nil {
+                        Glibc.close(descriptor)
+                        descriptor = -1
+                    }
+                }
                 if descriptor < 0 {
+                    counters.connectedOrStarting.store(false, ordering: .relaxed)
                     nextAttempt = now + delay
                     delay = min(delay * 2, configuration.reconnectMaxDelay)
                     continue
                 }
                 counters.connects.add(1, ordering: .relaxed)
+                counters.connectedOrStarting.store(true, ordering: .relaxed)
                 delay = configuration.reconnectInitialDelay
             }
             batch.removeAll(keepingCapacity: true)
@@ -124,12 +146,14 @@ public final class HEPRelay: Sendable {
             case .udp: sendDatagrams(batch, on: descriptor)
             case .tcp:
                 for (index, frame) in batch.enumerated() {
-                    if writeAll(frame, on: descriptor) {
+                    if session.map({ writeAll(frame, through: $0) }) ?? writeAll(frame, on: descriptor) {
                         counters.sent.add(1, ordering: .relaxed)
                     } else {
                         counters.failed.add(1, ordering: .relaxed)
+                        session = nil
                         Glibc.close(descriptor)
                         descriptor = -1
+                        counters.connectedOrStarting.store(false, ordering: .relaxed)
                         nextAttempt = Clock.monotonicSeconds() + delay
                         // Frames after the failed one go back to the front of the queue.
                         let rest = Array(batch[(index + 1)...])

@@ -1,18 +1,24 @@
+import Affinity
 import Tables
+import TLS
 
 /// The whole configuration file, typed and validated. Defaults are those of DESIGN §4.
 public struct Config: Sendable {
     public var capture = CaptureSettings()
     /// HEP listeners; empty = no HEP input.
     public var listen: [ListenEndpoint] = []
-    /// Connection limits and timeouts of the TCP listeners.
+    /// Connection limits and timeouts of the TCP listeners (and of the TLS ones).
     public var tcp = TCPSettings()
+    /// Certificate and client-certificate policy of the `tls://` listeners; nil without a `tls:` section.
+    public var tls: TLSSettings?
     /// HEPv3 packets without this 0x000e chunk are counted and dropped.
     public var authKey: String?
     public var raw: RawSettings?
     public var store = StoreSettings()
     /// Named relay targets (`relay:`), by name.
     public var relay: [String: RelayTarget] = [:]
+    /// Named relay groups (`relay:` entries whose `to` is a list), by name.
+    public var relayGroups: [String: RelayGroup] = [:]
     public var admin = AdminSettings()
     public var hepRoute: HEPRouteMode = .sip
     /// Compiled routes (`lists`, `routes` and everything included).
@@ -34,7 +40,7 @@ public struct CaptureSettings: Sendable, Equatable {
 }
 
 public struct ListenEndpoint: Sendable, Hashable, CustomStringConvertible {
-    public enum Transport: String, Sendable { case udp, tcp }
+    public enum Transport: String, Sendable { case udp, tcp, tls }
     public var transport: Transport
     /// Numeric address or host name as written (IPv6 without brackets).
     public var host: String
@@ -47,7 +53,7 @@ public struct ListenEndpoint: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
-    /// `udp://HOST:PORT` or `tcp://HOST:PORT` (IPv6 in brackets), as in `listen:` and `--listen`.
+    /// `udp://HOST:PORT`, `tcp://HOST:PORT` or `tls://HOST:PORT` (IPv6 in brackets), as in `listen:` and `--listen`.
     public init?(url: String) {
         guard let parsed = EndpointURL.parse(url), let transport = Transport(rawValue: parsed.scheme) else { return nil }
         self.init(transport: transport, host: parsed.host, port: parsed.port)

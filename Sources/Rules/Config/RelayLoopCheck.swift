@@ -50,6 +50,7 @@ extension Config {
     /// `--listen` overrides.
     public func relayLoops(resolver: HostResolver = .system) -> [(target: RelayTarget, listener: ListenEndpoint)] {
         var targets = relay.values.sorted { $0.name < $1.name }
+        for group in relayGroups.values.sorted(by: { $0.name < $1.name }) { targets += group.members }
         for route in program.routes {
             for rule in route.rules {
                 for case .relay(let target) in rule.actions where !targets.contains(target) { targets.append(target) }

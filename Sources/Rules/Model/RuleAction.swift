@@ -1,5 +1,6 @@
 import HEP
 import Tables
+import TLS
 
 /// What a matching rule does. Control actions (`drop`, `stop`, `route`, `resume_sip`) are carried out by the
 /// evaluator; the others are handed to the daemon's `RuleExecutor` in order.
@@ -9,6 +10,8 @@ public enum RuleAction: Sendable {
     case setChunk(ChunkEdit)
     case deleteChunk(ChunkRef)
     case relay(RelayTarget)
+    /// Relay to the member of a relay group that owns the packet's call.
+    case relayGroup(RelayGroup)
     /// Drop copies of an identical payload seen within the window.
     case dedup(windowMilliseconds: Int)
     case drop
@@ -20,7 +23,7 @@ public enum RuleAction: Sendable {
     /// Whether this action keeps (stores or forwards) the packet: used for BPF generation.
     var keepsPacket: Bool {
         switch self {
-        case .capture, .report, .relay: return true
+        case .capture, .report, .relay, .relayGroup: return true
         default: return false
         }
     }
@@ -86,7 +89,7 @@ public struct ChunkEdit: Sendable {
 
 /// A HEP relay destination (named in `relay:` or given inline as a URL).
 public struct RelayTarget: Sendable, Hashable {
-    public enum Transport: String, Sendable { case udp, tcp }
+    public enum Transport: String, Sendable { case udp, tcp, tls }
     /// Name under `relay:`, or the URL for an inline target.
     public var name: String
     public var transport: Transport
@@ -96,6 +99,15 @@ public struct RelayTarget: Sendable, Hashable {
     /// Where packets go: the first address `host` resolved to when the configuration was loaded (IPv4-mapped
     /// IPv6 unmapped), so that `capd run` sends to what `capd check` checked.
     public var address: IPAddress
+    /// `tls://` targets: the CA to check the server with (nil: system trust store) and an optional client
+    /// certificate; nil for other transports.
+    public var tls: TLSClientFiles?
+    /// Tells senders apart: targets with the same URL but other TLS files or HEP version are different
+    /// senders (two names for one destination with different client certificates, say).
+    public var senderKey: String {
+        guard let tls else { return "\(url) v\(version)" }
+        return "\(url) v\(version) ca=\(tls.ca ?? "-") cert=\(tls.certificate ?? "-") key=\(tls.privateKey ?? "-") min=\(tls.minimumVersion.rawValue)"
+    }
     public var url: String { "\(transport.rawValue)://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
     public init(name: String, transport: Transport, host: String, port: UInt16, version: Int, address: IPAddress) {

@@ -54,8 +54,10 @@ extension ConfigParser {
         case "relay":
             guard let argument else { error(nameMark, "'relay' needs a target name or URL"); return nil }
             if case .scalar(let text, _) = argument.kind, !text.contains("://") {
+                if let group = relayGroups[text] { return .relayGroup(group) }
                 guard let target = relayTargets[text] else {
-                    error(argument.mark, "unknown relay target '\(text)'" + Suggest.didYouMean(text, relayTargets.keys.sorted()))
+                    let names = (Array(relayTargets.keys) + Array(relayGroups.keys)).sorted()
+                    error(argument.mark, "unknown relay target '\(text)'" + Suggest.didYouMean(text, names))
                     return nil
                 }
                 return .relay(target)

@@ -6,6 +6,7 @@ extension ConfigParser {
         let source = text ?? Self.readFile(path)
         guard let root = parseFile(path: path, text: source, includedFrom: nil) else { return nil }
         includeStack = [Self.canonicalPath(path)]
+        configDirectory = Self.directory(of: path)
         guard let top = fields(root, allowed: Self.topLevelKeys, context: "the configuration") else { return nil }
 
         var capture = CaptureSettings()
@@ -23,6 +24,8 @@ extension ConfigParser {
             relayLoopCheck = RelayLoopCheck(listen: listen, resolver: resolver, resolve: { resolve[$0] ?? [] })
         }
         if let p = top["tcp"] { parseTCP(p.value, into: &tcp) }
+        let tls = top["tls"].flatMap { parseTLS($0.value, baseDirectory: configDirectory) }
+        checkTLSListeners(listen, tls: tls, section: top["tls"], listenNode: top["listen"]?.value)
         if let p = top["auth_key"] { authKey = string(p.value, "auth_key") }
         if let p = top["raw"] { raw = parseRaw(p.value) }
         if let p = top["store"] { parseStore(p.value, into: &store) }
@@ -62,10 +65,12 @@ extension ConfigParser {
         config.capture = capture
         config.listen = listen
         config.tcp = tcp
+        config.tls = tls
         config.authKey = authKey
         config.raw = raw
         config.store = store
         config.relay = relayTargets
+        config.relayGroups = relayGroups
         config.admin = admin
         config.hepRoute = hepRoute
         return config

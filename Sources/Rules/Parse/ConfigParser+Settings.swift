@@ -1,8 +1,9 @@
 import HEP
 import Tables
+import TLS
 
 extension ConfigParser {
-    static let topLevelKeys = ["capture", "listen", "tcp", "auth_key", "raw", "store", "relay", "admin", "hep_route",
+    static let topLevelKeys = ["capture", "listen", "tcp", "tls", "auth_key", "raw", "store", "relay", "admin", "hep_route",
                                "lists", "routes", "include"]
 
     mutating func parseCapture(_ node: YAMLNode, into settings: inout CaptureSettings) {
@@ -19,7 +20,7 @@ extension ConfigParser {
         for item in items(node) where !item.isNull {
             guard let text = string(item, "listen") else { continue }
             guard let url = EndpointURL.parse(text), let transport = ListenEndpoint.Transport(rawValue: url.scheme) else {
-                error(item.mark, "invalid listen address '\(text)' (expected udp://HOST:PORT or tcp://HOST:PORT)")
+                error(item.mark, "invalid listen address '\(text)' (expected udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT)")
                 continue
             }
             let endpoint = ListenEndpoint(transport: transport, host: url.host, port: url.port)
@@ -53,8 +54,9 @@ extension ConfigParser {
 
     mutating func parseStore(_ node: YAMLNode, into store: inout StoreSettings) {
         let allowed = ["url", "schema", "table", "report_table", "batch_rows", "flush_ms", "max_in_flight", "spool",
-                       "spool_max_bytes", "retention_days"]
+                       "spool_max_bytes", "retention_days"] + Self.storeShardKeys
         guard let f = fields(node, allowed: allowed, context: "store") else { return }
+        parseStoreShards(f, into: &store)
         if let p = f["url"], let v = string(p.value, "store.url") {
             if v.hasPrefix("sqlite://") {
                 if v.count == "sqlite://".count { error(p.value.mark, "store.url: sqlite:// needs a file path") }
@@ -87,7 +89,11 @@ extension ConfigParser {
         }
         for pair in pairs {
             guard let name = pair.key.scalar else { continue }
-            if relayTargets[name] != nil { error(pair.key.mark, "duplicate relay target '\(name)'"); continue }
+            if relayTargets[name] != nil || relayGroups[name] != nil { error(pair.key.mark, "duplicate relay target '\(name)'"); continue }
+            if isRelayGroup(pair.value) {
+                if let group = relayGroup(pair.value, name: name) { relayGroups[name] = group }
+                continue
+            }
             if let target = relayTarget(pair.value, name: name) { relayTargets[name] = target }
         }
     }
@@ -100,12 +106,15 @@ extension ConfigParser {
         return addresses
     }
 
-    /// `udp://HOST:PORT` or `{ to: URL, version: 1|2|3 }`.
+    /// `udp://HOST:PORT` or `{ to: URL, version: 1|2|3 }`; a `tls://` target may add `ca`, `cert`, `key`,
+    /// `min_version` (ConfigParser+TLS).
     mutating func relayTarget(_ node: YAMLNode, name: String?) -> RelayTarget? {
         var urlNode = node
         var version = 3
+        var tlsFields: [String: YAMLPair] = [:]
         if case .mapping = node.kind {
-            guard let f = fields(node, allowed: ["to", "version"], context: "relay target") else { return nil }
+            guard let f = fields(node, allowed: ["to", "version"] + Self.relayTLSKeys, context: "relay target") else { return nil }
+            tlsFields = f
             guard let to = f["to"] else { error(node.mark, "relay target needs 'to: udp://HOST:PORT'"); return nil }
             urlNode = to.value
             if let p = f["version"] {
@@ -115,11 +124,20 @@ extension ConfigParser {
         }
         guard let text = string(urlNode, "relay target") else { return nil }
         guard let url = EndpointURL.parse(text), let transport = RelayTarget.Transport(rawValue: url.scheme) else {
-            error(urlNode.mark, "invalid relay URL '\(text)' (expected udp://HOST:PORT or tcp://HOST:PORT)")
+            error(urlNode.mark, "invalid relay URL '\(text)' (expected udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT)")
             return nil
         }
-        if transport == .tcp && version < 3 {
-            error(node.mark, "HEP over TCP needs version 3 (HEPv\(version) is UDP only)")
+        if transport != .udp && version < 3 {
+            error(node.mark, "HEP over \(transport.rawValue.uppercased()) needs version 3 (HEPv\(version) is UDP only)")
+            return nil
+        }
+        var tls: TLSClientFiles?
+        if transport == .tls {
+            tlsFields["to"] = tlsFields["to"] ?? YAMLPair(key: urlNode, value: urlNode)
+            guard let files = relayTLSFiles(tlsFields, baseDirectory: configDirectory) else { return nil }
+            tls = files
+        } else if let extra = Self.relayTLSKeys.first(where: { tlsFields[$0] != nil }), let pair = tlsFields[extra] {
+            error(pair.key.mark, "'\(extra)' applies to tls:// relay targets only")
             return nil
         }
         let addresses = addresses(of: url.host)
@@ -131,8 +149,10 @@ extension ConfigParser {
             error(urlNode.mark, "relay target '\(text)' is one of capd's own listeners (\(listener)): every packet would loop")
             return nil
         }
-        return RelayTarget(name: name ?? text, transport: transport, host: url.host, port: url.port, version: version,
-                           address: address)
+        var target = RelayTarget(name: name ?? text, transport: transport, host: url.host, port: url.port, version: version,
+                                 address: address)
+        target.tls = tls
+        return target
     }
 
     mutating func parseAdmin(_ node: YAMLNode, into admin: inout AdminSettings) {

@@ -24,6 +24,9 @@ struct ConfigParser {
     var lists: [String: ListDef] = [:]
     var routeDefs: [RouteDef] = []
     var relayTargets: [String: RelayTarget] = [:]
+    /// Directory of the main configuration file: relative TLS file paths are resolved against it.
+    var configDirectory = "."
+    var relayGroups: [String: RelayGroup] = [:]
     /// Resolves relay and listener hosts (getaddrinfo for the daemon and `capd check`).
     var resolver: HostResolver = .system
     var resolvedHosts: [String: [IPAddress]] = [:]

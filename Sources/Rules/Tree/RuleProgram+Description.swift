@@ -31,6 +31,7 @@ extension RuleProgram {
         case .setChunk(let e): return "set(\(FieldCatalogue.hex(e.type)))"
         case .deleteChunk(let c): return "del(\(FieldCatalogue.hex(c.type)))"
         case .relay(let t): return "relay(\(t.url))"
+        case .relayGroup(let g): return "relay(\(g.name): \(g.members.map(\.url).joined(separator: ", ")))"
         case .dedup(let ms): return "dedup(\(ms)ms)"
         case .drop: return "drop"
         case .stop: return "stop"

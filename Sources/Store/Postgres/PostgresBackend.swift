@@ -35,7 +35,10 @@ final class PostgresBackend: SinkBackend {
         // Schema first (blocking, idempotent); serialise concurrent capd starts with an advisory lock.
         try opened[0].execute("SELECT pg_advisory_lock(7333001)")
         defer { try? opened[0].execute("SELECT pg_advisory_unlock(7333001)") }
-        try opened[0].execute(Schema.script(.postgres, flavour))
+        // One statement at a time: a multi-statement query is one transaction, which would hold its table locks
+        // (CREATE INDEX IF NOT EXISTS takes one even when the index exists) until the end and deadlock with
+        // other capd nodes writing batches to the same database (scale-out: several nodes per shard).
+        for statement in Schema.statements(Schema.script(.postgres, flavour)) { try opened[0].execute(statement) }
         opened.forEach { $0.makeNonBlocking() }
         connections = opened
     }

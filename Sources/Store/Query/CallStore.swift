@@ -11,6 +11,8 @@ public final class CallStore {
         public var sipTemplates: [String]
         /// Templates report rows are written with (`store.report_table` and every `report` action's table).
         public var reportTemplates: [String]
+        /// `store.shards`: every shard is read and the answers merged (CallStore+Shards.swift); empty = `url` alone.
+        public var shardURLs: [String] = []
 
         public init(url: String, flavour: SchemaFlavour, sipTemplates: [String], reportTemplates: [String]) {
             self.url = url
@@ -23,6 +25,8 @@ public final class CallStore {
     public let configuration: Configuration
     private let database: any ReadOnlyDatabase
     private let sql: CallSQL
+    /// One reader per shard when `configuration.shardURLs` is set.
+    let shardReaders: [CallStore]
     /// Call-IDs per IN list.
     static let inListSize = 200
 
@@ -31,12 +35,14 @@ public final class CallStore {
         let location = try StoreLocation(url: configuration.url)
         database = try ReadOnlyDatabases.open(location)
         sql = CallSQL(engine: location.engine, flavour: configuration.flavour)
+        shardReaders = try Self.openShards(configuration)
     }
 
     deinit { database.close() }
 
     /// Calls matching `filter`, earliest first, at most `filter.limit` (capped at `CallFilter.maxLimit`).
     public func search(_ filter: CallFilter) throws(StoreError) -> [CallSummary] {
+        if !shardReaders.isEmpty { return try searchShards(filter) }
         let limit = max(1, min(filter.limit, CallFilter.maxLimit))
         let tables = try tables(filter.window)
         var firstSeen: [String: Int64] = [:]
@@ -60,6 +66,7 @@ public final class CallStore {
     /// One call's messages in time order and its correlated reports; nil when no message has this Call-ID.
     /// `window` nil: every table of the configured templates.
     public func call(_ callID: String, window: TimeWindow? = nil) throws(StoreError) -> CallRecord? {
+        if !shardReaders.isEmpty { return try callFromShards(callID, window: window) }
         let tables = try tables(window)
         let messages = try messages(callIDs: [callID], tables: tables.sip)
         guard !messages.isEmpty else { return nil }

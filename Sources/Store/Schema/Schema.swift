@@ -15,6 +15,16 @@ public enum Schema {
         }
     }
 
+    /// A script's statements, each on its own (the scripts have no `$$` bodies: a statement ends with `;` at
+    /// the end of a line). Comment-only pieces are dropped.
+    static func statements(_ script: String) -> [String] {
+        script.components(separatedBy: ";\n").compactMap { piece in
+            let code = piece.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
+                .joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+            return code.isEmpty ? nil : code.hasSuffix(";") ? code : code + ";"
+        }
+    }
+
     /// The statements of one table section (`-- table: NAME`) with NAME replaced by `newName`.
     static func tableDDL(_ engine: Engine, _ flavour: SchemaFlavour, template: String, newName: String) -> String? {
         let marker = "-- table: "

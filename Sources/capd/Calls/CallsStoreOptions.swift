@@ -38,7 +38,10 @@ struct CallsStoreOptions: ParsableArguments {
         var configuration = loaded.map(CallsStoreOptions.configuration(of:))
             ?? CallStore.Configuration(url: "sqlite://capd.db", flavour: .homer5, sipTemplates: ["sip_capture"],
                                        reportTemplates: ["rtcp_capture"])
-        if let store { configuration.url = store }
+        if let store {
+            configuration.url = store
+            configuration.shardURLs = []
+        }
         if let schema, let chosen = SchemaFlavour(rawValue: schema) { configuration.flavour = chosen }
         return configuration
     }
@@ -59,8 +62,10 @@ struct CallsStoreOptions: ParsableArguments {
                 }
             }
         }
-        return CallStore.Configuration(url: config.store.url, flavour: config.store.schema == .homer7 ? .homer7 : .homer5,
-                                       sipTemplates: sip, reportTemplates: reports)
+        var configuration = CallStore.Configuration(url: config.store.url, flavour: config.store.schema == .homer7 ? .homer7 : .homer5,
+                                                    sipTemplates: sip, reportTemplates: reports)
+        configuration.shardURLs = config.store.shards
+        return configuration
     }
 
     func open() throws -> CallStore {

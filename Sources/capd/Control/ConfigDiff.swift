@@ -31,6 +31,10 @@ struct ConfigDiff: Equatable, Sendable {
         for name in names where running.relay[name] != loaded.relay[name] {
             applied.append("relay." + name)
         }
+        let groups = Set(running.relayGroups.keys).union(loaded.relayGroups.keys).subtracting(names)
+        for name in groups where running.relayGroups[name] != loaded.relayGroups[name] {
+            applied.append("relay." + name)
+        }
         if running.raw != nil, loaded.raw != nil {
             restart += ConfigKeys.rawChanges(running.raw, loaded.raw)
             if BPFGenerator.expression(for: running) != BPFGenerator.expression(for: loaded) {

@@ -30,6 +30,8 @@ enum ConfigKeys {
                   }),
         ConfigKey("store.url", .afterRestart, \Config.store.url),
         ConfigKey("store.schema", .afterRestart, \Config.store.schema),
+        ConfigKey("store.shards", .afterRestart, \Config.store.shards),
+        ConfigKey("store.shard_by", .afterRestart, \Config.store.shardBy),
         ConfigKey("store.batch_rows", .afterRestart, \Config.store.batchRows),
         ConfigKey("store.flush_ms", .afterRestart, \Config.store.flushMilliseconds),
         ConfigKey("store.max_in_flight", .afterRestart, \Config.store.maxInFlight),
@@ -39,7 +41,7 @@ enum ConfigKeys {
         ConfigKey("tcp.max_connections", .afterRestart, \Config.tcp.maxConnections),
         ConfigKey("tcp.frame_timeout_s", .afterRestart, \Config.tcp.frameTimeoutSeconds),
         ConfigKey("tcp.idle_timeout_s", .afterRestart, \Config.tcp.idleTimeoutSeconds),
-    ]
+    ] + tlsSettings
 
     static let all: [ConfigKey] = settings + [
         .remainder(of: "capture", \Config.capture, known: settings),

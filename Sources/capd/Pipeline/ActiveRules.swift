@@ -10,6 +10,8 @@ final class ActiveRules: Sendable {
     /// Relay senders by target URL (named targets and inline URLs alike), with their
     /// `capd_relay_sent_total` / `capd_relay_failed_total` children.
     let relays: [String: (sender: HEPRelay, sent: Counter, failed: Counter)]
+    /// Relay groups by name; their members' senders are in `relays` too (ActiveRules+RelayGroups.swift).
+    let groups: [String: HEPRelayGroup]
     let generation: Int
 
     init(config: Config, metrics: CapdMetrics, relays: RelayPool, generation: Int) throws(CaptureError) {
@@ -22,10 +24,13 @@ final class ActiveRules: Sendable {
             }
         }
         var targets: [String: Rules.RelayTarget] = [:]
-        for target in config.relay.values { targets[target.url] = target }
+        for target in config.relay.values { targets[target.senderKey] = target }
+        for group in config.relayGroups.values {
+            for member in group.members { targets[member.senderKey] = member }
+        }
         for route in program.routes {
             for rule in route.rules {
-                for case .relay(let target) in rule.actions { targets[target.url] = target }
+                for case .relay(let target) in rule.actions { targets[target.senderKey] = target }
             }
         }
         var senders: [String: (sender: HEPRelay, sent: Counter, failed: Counter)] = [:]
@@ -34,5 +39,6 @@ final class ActiveRules: Sendable {
                             metrics.relayFailed.labels(target.name))
         }
         self.relays = senders
+        groups = try Self.relayGroups(config.relayGroups, senders: senders, pool: relays)
     }
 }

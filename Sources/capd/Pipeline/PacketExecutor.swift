@@ -32,6 +32,7 @@ struct PacketExecutor: RuleExecutor {
         case .setChunk(let edit): set(edit, subject: &subject)
         case .deleteChunk(let chunk): delete(chunk, subject: &subject)
         case .relay(let target): relay(to: target, subject: subject)
+        case .relayGroup(let group): relay(to: rules.member(of: group, for: subject), subject: subject)
         case .dedup(let window):
             let now = StoredRows.receiveMicroseconds(subject)
             if !pipeline.dedup.isFirst(subject.payload, windowMilliseconds: window, nowMicroseconds: now) {
@@ -105,7 +106,9 @@ struct PacketExecutor: RuleExecutor {
     private mutating func append(_ row: StoreRow) {
         switch pipeline.store.append(row) {
         case .queued, .spooled: kept = true
-        case .dropped: countDrop(.storeFull)
+        // Counted by the store under its own reason (`store_spool_full`, `store_spool_behind`, ...): only
+        // marked here, so the packet is not counted a second time as a rule drop.
+        case .dropped: dropCounted = true
         }
     }
 
@@ -158,7 +161,7 @@ struct PacketExecutor: RuleExecutor {
 
     private mutating func relay(to target: Rules.RelayTarget, subject: PacketSubject) {
         // A message over 64 KiB captured raw cannot be a HEP packet.
-        guard let relay = rules.relays[target.url], subject.oversizePayload == nil else {
+        guard let relay = rules.relays[target.senderKey], subject.oversizePayload == nil else {
             pipeline.actionErrors.labels("relay").increment()
             return
         }

@@ -22,8 +22,6 @@ enum PacketDropReason: String, CaseIterable {
     case captureOff = "capture_off"
     /// A `dedup` action saw a copy.
     case dedup
-    /// The store refused a row (its spool is full).
-    case storeFull = "store_full"
     /// A relay queue was full.
     case relayQueueFull = "relay_queue_full"
 }
@@ -33,42 +31,47 @@ enum PacketDropReason: String, CaseIterable {
 /// entirely against the rules that were active when its processing started.
 final class Pipeline: Sendable {
     let metrics: CapdMetrics
-    let store: Store
+    let store: StoreFront
     let captureSwitch: CaptureSwitch
     let relays: RelayPool
     let dedup = Deduplicator()
     let decodeOptions: HEPDecodeOptions
     private let active: Mutex<ActiveRules>
-    private let generations = Atomic<Int>(0)
+    /// A class holding the atomic rather than the atomic itself: Swift 6.3.1's optimizer crashed ("Found
+    /// ownership error") on destroying a noncopyable stored property on this throwing init's error path.
+    private let generations = GenerationCounter()
 
     let drops: [PacketDropReason: Counter]
     let decodeErrors: [String: Counter]
     let actionErrors: MetricFamily<Counter>
 
-    init(config: Config, metrics: CapdMetrics, store: Store, captureSwitch: CaptureSwitch, relays: RelayPool,
+    init(config: Config, metrics: CapdMetrics, store: StoreFront, captureSwitch: CaptureSwitch, relays: RelayPool,
          decodeOptions: HEPDecodeOptions = .init()) throws {
+        // Everything that can throw first, before any stored property is set.
+        let rules = try ActiveRules(config: config, metrics: metrics, relays: relays, generation: 0)
+        let actionErrors = try metrics.registry.counterFamily(
+            "capd_action_errors_total", help: "Actions that could not be carried out (the packet went on), per action.",
+            labels: ["action"])
         self.metrics = metrics
         self.store = store
         self.captureSwitch = captureSwitch
         self.relays = relays
         self.decodeOptions = decodeOptions
-        active = Mutex(try ActiveRules(config: config, metrics: metrics, relays: relays, generation: 0))
+        self.actionErrors = actionErrors
+        active = Mutex(rules)
         var drops: [PacketDropReason: Counter] = [:]
         for reason in PacketDropReason.allCases { drops[reason] = metrics.drops.labels(reason.rawValue) }
         self.drops = drops
         var errors: [String: Counter] = [:]
         for reason in HEPDecodeError.allReasons { errors[reason] = metrics.decodeErrors.labels(reason) }
         decodeErrors = errors
-        actionErrors = try metrics.registry.counterFamily(
-            "capd_action_errors_total", help: "Actions that could not be carried out (the packet went on), per action.",
-            labels: ["action"])
     }
 
     var current: ActiveRules { active.withLock { $0 } }
 
     /// Makes `config` live for every packet processed from now on.
     func install(_ config: Config) throws {
-        let generation = generations.add(1, ordering: .relaxed).newValue
+        let generation = generations.next()
         let rules = try ActiveRules(config: config, metrics: metrics, relays: relays, generation: generation)
         active.withLock { $0 = rules }
     }
@@ -229,4 +232,10 @@ struct PipelineWorker {
             return false
         }
     }
+}
+
+/// The generation number of installed rule sets.
+private final class GenerationCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func next() -> Int { value.add(1, ordering: .relaxed).newValue }
 }

@@ -1,12 +1,15 @@
 import Capture
 import Rules
 import Synchronization
+import TLS
 
 /// HEP relay senders by destination (transport, resolved address, port), kept across reloads so a reload
 /// neither drops queued packets nor reconnects targets that did not change. Each target's counters feed
 /// `capd_relay_*_total`.
 final class RelayPool: Sendable {
     private let relays = Mutex<[Capture.RelayTarget: HEPRelay]>([:])
+    /// Probes the members of relay groups (RelayPool+Groups.swift).
+    let health = RelayHealthMonitor(onChange: RelayPool.logMemberChange)
 
     /// The sender for a configured target, created (and its thread started) on first use. The target carries
     /// the address the configuration loader resolved and loop-checked; nothing is parsed again here.
@@ -15,8 +18,13 @@ final class RelayPool: Sendable {
     }
 
     static func destination(of target: Rules.RelayTarget) -> Capture.RelayTarget {
-        Capture.RelayTarget(transport: target.transport == .tcp ? .tcp : .udp,
-                            endpoint: SocketEndpoint(address: target.address, port: target.port))
+        var destination = Capture.RelayTarget(transport: target.transport == .udp ? .udp : .tcp,
+                                              endpoint: SocketEndpoint(address: target.address, port: target.port))
+        if target.transport == .tls {
+            destination.tls = target.tls ?? TLSClientFiles()
+            destination.serverName = target.host
+        }
+        return destination
     }
 
     func relay(for destination: Capture.RelayTarget) throws(CaptureError) -> HEPRelay {
@@ -39,6 +47,7 @@ final class RelayPool: Sendable {
 
     /// Sends what is queued (bounded by `drainTimeout` seconds per target) and stops every sender.
     func close(drainTimeout: Double) {
+        health.stop()
         for (_, relay) in all { relay.close(drainTimeout: drainTimeout) }
     }
 }

@@ -7,12 +7,18 @@ import Synchronization
 final class CaptureMetricSources: Sendable {
     private let udp = Mutex<[(label: String, listener: HEPUDPListener)]>([])
     private let tcp = Mutex<[(label: String, listener: HEPTCPListener)]>([])
+    /// `tls://` listeners: their connection counts join the TCP families; handshakes have their own.
+    private let tls = Mutex<[(label: String, listener: HEPTLSListener)]>([])
     private let raw = Mutex<[(interface: String, capture: LiveCapture)]>([])
 
     init() {}
 
     func add(_ listener: HEPUDPListener, label: String) { udp.withLock { $0.append((label, listener)) } }
     func add(_ listener: HEPTCPListener, label: String) { tcp.withLock { $0.append((label, listener)) } }
+    func add(_ listener: HEPTLSListener, label: String) { tls.withLock { $0.append((label, listener)) } }
+
+    /// The running `tls://` listeners (their certificates are replaced on reload).
+    var tlsListeners: [(label: String, listener: HEPTLSListener)] { tls.withLock { $0 } }
     func add(_ capture: LiveCapture, interface: String) { raw.withLock { $0.append((interface, capture)) } }
 
     typealias Samples = [(labels: [String], value: Double)]
@@ -21,22 +27,28 @@ final class CaptureMetricSources: Sendable {
         udp.withLock { $0 }.map { (labels: [$0.label], value: Double($0.listener.kernelDrops)) }
     }
 
+    /// Connection counts of the TCP and TLS listeners.
+    private var streams: [(label: String, counters: ListenerCounters, connections: TCPConnectionCounters)] {
+        tcp.withLock { $0 }.map { ($0.label, $0.listener.counters, $0.listener.connections) }
+            + tls.withLock { $0 }.map { ($0.label, $0.listener.counters, $0.listener.connections) }
+    }
+
     var tcpRefused: Samples {
-        tcp.withLock { $0 }.map {
-            (labels: [$0.label], value: Double($0.listener.counters.connectionsRefused.load(ordering: .relaxed)))
+        streams.map {
+            (labels: [$0.label], value: Double($0.counters.connectionsRefused.load(ordering: .relaxed)))
         }
     }
 
     var tcpOpen: Samples {
-        tcp.withLock { $0 }.map {
-            (labels: [$0.label], value: Double($0.listener.counters.connectionsOpen.load(ordering: .relaxed)))
+        streams.map {
+            (labels: [$0.label], value: Double($0.counters.connectionsOpen.load(ordering: .relaxed)))
         }
     }
 
     var tcpClosed: Samples {
-        tcp.withLock { $0 }.flatMap { entry in
+        streams.flatMap { entry in
             TCPCloseReason.allCases.map { reason in
-                (labels: [entry.label, reason.rawValue], value: Double(entry.listener.connections.closed(reason)))
+                (labels: [entry.label, reason.rawValue], value: Double(entry.connections.closed(reason)))
             }
         }
     }

@@ -18,14 +18,22 @@ extension Daemon {
         let running = pipeline.current.config
         let diff = ConfigDiff(running: running, loaded: loaded)
         let next = ConfigDiff.live(loaded, keeping: running)
+        let certificates: TLSReload
         do {
             try Daemon.refuseRelayLoops(next)     // against the listeners that actually run
+            certificates = try prepareTLSReload(next)
             try pipeline.install(next)
         } catch {
             return .failed("\(error)")
         }
+        let rotated = certificates.changesCertificate
+        applyTLSReload(certificates)
         if diff.changed("capture.enabled") {
             captureSwitch.set(next.capture.enabled)
+        }
+        // Rotated files under unchanged paths: the configuration is the same, the certificate is not.
+        if rotated && !diff.applied.contains("tls.cert") {
+            return .applied(ConfigDiff(applied: diff.applied + ["tls.cert"], restartRequired: diff.restartRequired))
         }
         return .applied(diff)
     }

@@ -12,7 +12,8 @@ final class Daemon: Sendable {
     let overrides: ConfigOverrides
     let logger = Logger(label: "capd")
     let metrics: CapdMetrics
-    let store: Store
+    /// One `Store`, or a `ShardedStore` with `store.shards` (Daemon+ScaleOut.swift).
+    let store: StoreFront
     let captureSwitch: CaptureSwitch
     let relays = RelayPool()
     let pipeline: Pipeline
@@ -41,12 +42,14 @@ final class Daemon: Sendable {
         let config = try Daemon.load(path: configPath, overrides: overrides, logger: logger)
 
         metrics = try CapdMetrics()
-        store = try Store(settings: Daemon.sinkSettings(config.store, tableTemplates: config.storeTableTemplates))
+        store = try Daemon.makeStore(config)
         captureSwitch = CaptureSwitch(enabled: config.capture.enabled)
         captureSwitch.bind(to: metrics.captureEnabled)
         pipeline = try Pipeline(config: config, metrics: metrics, store: store, captureSwitch: captureSwitch,
                                 relays: relays)
         try Daemon.bridgeStoreMetrics(store: store, metrics: metrics)
+        try Daemon.registerTLSMetrics(metrics, relays: relays)
+        try Daemon.bridgeScaleOutMetrics(store: store, pipeline: pipeline, metrics: metrics)
 
         let reloadBox = Mutex<(@Sendable () -> ReloadResult)?>(nil)
         reloader = ReloadCoordinator(metrics: metrics) {
@@ -58,8 +61,10 @@ final class Daemon: Sendable {
                 [store] in
                 let snapshot = store.metrics()
                 // Degraded (database away, disk full, spool full or failing, writer stuck): not healthy.
+                // With shards: the worst shard's state, and each shard's own.
                 var details = ["store": snapshot.state.rawValue]
                 if snapshot.state != .ok, let error = snapshot.lastError { details["store_error"] = error }
+                details.merge(Daemon.shardHealth(store)) { $1 }
                 return HealthStatus(healthy: snapshot.state == .ok, details: details)
             }
             let access = AdminAccessPolicy(token: config.admin.token)
@@ -82,7 +87,7 @@ final class Daemon: Sendable {
 
         if inputs.listeners {
             for endpoint in config.listen {
-                try startListener(endpoint, tcp: config.tcp)
+                try startListener(endpoint, tcp: config.tcp, tls: config.tls)
             }
         }
         if inputs.raw, let raw = config.raw {
@@ -161,7 +166,7 @@ final class Daemon: Sendable {
 
     /// Store counts → `capd_rows_stored_total`, dead letters, store drops, queue depth, spool bytes, flush
     /// latency: read from the store's snapshot at scrape time.
-    static func bridgeStoreMetrics(store: Store, metrics: CapdMetrics) throws {
+    static func bridgeStoreMetrics(store: StoreFront, metrics: CapdMetrics) throws {
         metrics.storeQueueDepth.bind { Double(store.metrics().queueDepth) }
         metrics.spoolBytes.bind { Double(store.metrics().spoolBytes) }
         metrics.rowsStored.collect {
@@ -207,7 +212,7 @@ final class Daemon: Sendable {
         return String(url[..<colon]) + ":***" + String(url[at...])
     }
 
-    private func startListener(_ endpoint: ListenEndpoint, tcp: TCPSettings) throws {
+    private func startListener(_ endpoint: ListenEndpoint, tcp: TCPSettings, tls: TLSSettings?) throws {
         let host = endpoint.host == "localhost" ? "127.0.0.1" : endpoint.host
         guard let address = IPAddress(host) else {
             throw StartupError(description: "listen \(endpoint): '\(endpoint.host)' is not a numeric address")
@@ -240,6 +245,8 @@ final class Daemon: Sendable {
             }
             metrics.captureSources.add(listener, label: label)
             handle = ListenerHandle(stop: { listener.stop() })
+        case .tls:
+            handle = try startTLSListener(socket, label: label, tcp: tcp, tls: tls, consumer: consumer)
         }
         registerListener(handle)
         logger.info("event=listening listener=\(label)")

@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: [.short, .customLong("config")], help: "Configuration file.")
     var config = "rules/default.yaml"
 
-    @Option(name: .customLong("listen"), help: "HEP listener URL (udp://HOST:PORT or tcp://HOST:PORT); repeatable; replaces the file's listen list.")
+    @Option(name: .customLong("listen"), help: "HEP listener URL (udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT); repeatable; replaces the file's listen list.")
     var listen: [String] = []
 
     @Option(name: .customLong("store"), help: "Store URL (sqlite://PATH, postgres://...); replaces store.url.")
@@ -27,7 +27,7 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         for url in listen where ListenEndpoint(url: url) == nil {
-            throw ValidationError("invalid --listen '\(url)': expected udp://HOST:PORT or tcp://HOST:PORT")
+            throw ValidationError("invalid --listen '\(url)': expected udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT")
         }
         if let admin, admin != "off", (try? SocketAddress(parsing: admin)) == nil {
             throw ValidationError("invalid --admin '\(admin)': expected HOST:PORT or off")

@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSocket
+import Dispatch
+import Synchronization
+
+/// Liveness of one relay group member as the monitor last saw it. Read per packet (one atomic load).
+public final class RelayMemberHealth: Sendable {
+    public let endpoint: SocketEndpoint
+    private let upFlag = Atomic<Bool>(true)
+    /// Up → down and down → up changes since start (`capd_relay_member_transitions_total`).
+    public let transitions = Atomic<Int>(0)
+    /// Consecutive successful probes while down.
+    fileprivate let successes = Atomic<Int>(0)
+
+    init(endpoint: SocketEndpoint) { self.endpoint = endpoint }
+
+    public var isUp: Bool { upFlag.load(ordering: .relaxed) }
+
+    fileprivate func record(_ reachable: Bool, upAfter: Int) -> Bool? {
+        if reachable {
+            guard !isUp else { return nil }
+            if successes.add(1, ordering: .relaxed).newValue < upAfter { return nil }
+        } else {
+            successes.store(0, ordering: .relaxed)
+            guard isUp else { return nil }
+        }
+        successes.store(0, ordering: .relaxed)
+        upFlag.store(reachable, ordering: .relaxed)
+        transitions.add(1, ordering: .relaxed)
+        return reachable
+    }
+}
+
+/// Probes every watched endpoint with a TCP connect, all at once from one thread: a member is down after one
+/// failed probe (refused, or no answer within `timeoutMilliseconds`) and up again after `upAfter` good ones in a
+/// row. With the defaults a dead member is noticed within 0.2 + 0.3 s and a recovered one after ~0.4 s.
+public final class RelayHealthMonitor: Sendable {
+    public struct Settings: Sendable {
+        public var intervalMilliseconds = 200
+        public var timeoutMilliseconds = 300
+        public var upAfter = 2
+        public init() {}
+    }
+
+    private let settings: Settings
+    private let members = Mutex<[SocketEndpoint: RelayMemberHealth]>([:])
+    private let stopping = Atomic<Bool>(false)
+    private let wake = DispatchSemaphore(value: 0)
+    private let thread = Mutex<CaptureThread?>(nil)
+    /// Called on the monitor's thread once per change (endpoint, now up).
+    private let onChange: @Sendable (SocketEndpoint, Bool) -> Void
+
+    public init(settings: Settings = .init(), onChange: @escaping @Sendable (SocketEndpoint, Bool) -> Void = { _, _ in }) {
+        self.settings = settings
+        self.onChange = onChange
+    }
+
+    /// The health of `endpoint`, probed from now on (the monitor's thread starts on first use).
+    public func health(of endpoint: SocketEndpoint) throws(CaptureError) -> RelayMemberHealth {
+        let health = members.withLock { all in
+            if let known = all[endpoint] { return known }
+            let created = RelayMemberHealth(endpoint: endpoint)
+            all[endpoint] = created
+            return created
+        }
+        try startIfNeeded()
+        return health
+    }
+
+    /// Stops probing endpoints no longer in use (after a reload).
+    public func retain(only endpoints: Set<SocketEndpoint>) {
+        members.withLock { all in all = all.filter { endpoints.contains($0.key) } }
+    }
+
+    public var watched: [RelayMemberHealth] {
+        members.withLock { Array($0.values) }.sorted { $0.endpoint.description < $1.endpoint.description }
+    }
+
+    public func stop() {
+        stopping.store(true, ordering: .releasing)
+        wake.signal()
+        let running = thread.withLock { current -> CaptureThread? in
+            defer { current = nil }
+            return current
+        }
+        running?.join()
+    }
+
+    deinit {
+        stopping.store(true, ordering: .releasing)
+        wake.signal()
+    }
+
+    private func startIfNeeded() throws(CaptureError) {
+        var failure: CaptureError?
+        thread.withLock { current in
+            guard current == nil, !stopping.load(ordering: .acquiring) else { return }
+            do throws(CaptureError) {
+                current = try CaptureThread.start { [self] in run() }
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    private func run() {
+        while !stopping.load(ordering: .acquiring) {
+            let round = watched
+            let reachable = Self.probe(round.map(\.endpoint), timeoutMilliseconds: settings.timeoutMilliseconds)
+            for (health, ok) in zip(round, reachable) {
+                if let now = health.record(ok, upAfter: settings.upAfter) { onChange(health.endpoint, now) }
+            }
+            _ = wake.wait(timeout: .now() + .milliseconds(settings.intervalMilliseconds))
+        }
+    }
+
+    /// Non-blocking connects to every endpoint, then one poll for them all: true where the connection opened.
+    static func probe(_ endpoints: [SocketEndpoint], timeoutMilliseconds: Int) -> [Bool] {
+        var result = [Bool](repeating: false, count: endpoints.count)
+        var polls: [pollfd] = []
+        var pending: [Int] = []
+        defer { for p in polls { Glibc.close(p.fd) } }
+        for (index, endpoint) in endpoints.enumerated() {
+            guard let fd = try? Socket.make(family: endpoint.socketFamily, type: Int32(SOCK_STREAM.rawValue)) else { continue }
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            let status = endpoint.withSocketAddress { connect(fd, $0, $1) }
+            if status == 0 {
+                result[index] = true
+                Glibc.close(fd)
+            } else if errno == EINPROGRESS {
+                polls.append(pollfd(fd: fd, events: Int16(POLLOUT), revents: 0))
+                pending.append(index)
+            } else {
+                Glibc.close(fd)
+            }
+        }
+        let deadline = Clock.monotonicSeconds() + Double(timeoutMilliseconds) / 1_000
+        var open = polls.count
+        while open > 0 {
+            let left = Int32(max(0, (deadline - Clock.monotonicSeconds()) * 1_000))
+            let ready = poll(&polls, nfds_t(polls.count), left)
+            if ready < 0 && errno == EINTR { continue }
+            if ready <= 0 { break }
+            for i in polls.indices where polls[i].revents != 0 && polls[i].events != 0 {
+                var error: Int32 = 0
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(polls[i].fd, SOL_SOCKET, SO_ERROR, &error, &length)
+                result[pending[i]] = error == 0 && polls[i].revents & Int16(POLLOUT) != 0
+                polls[i].events = 0   // answered: poll ignores it from now on
+                open -= 1
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,22 @@
+import Capture
+import Logging
+import Rules
+
+extension RelayPool {
+    static let logger = Logger(label: "capd.relay")
+
+    /// Once per change of a member's state (never per packet).
+    @Sendable static func logMemberChange(_ endpoint: SocketEndpoint, _ up: Bool) {
+        if up {
+            logger.info("event=relay_member_up probe=\(endpoint) detail=\"member answers again: its calls return to it\"")
+        } else {
+            logger.warning("event=relay_member_down probe=\(endpoint) detail=\"member does not answer: its calls move to the other members\"")
+        }
+    }
+
+    /// Where a member's health probe connects: its address and `check_port` (default: its own port).
+    static func probeEndpoint(of member: Rules.RelayTarget, check: RelayHealthCheck) -> SocketEndpoint? {
+        guard case .tcpConnect(let port) = check else { return nil }
+        return SocketEndpoint(address: member.address, port: port ?? member.port)
+    }
+}
