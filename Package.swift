@@ -37,7 +37,7 @@ let package = Package(
         // OpenSSL contexts and sessions over non-blocking sockets (HEP over TLS in and out, `capd check`).
         .target(name: "TLS", dependencies: ["CLibSSL"]),
         // Table-name templates (strftime in UTC) and the table-name rules shared by the config checker and the store.
-        .target(name: "Tables"),
+        .target(name: "Tables", dependencies: ["Affinity"]),
         // YAML rules -> validated AST -> compiled decision tree; BPF generation.
         .target(name: "Rules", dependencies: ["HEP", "Tables", "Affinity", "CLibYAML", "CLibPcap", "TLS"]),
         // I/O in (HEP listeners, libpcap, pcap files, reassembly) and out (HEP relay).

@@ -1,5 +1,6 @@
 // libFuzzer entry for the SIP view: parses the input and reads every accessor and every homer5 column.
-// Built by scripts/fuzz.sh against the instrumented HEP library (public API only).
+// Built by scripts/fuzz.sh against the instrumented HEP library (public API only), with the homer5 row's
+// SIP derivation (Store/Rows/SIPCaptureRow+SIPMessage.swift) compiled in.
 
 import HEP
 
@@ -40,8 +41,9 @@ public func sipParseFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         add(message.authorizationUsername)
         total &+= Int(message.cseqNumber ?? 0) &+ (message.declaredContentLength ?? 0)
         total &+= message.contentLengthMismatch ? 1 : 0
-        let row = SIPHomerFields(message)
-        total &+= row.method.utf8.count &+ row.contactPort &+ row.originatorPort &+ row.type
+        var row = SIPCaptureRow(table: "", microTimestamp: 0)
+        row.fillSIPColumns(from: message)
+        total &+= row.method.utf8.count &+ Int(row.contactPort) &+ Int(row.originatorPort) &+ Int(row.type)
         total &+= row.via1.utf8.count &+ row.authUser.utf8.count &+ row.originatorIP.utf8.count
         if total == -1 { print(total) }
     }

@@ -32,6 +32,7 @@ sources_of() {
     case "$1" in
         rules-*) find "$root/Sources/Rules" -name '*.swift' | sort ;;
         admin-*) printf '%s\n' "$root"/Sources/capd/Admin/{JSONRPC,JSONValue,HTTPStatus}.swift ;;
+        sip-*) printf '%s\n' "$root"/Sources/Store/Rows/{SIPCaptureRow,SIPCaptureRow+SIPMessage}.swift ;;
     esac
 }
 
@@ -56,10 +57,11 @@ build() {
     case "$name" in
         rules-*)
             build_module HEP -I "$root/Sources/CZlib" || return 1
-            build_module Tables || return 1
+            build_module Affinity || return 1
+            build_module Tables -I "$lib" || return 1
             inputs+=("$lib"/*.a)
             flags=(-I "$root/Sources/CLibYAML" -I "$root/Sources/CLibPcap" -I "$root/Sources/CZlib" -I "$lib"
-                   -L "$lib" -lHEP -lTables -lyaml -lpcap -lz) ;;
+                   -L "$lib" -lHEP -lAffinity -lTables -lyaml -lpcap -lz) ;;
         admin-*) flags=() ;;
         *)
             build_module HEP -I "$root/Sources/CZlib" || return 1

@@ -14,10 +14,12 @@ public protocol RowSink: AnyObject, Sendable {
 public enum AppendResult: Equatable, Sendable {
     case queued
     case spooled
-    case dropped(DropReason)
+    case dropped(RowDropReason)
 }
 
-public enum DropReason: String, Sendable, CaseIterable {
+/// Why the store refused a row (`capd_drops_total{reason="store_<this>"}`); packet drops are capd's
+/// `PacketDropReason`.
+public enum RowDropReason: String, Sendable, CaseIterable {
     /// The spool is at `store.spool_max_bytes` on disk.
     case spoolFull = "spool_full"
     /// Rows wait for the spool's disk beyond the inbox bound: the disk does not keep up.

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Logging
 import Synchronization
+import Tables
 
 /// The store front object: a bounded in-memory queue in front of one writer thread that batches rows into
 /// SQLite or PostgreSQL, with an on-disk spool as the overflow tail (rows beyond the queue, and rows the
@@ -43,7 +44,13 @@ public final class Store: RowSink, @unchecked Sendable {
     private static let instances = Atomic<Int>(0)
     private let stuckLog = Mutex(LogLimiter())
 
-    public init(settings: StoreSettings, logger: Logger = Logger(label: "capd.store")) throws(StoreError) {
+    public convenience init(settings: StoreSettings, logger: Logger = Logger(label: "capd.store")) throws(StoreError) {
+        try self.init(settings: settings, logger: logger, postgresHooks: nil)
+    }
+
+    /// `postgresHooks`: tests only (faults staged on PostgreSQL batches, replay observed).
+    init(settings: StoreSettings, logger: Logger = Logger(label: "capd.store"),
+         postgresHooks: (any PostgresBatchHooks)?) throws(StoreError) {
         let settings = try settings.validated()
         self.settings = settings
         self.logger = logger
@@ -63,7 +70,7 @@ public final class Store: RowSink, @unchecked Sendable {
         let backend: any SinkBackend = switch location {
         case .sqlite(let path): SQLiteBackend(path: path, flavour: settings.schema)
         case .postgres(let conninfo): PostgresBackend(conninfo: conninfo, flavour: settings.schema, maxInFlight: settings.maxInFlight,
-                                                          faults: settings.faults)
+                                                          hooks: postgresHooks)
         }
         writer = StoreWriter(settings: settings, engine: location.engine, backend: backend, logger: logger)
         writer.store = self
@@ -99,7 +106,7 @@ public final class Store: RowSink, @unchecked Sendable {
             return .queued
         case .closed:
             result = .dropped(.closed)
-            metricsState.withLock { $0.snapshot.dropped[DropReason.closed.rawValue, default: 0] += 1 }
+            metricsState.withLock { $0.snapshot.dropped[RowDropReason.closed.rawValue, default: 0] += 1 }
         case .overflow:
             // Refusals are counted by the spool (its drops are merged into `metrics()`).
             if let reason = spool.enqueue(row) {

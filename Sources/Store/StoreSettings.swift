@@ -1,49 +1,46 @@
-/// What the daemon's `store:` configuration maps to.
+import Tables
+
+/// What the store runs on: the configuration's `store:` section (`StoreSection`, where every default is) and
+/// what the daemon works out besides it. The section's fields read and write as the settings' own
+/// (`settings.batchRows`).
+@dynamicMemberLookup
 public struct StoreSettings: Sendable, Equatable {
-    /// `sqlite://PATH` (relative), `sqlite:///abs/path`, `postgres://user:pass@host:port/db`, `postgresql://...`,
-    /// or a libpq `key=value` string.
-    public var url: String
-    public var schema: SchemaFlavour = .homer5
-    /// Default table template for SIP rows (rows carry their own template; this one gets retention).
-    public var table = "sip_capture"
-    /// Default table template for report rows.
-    public var reportTable = "rtcp_capture"
+    public var section: StoreSection
+    /// Spool and dead-letter directory (the section's `spool`, resolved by the daemon).
+    public var spoolDirectory: String
     /// Every table template the configuration's rules can write: retention drops their old tables even when
     /// no row was written to them since start.
     public var tableTemplates: [String] = []
-    /// A batch is written when it holds this many rows...
-    public var batchRows = 500
-    /// ...or when its oldest row is this old.
-    public var flushMilliseconds = 200
-    /// PostgreSQL: batches in flight at once, each on its own connection.
-    public var maxInFlight = 2
     /// Rows held in memory before `append` turns to the spool.
     public var queueCapacity = 50_000
-    /// Spool and dead-letter directory.
-    public var spoolDirectory: String
-    /// Spool size bound in bytes on disk (`store.spool_max_bytes`); past it rows are dropped and counted
-    /// (`spool_full`).
-    public var spoolMaxBytes: Int = 1 << 30
-    /// Time-named tables / partitions older than this many days are dropped (0: keep everything).
-    public var retentionDays = 0
     /// First delay before reconnecting; doubles up to `reconnectMaxMilliseconds`.
     public var reconnectMinMilliseconds = 100
     public var reconnectMaxMilliseconds = 5_000
-    /// Tests only: connection failures staged around commits (PostgreSQL).
-    var faults = PostgresFaults()
 
-    public init(url: String, spoolDirectory: String) {
-        self.url = url
+    public init(_ section: StoreSection, spoolDirectory: String) {
+        self.section = section
         self.spoolDirectory = spoolDirectory
     }
 
+    /// The documented defaults with this URL.
+    public init(url: String, spoolDirectory: String) {
+        var section = StoreSection()
+        section.url = url
+        self.init(section, spoolDirectory: spoolDirectory)
+    }
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<StoreSection, Value>) -> Value {
+        get { section[keyPath: path] }
+        set { section[keyPath: path] = newValue }
+    }
+
     func validated() throws(StoreError) -> StoreSettings {
-        guard batchRows >= 1 else { throw .badSettings("batch_rows must be >= 1") }
-        guard flushMilliseconds >= 1 else { throw .badSettings("flush_ms must be >= 1") }
-        guard (1...64).contains(maxInFlight) else { throw .badSettings("max_in_flight must be 1...64") }
-        guard queueCapacity >= batchRows else { throw .badSettings("queue capacity must be >= batch_rows") }
+        guard section.batchRows >= 1 else { throw .badSettings("batch_rows must be >= 1") }
+        guard section.flushMilliseconds >= 1 else { throw .badSettings("flush_ms must be >= 1") }
+        guard (1...64).contains(section.maxInFlight) else { throw .badSettings("max_in_flight must be 1...64") }
+        guard queueCapacity >= section.batchRows else { throw .badSettings("queue capacity must be >= batch_rows") }
         guard !spoolDirectory.isEmpty else { throw .badSettings("spool directory is empty") }
-        guard retentionDays >= 0 else { throw .badSettings("retention_days must be >= 0") }
+        guard section.retentionDays >= 0 else { throw .badSettings("retention_days must be >= 0") }
         return self
     }
 }

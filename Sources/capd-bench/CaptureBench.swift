@@ -249,11 +249,14 @@ private func drainedReceive(rounds: Int, datagrams: Int, useListener: Bool) thro
     var totalSeconds = 0.0
     for _ in 0..<rounds {
         let counter = ReceiveCount()
-        let listener = try HEPUDPListener(endpoint: SocketEndpoint(address: IPAddress(ipv4: 0x7F00_0001), port: 0))
+        // The listener, or a bare socket set up the same way (its recvmmsg loop below is the baseline).
+        let endpoint = SocketEndpoint(address: IPAddress(ipv4: 0x7F00_0001), port: 0)
+        let listener = try HEPUDPListener(endpoint: endpoint)
+        let bare = try UDPReceiveSocket(endpoint: endpoint, receiveBufferBytes: UDPListenerConfiguration().receiveBufferBytes)
         let sender = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         var target = sockaddr_in()
         target.sin_family = sa_family_t(AF_INET)
-        target.sin_port = listener.localEndpoint.port.bigEndian
+        target.sin_port = (useListener ? listener.localEndpoint : bare.localEndpoint).port.bigEndian
         target.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
         _ = withUnsafePointer(to: &target) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(sender, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         let payload = [UInt8](repeating: 0x48, count: 200)
@@ -282,7 +285,7 @@ private func drainedReceive(rounds: Int, datagrams: Int, useListener: Bool) thro
             }
             listener.stop()
         } else {
-            let descriptor = listener.rawDescriptorForBenchmark
+            let descriptor = bare.descriptor
             let slots = 64, slot = 2_048
             let buffers = UnsafeMutablePointer<UInt8>.allocate(capacity: slots * slot)
             let lengths = UnsafeMutablePointer<UInt32>.allocate(capacity: slots)

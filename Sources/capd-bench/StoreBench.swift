@@ -32,6 +32,12 @@ func storeBench(_ arguments: [String]) throws {
     let rows = StoreBenchRows.make(rowCount)
     let averageMsg = rows.reduce(0) { $0 + $1.msg.count } / max(1, rows.count)
     print("store: \(rowCount) rows, msg avg \(averageMsg) B (INVITE/REGISTER/OPTIONS, unique Call-IDs)")
+    let storeRows = rows.map { StoreRow.sip($0) }
+    var copyBytes = 0, spoolBytes = 0
+    let copyEncode = seconds { copyBytes = postgresBinaryCopyPayload(storeRows).count }
+    let spoolEncode = seconds { spoolBytes = spoolRecordBytes(storeRows) }
+    print(String(format: "store: per-row encoding: binary COPY %.0f ns/row (%d B), spool record %.0f ns/row (%d B)",
+                 copyEncode * 1e9 / Double(rows.count), copyBytes, spoolEncode * 1e9 / Double(rows.count), spoolBytes))
 
     if let pgURL {
         try benchPostgres(rows, url: pgURL, work: work, batch: batch, rounds: rounds)

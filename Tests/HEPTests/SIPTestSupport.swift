@@ -61,7 +61,5 @@ func touchEverything(_ m: SIPMessage) -> Int {
     add(m.authorizationUsername); total &+= Int(m.cseqNumber ?? 0)
     total &+= m.declaredContentLength ?? 0
     total &+= m.contentLengthMismatch ? 1 : 0
-    let homer = SIPHomerFields(m)
-    total &+= homer.method.utf8.count + homer.contactPort + homer.originatorPort + homer.via1.utf8.count
     return total
 }

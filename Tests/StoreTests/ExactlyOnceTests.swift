@@ -150,8 +150,7 @@ import Testing
         settings.maxInFlight = 1
         settings.reconnectMinMilliseconds = 60_000
         settings.reconnectMaxMilliseconds = 60_000
-        settings.faults.loseResultAfterCommitEvery = 1
-        let first = try Store(settings: settings)
+        let first = try Store(settings: settings, postgresHooks: PostgresFaults(loseResultAfterCommitEvery: 1))
         #expect(eventually(20) { first.metrics().connected })
         // Connected; from now on no new connection is let in. The first batch commits, its result is "lost",
         // and the store can neither look it up nor reconnect: at close it is still unresolved.
@@ -164,7 +163,6 @@ import Testing
         #expect(try TestPostgres.query(adminURL, "SELECT count(*) AS n FROM sip_capture").first?["n"] == "100")
 
         try TestPostgres.execute(adminURL, "ALTER ROLE capd_lostid LOGIN")
-        settings.faults = PostgresFaults()
         let second = try Store(settings: settings)
         let report = second.close(timeout: .seconds(60))
         #expect(report.complete, "\(report)")
@@ -266,8 +264,9 @@ import Testing
         settings.maxInFlight = 1
         settings.reconnectMinMilliseconds = 5
         settings.reconnectMaxMilliseconds = 20
-        faults(&settings.faults)
-        let store = try Store(settings: settings)
+        var staged = PostgresFaults()
+        faults(&staged)
+        let store = try Store(settings: settings, postgresHooks: staged)
         for i in 0..<rows {
             store.append(WorkedExample.numberedRow(i, table: "sip_capture"))
             if i % 100 == 99 { usleep(500) }

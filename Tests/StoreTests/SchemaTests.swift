@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Store
+import Tables
 
 @Suite struct SchemaTests {
     static let sqlDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -17,12 +18,28 @@ import Testing
         #expect(text == Schema.script(engine, flavour))
     }
 
-    @Test func homerFiveHasEveryColumnTheRowWrites() {
-        for engine in [Engine.postgres, .sqlite] {
-            let script = Schema.script(engine, .homer5)
-            for column in RowColumns.sip + RowColumns.report {
-                #expect(script.contains("\n  \(column) "), "\(engine) schema lacks \(column)")
+    /// The tables of both engines have exactly the columns of each family's description (besides `id`),
+    /// each of the declared type.
+    @Test(arguments: [Engine.postgres, .sqlite])
+    func tablesMatchTheRowFamilyDescriptions(engine: Engine) throws {
+        func check<Row: DescribedRow>(_: Row.Type, flavour: SchemaFlavour, table: String) throws {
+            let ddl = try #require(Schema.tableDDL(engine, flavour, template: table, newName: table))
+            var declared: [String: String] = [:]
+            for line in ddl.split(separator: "\n") where line.hasPrefix("  ") {
+                let words = line.split(separator: " ")
+                guard words.count >= 2, words[0] != "id", words[0] != "PRIMARY" else { continue }
+                declared[String(words[0])] = String(words[1]).trimmingCharacters(in: CharacterSet(charactersIn: ","))
             }
+            var described: [String: String] = [:]
+            for column in Row.columns {
+                described[column.name] = engine == .postgres ? column.value.postgresType : column.value.sqliteType
+            }
+            #expect(declared == described, "\(engine) \(table)")
+        }
+        try check(SIPCaptureRow.self, flavour: .homer5, table: "sip_capture")
+        try check(ReportRow.self, flavour: .homer5, table: Schema.baseTable(for: .report))
+        for parent in Schema.homerSevenParents {
+            try check(HomerSevenRow.self, flavour: .homer7, table: parent)
         }
     }
 

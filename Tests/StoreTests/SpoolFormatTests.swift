@@ -3,8 +3,8 @@ import Glibc
 import Testing
 @testable import Store
 
-/// The spool's on-disk format: version 2 (header, deflated blocks), version 1 segments of earlier builds still
-/// replayed, a torn last block ignored.
+/// The spool's on-disk format: header, deflated blocks, a torn last block ignored (earlier formats:
+/// `SpoolRecordTests`).
 @Suite(.serialized) struct SpoolFormatTests {
     @Test func segmentsCarryAVersionHeaderAndDeflatedBlocks() throws {
         let directory = try TestDirectories.fresh("spool-v2") + "/spool"
@@ -20,31 +20,12 @@ import Testing
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".seg") }
         #expect(names.count == 1)
         let file = try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/" + (names.first ?? ""))))
-        #expect(SpoolSegmentFormat.version(ofHeader: file[...]) == .two)
+        #expect(SpoolSegmentFormat.version(ofHeader: file[...]) == .three)
         #expect(spool.bytes == file.count, "capd_spool_bytes is what is on disk")
         #expect(file.count * 3 < inflated, "SIP rows deflate at least 3x: \(file.count) of \(inflated) bytes")
         let read = Self.readAll(spool)
         #expect(read.map(Self.callID) == (0..<2_000).map { "call-\($0)" })
         spool.shutdown()
-    }
-
-    @Test func versionOneSegmentsOfEarlierBuildsAreReplayed() throws {
-        let db = try StoreTarget(engine: .sqlite).make("spool-v1")
-        try FileManager.default.createDirectory(atPath: db.settings.spoolDirectory, withIntermediateDirectories: true)
-        // Version 1: no header, each record a 4-byte little-endian length and a SpoolCodec record.
-        var segment: [UInt8] = []
-        for i in 0..<300 {
-            var record: [UInt8] = []
-            SpoolCodec.encode(Self.sipRow(i), into: &record)
-            SpoolSegmentFormat.appendUInt32(record.count, to: &segment)
-            segment += record
-        }
-        try Data(segment).write(to: URL(fileURLWithPath: Spool.path(db.settings.spoolDirectory, Spool.firstSegment)))
-        let store = try Store(settings: db.settings)
-        let report = store.close(timeout: .seconds(30))
-        #expect(report.complete, "\(report)")
-        #expect(try db.count("sip_capture") == 300)
-        #expect(store.metrics().spoolBytes == 0)
     }
 
     @Test func tornLastBlockIsIgnored() throws {

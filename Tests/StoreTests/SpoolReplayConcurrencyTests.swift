@@ -43,8 +43,7 @@ import Testing
         // 2: the server is back: the spool is replayed on several connections at once.
         settings.url = url
         let probe = ReplayConcurrencyProbe()
-        settings.faults.replayProbe = probe
-        let up = try Store(settings: settings)
+        let up = try Store(settings: settings, postgresHooks: PostgresFaults(replayProbe: probe))
         let report = up.close(timeout: .seconds(120))
         #expect(report.complete, "\(report)")
         #expect(up.metrics().spoolBytes == 0)
@@ -77,10 +76,8 @@ import Testing
 
         settings.url = url
         let probe = ReplayConcurrencyProbe()
-        settings.faults.replayProbe = probe
-        settings.faults.loseResultAfterCommitEvery = 7
-        settings.faults.breakBeforeCommitEvery = 11
-        let up = try Store(settings: settings)
+        let up = try Store(settings: settings, postgresHooks: PostgresFaults(
+            breakBeforeCommitEvery: 11, loseResultAfterCommitEvery: 7, replayProbe: probe))
         let report = up.close(timeout: .seconds(120))
         #expect(report.complete, "\(report)")
         #expect(probe.peak > 1)

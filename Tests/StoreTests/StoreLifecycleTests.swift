@@ -8,7 +8,8 @@ import Tables
 
     @Test(arguments: StoreTarget.both)
     func retentionDropsOldTimeNamedTablesOnly(target: StoreTarget) throws {
-        let db = try target.make("retention") { $0.table = "keep_%Y%m%d" }
+        let keep = try TableTemplate(parsing: "keep_%Y%m%d")
+        let db = try target.make("retention") { $0.table = keep }
         let old: Int64 = 1_577_836_800_000_000  // 2020-01-01
         let first = try Store(settings: db.settings)
         for (i, t) in [old, old + 86_400_000_000, Self.nowMicros].enumerated() {

@@ -44,23 +44,19 @@ public final class HEPUDPListener: Sendable {
     public let counters = ListenerCounters()
     /// The receive buffer size the kernel granted (bytes, as getsockopt reports it).
     public let receiveBufferBytes: Int
-    private let descriptor: Int32
+    private let socket: UDPReceiveSocket
+    private var descriptor: Int32 { socket.descriptor }
     private let configuration: UDPListenerConfiguration
     private let stopping = Atomic<Bool>(false)
     private let thread = Mutex<CaptureThread?>(nil)
 
     /// Binds the socket (port 0 picks a free port; see `localEndpoint`). Receiving starts with `start`.
     public init(endpoint: SocketEndpoint, configuration: UDPListenerConfiguration = .init()) throws(CaptureError) {
-        let descriptor = try Socket.make(family: endpoint.socketFamily, type: Int32(SOCK_DGRAM.rawValue))
-        try Socket.bind(descriptor, to: endpoint)
-        receiveBufferBytes = Socket.setReceiveBuffer(descriptor, bytes: configuration.receiveBufferBytes)
-        Socket.setReceiveTimeout(descriptor, milliseconds: 100)
-        self.descriptor = descriptor
+        socket = try UDPReceiveSocket(endpoint: endpoint, receiveBufferBytes: configuration.receiveBufferBytes)
+        receiveBufferBytes = socket.receiveBufferBytes
         self.configuration = configuration
-        localEndpoint = SocketEndpoint.local(of: descriptor) ?? endpoint
+        localEndpoint = socket.localEndpoint
     }
-
-    deinit { close(descriptor) }
 
     /// Datagrams the kernel dropped for this socket since it was opened, mostly because the receive buffer
     /// was full (the thread fell behind); also checksum and filter drops. Read with SO_MEMINFO
@@ -69,10 +65,6 @@ public final class HEPUDPListener: Sendable {
         let drops = capd_socket_drops(descriptor)
         return drops < 0 ? 0 : Int(drops)
     }
-
-    /// The socket, for the benchmark's bare recvmmsg baseline on the same socket setup. Not for use
-    /// while the listener runs.
-    public var rawDescriptorForBenchmark: Int32 { descriptor }
 
     /// Starts the receive thread; `consumer` is called on it with every non-empty batch. `logDrops` (optional)
     /// is told, at most every 10 s, how many datagrams the kernel dropped since the last call and in total.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSocket
 import Dispatch
 import Synchronization
 

@@ -74,7 +74,7 @@ enum SIPByteSearch {
 extension ArraySlice where Element == UInt8 {
     /// The slice without leading and trailing SP/HT/CR/LF.
     @inlinable
-    var sipTrimmed: ArraySlice<UInt8> {
+    public var sipTrimmed: ArraySlice<UInt8> {
         var lo = startIndex
         var hi = endIndex
         while lo < hi, SIPByte.isLWS(self[lo]) { lo += 1 }
@@ -128,7 +128,7 @@ extension ArraySlice where Element == UInt8 {
     }
 
     /// Parses an unsigned decimal number of at most `maxDigits` digits (the whole slice).
-    func sipDecimal(maxDigits: Int = 18) -> Int? {
+    public func sipDecimal(maxDigits: Int = 18) -> Int? {
         guard !isEmpty, count <= maxDigits else { return nil }
         var value = 0
         for b in self {

@@ -73,34 +73,8 @@ public struct RawSettings: Sendable, Equatable {
     public var bufferMegabytes = 32
 }
 
-public struct StoreSettings: Sendable, Equatable {
-    // Constant names that pass `TableName.problem` (RulesTests checks them with `init(validating:)`).
-    public static let defaultTable = try! TableTemplate(parsing: "sip_capture")
-    public static let defaultReportTable = try! TableTemplate(parsing: "rtcp_capture")
-    public enum Schema: String, Sendable { case homer5, homer7 }
-    /// `sqlite://capd.db` (relative), `sqlite:///abs/path.db`, `postgres://...`, or a libpq `key=value` string.
-    public var url = "sqlite://capd.db"
-    public var schema: Schema = .homer5
-    public var table = StoreSettings.defaultTable
-    public var reportTable = StoreSettings.defaultReportTable
-    public var batchRows = 500
-    public var flushMilliseconds = 250
-    public var maxInFlight = 5
-    public var spool = "capd-spool"
-    /// Bound of the spool on disk (deflated bytes); past it rows are dropped and counted.
-    public var spoolMaxBytes = 1 << 30
-    /// 0 = keep forever.
-    public var retentionDays = 14
-    /// `store.shards`: several databases, each row to the one owning its call (`shardBy`); empty = `url` alone.
-    public var shards: [String] = []
-    public var shardBy: AffinityKey = .callID
-
-    public enum Kind: Sendable, Equatable { case sqlite(path: String), postgres(conninfo: String) }
-    public var kind: Kind {
-        if url.hasPrefix("sqlite://") { return .sqlite(path: String(url.dropFirst("sqlite://".count))) }
-        return .postgres(conninfo: url)
-    }
-}
+/// The `store:` section: one model with its documented defaults, shared with the store (`Tables.StoreSection`).
+public typealias StoreSettings = StoreSection
 
 public struct AdminSettings: Sendable, Equatable {
     public var host = "127.0.0.1"

@@ -66,7 +66,7 @@ extension ConfigParser {
             store.url = v
         }
         if let p = f["schema"], let v = string(p.value, "store.schema") {
-            if let s = StoreSettings.Schema(rawValue: v) { store.schema = s } else {
+            if let s = SchemaFlavour(rawValue: v) { store.schema = s } else {
                 error(p.value.mark, "store.schema must be homer5 or homer7, found '\(v)'")
             }
         }

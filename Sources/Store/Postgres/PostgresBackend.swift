@@ -11,14 +11,14 @@ final class PostgresBackend: SinkBackend {
     private var connections: [PostgresConnection] = []
     private var knownTables: Set<String> = []
     private var finished: [BatchOutcome] = []
-    private let faults: PostgresFaults
+    private let hooks: (any PostgresBatchHooks)?
     private var batchesSent = 0
 
-    init(conninfo: String, flavour: SchemaFlavour, maxInFlight: Int, faults: PostgresFaults = PostgresFaults()) {
+    init(conninfo: String, flavour: SchemaFlavour, maxInFlight: Int, hooks: (any PostgresBatchHooks)? = nil) {
         self.conninfo = conninfo
         self.flavour = flavour
         self.connectionCount = maxInFlight
-        self.faults = faults
+        self.hooks = hooks
     }
 
     var isOpen: Bool { !connections.isEmpty }
@@ -92,10 +92,10 @@ final class PostgresBackend: SinkBackend {
         let payload = batch.payload ?? CopyBinaryEncoder.encode(batch.rows, family: batch.family)
         batch.payload = nil
         batchesSent += 1
-        connection.fault = faults.fault(forBatch: batchesSent)
+        connection.fault = hooks?.fault(forBatch: batchesSent)
         handle(connection.startCopy(batch, table: table, payload: payload), connection)
-        if batch.fromSpool, let probe = faults.replayProbe {
-            probe.observe(spoolBatchesInFlight: connections.reduce(0) { $0 + ($1.batch?.fromSpool == true ? 1 : 0) })
+        if batch.fromSpool, let hooks {
+            hooks.spoolBatchSent(inFlight: connections.reduce(0) { $0 + ($1.batch?.fromSpool == true ? 1 : 0) })
         }
     }
 

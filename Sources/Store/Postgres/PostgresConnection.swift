@@ -223,33 +223,6 @@ final class PostgresConnection {
     }
 }
 
-/// Failures tests can stage on a batch (the timing of a real connection loss around a commit cannot be).
-enum PostgresFault: Sendable, Equatable {
-    /// The connection breaks while the COPY data is being sent: nothing is committed.
-    case breakBeforeCommit
-    /// The transaction commits, then the connection is treated as lost before its result is read.
-    case loseResultAfterCommit
-}
-
-/// Which batches (counted from 1 per backend, resends included) get a fault.
-struct PostgresFaults: Sendable, Equatable {
-    var breakBeforeCommitEvery = 0
-    var loseResultAfterCommitEvery = 0
-    /// Test observation: the most spool batches this backend had in flight at once.
-    var replayProbe: ReplayConcurrencyProbe?
-
-    static func == (a: PostgresFaults, b: PostgresFaults) -> Bool {
-        a.breakBeforeCommitEvery == b.breakBeforeCommitEvery && a.loseResultAfterCommitEvery == b.loseResultAfterCommitEvery
-            && a.replayProbe === b.replayProbe
-    }
-
-    func fault(forBatch n: Int) -> PostgresFault? {
-        if loseResultAfterCommitEvery > 0, n % loseResultAfterCommitEvery == 0 { return .loseResultAfterCommit }
-        if breakBeforeCommitEvery > 0, n % breakBeforeCommitEvery == 0 { return .breakBeforeCommit }
-        return nil
-    }
-}
-
 /// SQLSTATE classes: "this data is wrong" (split the batch, dead-letter single rows), "this statement can never
 /// work" (dead-letter the batch), or else "try again later" (connection, resources, locks, shutdown).
 enum PostgresErrorClass {

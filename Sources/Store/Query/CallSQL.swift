@@ -1,3 +1,4 @@
+import Tables
 /// SELECT texts for one engine and schema flavour, with their parameters (always bound, never spliced in).
 struct CallSQL {
     let engine: Engine

@@ -1,4 +1,5 @@
 import Foundation
+import Tables
 
 /// The read side of the store: finds calls and reads their messages and reports, on SQLite or PostgreSQL,
 /// homer5 (time-named tables too) or homer7. Read-only; one connection per instance, used by one thread.

@@ -1,5 +1,6 @@
 import CLibSQLite3
 import Glibc
+import Tables
 
 /// SQLite sink: WAL, synchronous=NORMAL, one connection owned by the writer thread, cached prepared
 /// INSERTs per table, one transaction per batch.

@@ -1,9 +1,8 @@
 import Foundation
+import Tables
 
 /// The SQL capd applies at start (`sql/` is the documented source, embedded here).
 public enum Engine: String, Sendable { case postgres, sqlite }
-
-public enum SchemaFlavour: String, Sendable { case homer5, homer7 }
 
 public enum Schema {
     /// The whole schema script for an engine and flavour (idempotent).

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Rules
 import Store
+import Tables
 
 /// `-c FILE` / `--store URL` / `--schema`: which store `capd calls` reads, as `capd run` would write it.
 struct CallsStoreOptions: ParsableArguments {

@@ -77,7 +77,7 @@ struct PacketExecutor: RuleExecutor {
     }
 
     /// Counts one drop reason per packet at most.
-    private mutating func countDrop(_ reason: DropReason) {
+    private mutating func countDrop(_ reason: PacketDropReason) {
         guard !dropCounted else { return }
         dropCounted = true
         pipeline.drop(reason)

@@ -5,7 +5,7 @@ import Store
 import Synchronization
 
 /// Why a packet ended without being kept; the `reason` label of `capd_drops_total`.
-enum DropReason: String, CaseIterable {
+enum PacketDropReason: String, CaseIterable {
     /// A `drop` action.
     case rule
     /// `auth_key` is set and the packet does not carry it.
@@ -41,7 +41,7 @@ final class Pipeline: Sendable {
     /// ownership error") on destroying a noncopyable stored property on this throwing init's error path.
     private let generations = GenerationCounter()
 
-    let drops: [DropReason: Counter]
+    let drops: [PacketDropReason: Counter]
     let decodeErrors: [String: Counter]
     let actionErrors: MetricFamily<Counter>
 
@@ -59,8 +59,8 @@ final class Pipeline: Sendable {
         self.decodeOptions = decodeOptions
         self.actionErrors = actionErrors
         active = Mutex(rules)
-        var drops: [DropReason: Counter] = [:]
-        for reason in DropReason.allCases { drops[reason] = metrics.drops.labels(reason.rawValue) }
+        var drops: [PacketDropReason: Counter] = [:]
+        for reason in PacketDropReason.allCases { drops[reason] = metrics.drops.labels(reason.rawValue) }
         self.drops = drops
         var errors: [String: Counter] = [:]
         for reason in HEPDecodeError.allReasons { errors[reason] = metrics.decodeErrors.labels(reason) }
@@ -81,7 +81,7 @@ final class Pipeline: Sendable {
     }
 
     @inline(__always)
-    func drop(_ reason: DropReason) {
+    func drop(_ reason: PacketDropReason) {
         drops[reason]?.increment()
     }
 }

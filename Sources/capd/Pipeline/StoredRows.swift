@@ -25,50 +25,28 @@ enum StoredRows {
         return captureNode + ":" + String(subject.packet.captureID)
     }
 
+    /// The homer5 columns both families take from the packet: addresses, ports, protocol, family, node.
+    static func fillPacketColumns<Row: HomerFivePacketColumns>(_ row: inout Row, _ subject: PacketSubject,
+                                                               captureNode: String) {
+        let packet = subject.packet
+        row.sourceIP = packet.sourceIP.description
+        row.sourcePort = Int32(packet.sourcePort)
+        row.destinationIP = packet.destinationIP.description
+        row.destinationPort = Int32(packet.destinationPort)
+        row.proto = Int32(packet.ipProtocol)
+        row.family = Int16(packet.family)
+        row.node = node(subject, captureNode: captureNode)
+    }
+
     /// The homer5 `sip_capture` row; nil when the packet carries no parsable SIP (OpenSIPS refuses those too).
     static func sipCapture(_ subject: PacketSubject, table: String, captureNode: String,
                            customFields: (String, String, String)) -> SIPCaptureRow? {
         guard let sip = subject.sip else { return nil }
         let packet = subject.packet
-        let fields = SIPHomerFields(sip)
         var row = SIPCaptureRow(table: table, microTimestamp: captureMicroseconds(subject),
                                 receiveMicroTimestamp: receiveMicroseconds(subject))
-        row.method = fields.method
-        row.replyReason = fields.replyReason
-        row.ruri = fields.ruri
-        row.ruriUser = fields.ruriUser
-        row.ruriDomain = fields.ruriDomain
-        row.fromUser = fields.fromUser
-        row.fromDomain = fields.fromDomain
-        row.fromTag = fields.fromTag
-        row.toUser = fields.toUser
-        row.toDomain = fields.toDomain
-        row.toTag = fields.toTag
-        row.pidUser = fields.pidUser
-        row.contactUser = fields.contactUser
-        row.authUser = fields.authUser
-        row.callID = fields.callID
-        row.callIDALeg = fields.callIDALeg
-        row.via1 = fields.via1
-        row.via1Branch = fields.via1Branch
-        row.cseq = fields.cseq
-        row.diversion = fields.diversion
-        row.reason = fields.reason
-        row.contentType = fields.contentType
-        row.userAgent = fields.userAgent
-        row.sourceIP = packet.sourceIP.description
-        row.sourcePort = Int32(packet.sourcePort)
-        row.destinationIP = packet.destinationIP.description
-        row.destinationPort = Int32(packet.destinationPort)
-        row.contactIP = fields.contactIP
-        row.contactPort = Int32(clamping: fields.contactPort)
-        row.originatorIP = fields.originatorIP
-        row.originatorPort = Int32(clamping: fields.originatorPort)
-        row.proto = Int32(packet.ipProtocol)
-        row.family = Int16(packet.family)
-        row.rtpStat = fields.rtpStat
-        row.type = Int32(fields.type)
-        row.node = node(subject, captureNode: captureNode)
+        row.fillSIPColumns(from: sip)
+        fillPacketColumns(&row, subject, captureNode: captureNode)
         row.correlationID = packet.correlationID.map(sipString) ?? ""
         row.customField1 = customFields.0
         row.customField2 = customFields.1
@@ -84,14 +62,8 @@ enum StoredRows {
         var row = ReportRow(table: table, microTimestamp: captureMicroseconds(subject),
                             receiveMicroTimestamp: receiveMicroseconds(subject))
         row.correlationID = correlationID
-        row.sourceIP = packet.sourceIP.description
-        row.sourcePort = Int32(packet.sourcePort)
-        row.destinationIP = packet.destinationIP.description
-        row.destinationPort = Int32(packet.destinationPort)
-        row.proto = Int32(packet.ipProtocol)
-        row.family = Int16(packet.family)
+        fillPacketColumns(&row, subject, captureNode: captureNode)
         row.type = Int32(protoType ?? Int(packet.protoType))
-        row.node = node(subject, captureNode: captureNode)
         row.msg = String(decoding: subject.payload, as: UTF8.self)
         return row
     }
@@ -108,7 +80,8 @@ enum StoredRows {
         let sid: String
         var correlation = correlationID ?? packet.correlationID.map(sipString) ?? ""
         if let sip = subject.sip, payloadType == 1 {
-            let fields = SIPHomerFields(sip)
+            var fields = SIPCaptureRow(table: table, microTimestamp: time)
+            fields.fillSIPColumns(from: sip)
             correlation = HomerSeven.sipCorrelationID(chunk: correlationID ?? packet.correlationID.map(sipString),
                                                       aLegID: fields.callIDALeg, callID: fields.callID)
             dataHeader = HomerSeven.sipDataHeader([
@@ -133,3 +106,17 @@ enum StoredRows {
                              raw: String(decoding: subject.payload, as: UTF8.self))
     }
 }
+
+/// The packet columns `sip_capture` and the report tables share.
+protocol HomerFivePacketColumns {
+    var sourceIP: String { get set }
+    var sourcePort: Int32 { get set }
+    var destinationIP: String { get set }
+    var destinationPort: Int32 { get set }
+    var proto: Int32 { get set }
+    var family: Int16? { get set }
+    var node: String { get set }
+}
+
+extension SIPCaptureRow: HomerFivePacketColumns {}
+extension ReportRow: HomerFivePacketColumns {}

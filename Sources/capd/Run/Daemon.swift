@@ -158,16 +158,8 @@ final class Daemon: Sendable {
     static let queueRows = 20_000
 
     static func sinkSettings(_ settings: Rules.StoreSettings, tableTemplates: [String] = []) -> SinkSettings {
-        var sink = SinkSettings(url: settings.url, spoolDirectory: settings.spool)
+        var sink = SinkSettings(settings, spoolDirectory: settings.spool)
         sink.tableTemplates = tableTemplates
-        sink.schema = settings.schema == .homer7 ? .homer7 : .homer5
-        sink.table = settings.table.template
-        sink.reportTable = settings.reportTable.template
-        sink.batchRows = settings.batchRows
-        sink.flushMilliseconds = settings.flushMilliseconds
-        sink.maxInFlight = settings.maxInFlight
-        sink.retentionDays = settings.retentionDays
-        sink.spoolMaxBytes = settings.spoolMaxBytes
         sink.queueCapacity = max(Daemon.queueRows, settings.batchRows * 4)
         return sink
     }

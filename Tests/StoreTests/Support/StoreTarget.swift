@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Store
+import Tables
 
 /// One database a store test runs against: a fresh SQLite file or a fresh PostgreSQL schema.
 struct StoreTarget: CustomTestStringConvertible, Sendable {
@@ -32,18 +33,28 @@ struct StoreTarget: CustomTestStringConvertible, Sendable {
         }
     }
 
+    /// The documented defaults, but rows of any age kept (the tests write 2023 rows into time-named tables)
+    /// and the batching these tests were written against (flush 200 ms, 2 connections).
+    static func settings(url: String, spoolDirectory: String) -> StoreSettings {
+        var settings = StoreSettings(url: url, spoolDirectory: spoolDirectory)
+        settings.retentionDays = 0
+        settings.flushMilliseconds = 200
+        settings.maxInFlight = 2
+        return settings
+    }
+
     func make(_ name: String, schema: SchemaFlavour = .homer5, configure: (inout StoreSettings) -> Void = { _ in }) throws -> Instance {
         let directory = try TestDirectories.fresh(name)
         switch engine {
         case .sqlite:
             let path = directory + "/capd.db"
-            var settings = StoreSettings(url: "sqlite://" + path, spoolDirectory: directory + "/spool")
+            var settings = Self.settings(url: "sqlite://" + path, spoolDirectory: directory + "/spool")
             settings.schema = schema
             configure(&settings)
             return Instance(settings: settings, engine: .sqlite, url: settings.url, sqlitePath: path)
         case .postgres:
             let url = try TestPostgres.isolatedURL("t_" + name.lowercased())
-            var settings = StoreSettings(url: url, spoolDirectory: directory + "/spool")
+            var settings = Self.settings(url: url, spoolDirectory: directory + "/spool")
             settings.schema = schema
             configure(&settings)
             return Instance(settings: settings, engine: .postgres, url: url, sqlitePath: nil)

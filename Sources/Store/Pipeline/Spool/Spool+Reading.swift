@@ -14,7 +14,7 @@ extension Spool {
         var out: [SpoolItem] = []
         var lostBatch: (id: BatchID, rows: Int)?
         for segment in closed where segment >= readPosition.segment {
-            let version = versions[segment] ?? .two
+            let version = versions[segment] ?? .current
             if loaded?.segment != segment {
                 loaded = (segment, (FileManager.default.contents(atPath: Self.path(directory, segment))).map { [UInt8]($0) } ?? [])
             }
@@ -22,15 +22,17 @@ extension Spool {
             let first = SpoolSegmentFormat.firstOffset(version)
             let from = segment == readPosition.segment ? readPosition.offset : (starts[segment] ?? first)
             let before = out.count
-            switch version {
-            case .one: readVersionOne(bytes, segment: segment, from: from, maxRows: maxRows, into: &out, lost: &lostBatch)
-            case .two: readVersionTwo(bytes, segment: segment, from: from, maxRows: maxRows, into: &out, lost: &lostBatch)
+            if version.isBlocked {
+                readBlocks(bytes, segment: segment, layout: version.recordLayout, from: from, maxRows: maxRows,
+                           into: &out, lost: &lostBatch)
+            } else {
+                readVersionOne(bytes, segment: segment, from: from, maxRows: maxRows, into: &out, lost: &lostBatch)
             }
             if out.count >= maxRows { break }
             if out.count == before, out.isEmpty {
                 // Segment exhausted with nothing read: move on.
                 let next = segment + 1
-                readPosition = SpoolPosition(segment: next, offset: starts[next] ?? SpoolSegmentFormat.firstOffset(versions[next] ?? .two))
+                readPosition = SpoolPosition(segment: next, offset: starts[next] ?? SpoolSegmentFormat.firstOffset(versions[next] ?? .current))
             }
         }
         return out
@@ -48,7 +50,7 @@ extension Spool {
                 continue
             }
             // A record that does not decode is a torn tail after a crash: skip the rest of the segment.
-            guard let row = SpoolCodec.decode(record) else { return }
+            guard let row = SpoolCodec.decode(record, layout: .fixed) else { return }
             let start = SpoolPosition(segment: segment, offset: offset)
             offset += 4 + n
             out.append(SpoolItem(row: row, start: start, end: SpoolPosition(segment: segment, offset: offset), lostBatch: lostBatch))
@@ -56,8 +58,9 @@ extension Spool {
         }
     }
 
-    private func readVersionTwo(_ bytes: [UInt8], segment: UInt64, from: Int, maxRows: Int, into out: inout [SpoolItem],
-                                lost lostBatch: inout (id: BatchID, rows: Int)?) {
+    /// Versions 2 and 3: deflated blocks of records.
+    private func readBlocks(_ bytes: [UInt8], segment: UInt64, layout: SpoolCodec.RecordLayout, from: Int, maxRows: Int,
+                            into out: inout [SpoolItem], lost lostBatch: inout (id: BatchID, rows: Int)?) {
         var block = SpoolSegmentFormat.block(of: from)
         var inner = SpoolSegmentFormat.inner(of: from)
         while out.count < maxRows, block < bytes.count {
@@ -78,7 +81,7 @@ extension Spool {
                 lostBatch = marker
                 continue
             }
-            guard let row = SpoolCodec.decode(record) else { continue }  // not written by this version: skip it
+            guard let row = SpoolCodec.decode(record, layout: layout) else { continue }  // not written by this version: skip it
             let end = SpoolPosition(segment: segment, offset: SpoolSegmentFormat.position(block: block, inner: inner))
             out.append(SpoolItem(row: row, start: start, end: end, lostBatch: lostBatch))
             lostBatch = nil

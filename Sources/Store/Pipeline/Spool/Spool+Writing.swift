@@ -5,7 +5,7 @@ import Logging
 extension Spool {
     /// Hands one row to the spool thread. Never blocks on I/O. False: refused (bound reached or the disk
     /// cannot keep up), with the reason.
-    func enqueue(_ row: StoreRow) -> DropReason? {
+    func enqueue(_ row: StoreRow) -> RowDropReason? {
         let estimate = Self.estimatedBytes(row)
         inboxLock.lock()
         if let refusal = refusal(adding: estimate, rows: 1) {
@@ -25,7 +25,7 @@ extension Spool {
     /// Hands rows to the spool thread, all or none. `lostBatches`: row index → a batch starting there that was
     /// sent and whose outcome is unknown (its id goes into the spool with it). `force`: past the bound too
     /// (rows in memory at shutdown: accepted rows are never dropped for the bound when the disk has room).
-    func enqueue(_ rows: [StoreRow], lostBatches: [(index: Int, id: BatchID, rows: Int)] = [], force: Bool = false) -> DropReason? {
+    func enqueue(_ rows: [StoreRow], lostBatches: [(index: Int, id: BatchID, rows: Int)] = [], force: Bool = false) -> RowDropReason? {
         guard !rows.isEmpty else { return nil }
         let estimate = rows.reduce(0) { $0 + Self.estimatedBytes($1) }
         inboxLock.lock()
@@ -43,7 +43,7 @@ extension Spool {
     }
 
     /// Inbox lock held.
-    private func refusal(adding bytes: Int, rows: Int) -> DropReason? {
+    private func refusal(adding bytes: Int, rows: Int) -> RowDropReason? {
         if inbox.stopped { return .closed }
         if bytes + inbox.estimatedBytes + inbox.busyBytes + diskBytes.load(ordering: .relaxed) > maxBytes { return .spoolFull }
         if inbox.rows.count + rows > inboxLimit { return .spoolBehind }
@@ -219,14 +219,14 @@ extension Spool {
         side.closed.append(side.current)
         side.closedBytes[side.current] = side.currentBytes
         side.closedEnd[side.current] = side.currentEnd
-        side.versions[side.current] = .two
+        side.versions[side.current] = .current
         side.current += 1
         side.currentBytes = 0
         side.currentEnd = 0
     }
 
     /// Counts rows the spool could not keep; logs the first of a kind, then at most once a minute.
-    func count(rows: Int, as reason: DropReason, failure: String?) {
+    func count(rows: Int, as reason: RowDropReason, failure: String?) {
         let changed = health.withLock { h -> Bool in
             h.dropped[reason, default: 0] += UInt64(rows)
             switch reason {

@@ -45,7 +45,7 @@ final class Spool: @unchecked Sendable {
 
     /// What went wrong writing, for the store's state, metrics and logs.
     struct Health: Sendable {
-        var dropped: [DropReason: UInt64] = [:]
+        var dropped: [RowDropReason: UInt64] = [:]
         var writeErrors: UInt64 = 0
         /// Set while writes fail (cleared by the next successful write).
         var writeFailure: String?
@@ -96,7 +96,8 @@ final class Spool: @unchecked Sendable {
         var total = 0
         for n in segments {
             let path = Self.path(directory, n)
-            guard let (version, bytes, end) = Self.survey(path), end > SpoolSegmentFormat.firstOffset(version) else {
+            guard let (version, bytes, end) = Self.survey(path) else { continue }
+            guard end > SpoolSegmentFormat.firstOffset(version) else {
                 unlink(path)  // empty, or nothing whole in it
                 continue
             }
@@ -114,7 +115,7 @@ final class Spool: @unchecked Sendable {
             }
         }
         let first = side.closed.first ?? side.current
-        readPosition = SpoolPosition(segment: first, offset: starts[first] ?? SpoolSegmentFormat.firstOffset(side.versions[first] ?? .two))
+        readPosition = SpoolPosition(segment: first, offset: starts[first] ?? SpoolSegmentFormat.firstOffset(side.versions[first] ?? .current))
         diskBytes.store(total, ordering: .relaxed)
         files = Mutex(side)
         let thread = Thread { [self] in
@@ -161,9 +162,11 @@ final class Spool: @unchecked Sendable {
         let bytes = [UInt8](data)
         switch SpoolSegmentFormat.version(ofHeader: bytes[...]) {
         case .one: return (.one, bytes.count, bytes.count)
-        case .two:
+        case let version?:
             let (_, end) = SpoolSegmentFormat.scan(bytes)
-            return (.two, bytes.count, end)
+            return (version, bytes.count, end)
+        case nil:
+            return nil  // written by a newer capd: left on disk for it
         }
     }
 

@@ -1,85 +1,99 @@
-/// Binary form of a row in the spool (and in dead-letter records): a kind byte, then fields in a fixed order.
+/// Binary form of a row in the spool (and in dead-letter records).
+///
+/// Segments of format version 3 hold described records: a kind byte (the row family), the table template,
+/// the receive time, the number of columns, then each column of the family's description (`DescribedRow.columns`)
+/// in order as a type tag and a value. A record written before columns were appended to a family decodes with
+/// the new columns at their defaults; a column whose type tag does not match makes the record undecodable.
+/// Segments of versions 1 and 2 hold fixed-layout records (`SpoolCodec+FixedLayout.swift`), still read.
 enum SpoolCodec {
+    /// How the records of a segment are laid out, from the segment's format version.
+    enum RecordLayout: Sendable { case fixed, described }
+
+    enum Kind: UInt8 {
+        case sip = 1, report = 2, homerSeven = 3, lostBatch = 4
+    }
+
+    enum Tag: UInt8 {
+        case int64 = 1, int32 = 2, int16 = 3, null = 4, string = 5, bytes = 6
+    }
+
     static func encode(_ row: StoreRow, into out: inout [UInt8]) {
-        var w = Writer(out: out)
+        var w = SpoolRecordWriter(out: out)
         out = []
         switch row {
-        case .sip(let r):
-            w.byte(1)
-            w.string(r.table); w.int64(r.microTimestamp); w.int64(r.receiveMicroTimestamp)
-            for s in [r.method, r.replyReason, r.ruri, r.ruriUser, r.ruriDomain, r.fromUser, r.fromDomain, r.fromTag,
-                      r.toUser, r.toDomain, r.toTag, r.pidUser, r.contactUser, r.authUser, r.callID, r.callIDALeg,
-                      r.via1, r.via1Branch, r.cseq, r.diversion, r.reason, r.contentType, r.auth, r.userAgent,
-                      r.sourceIP, r.destinationIP, r.contactIP, r.originatorIP, r.rtpStat, r.node, r.correlationID,
-                      r.customField1, r.customField2, r.customField3] { w.string(s) }
-            for v in [r.sourcePort, r.destinationPort, r.contactPort, r.originatorPort, r.proto, r.type] { w.int64(Int64(v)) }
-            w.int64(r.family.map { Int64($0) } ?? Int64.min)
-            w.bytes(r.msg)
-        case .report(let r):
-            w.byte(2)
-            w.string(r.table); w.int64(r.microTimestamp); w.int64(r.receiveMicroTimestamp)
-            for s in [r.correlationID, r.sourceIP, r.destinationIP, r.node, r.msg] { w.string(s) }
-            for v in [r.sourcePort, r.destinationPort, r.proto, r.type] { w.int64(Int64(v)) }
-            w.int64(r.family.map { Int64($0) } ?? Int64.min)
-        case .homerSeven(let r):
-            w.byte(3)
-            w.string(r.table); w.int64(r.createDate); w.int64(r.receiveMicroTimestamp)
-            for s in [r.sid, r.protocolHeader, r.dataHeader, r.raw] { w.string(s) }
+        case .sip(let r): encode(r, kind: .sip, to: &w)
+        case .report(let r): encode(r, kind: .report, to: &w)
+        case .homerSeven(let r): encode(r, kind: .homerSeven, to: &w)
         }
         out = w.out
     }
 
-    static func decode(_ bytes: ArraySlice<UInt8>) -> StoreRow? {
-        var r = Reader(bytes: bytes)
-        guard let kind = r.byte() else { return nil }
+    static func decode(_ bytes: ArraySlice<UInt8>, layout: RecordLayout = .described) -> StoreRow? {
+        if layout == .fixed { return decodeFixed(bytes) }
+        var r = SpoolRecordReader(bytes: bytes)
+        guard let kind = r.byte().flatMap(Kind.init(rawValue:)) else { return nil }
         switch kind {
-        case 1:
-            guard let table = r.string(), let ts = r.int64(), let rts = r.int64() else { return nil }
-            var row = SIPCaptureRow(table: table, microTimestamp: ts, receiveMicroTimestamp: rts)
-            var s: [String] = []
-            for _ in 0..<34 { guard let v = r.string() else { return nil }; s.append(v) }
-            (row.method, row.replyReason, row.ruri, row.ruriUser, row.ruriDomain, row.fromUser) = (s[0], s[1], s[2], s[3], s[4], s[5])
-            (row.fromDomain, row.fromTag, row.toUser, row.toDomain, row.toTag, row.pidUser) = (s[6], s[7], s[8], s[9], s[10], s[11])
-            (row.contactUser, row.authUser, row.callID, row.callIDALeg, row.via1, row.via1Branch) = (s[12], s[13], s[14], s[15], s[16], s[17])
-            (row.cseq, row.diversion, row.reason, row.contentType, row.auth, row.userAgent) = (s[18], s[19], s[20], s[21], s[22], s[23])
-            (row.sourceIP, row.destinationIP, row.contactIP, row.originatorIP, row.rtpStat, row.node) = (s[24], s[25], s[26], s[27], s[28], s[29])
-            (row.correlationID, row.customField1, row.customField2, row.customField3) = (s[30], s[31], s[32], s[33])
-            var n: [Int32] = []
-            for _ in 0..<6 { guard let v = r.int64(), let i = Int32(exactly: v) else { return nil }; n.append(i) }
-            (row.sourcePort, row.destinationPort, row.contactPort, row.originatorPort, row.proto, row.type) = (n[0], n[1], n[2], n[3], n[4], n[5])
-            guard let family = r.int64(), let msg = r.blob() else { return nil }
-            row.family = family == Int64.min ? nil : Int16(truncatingIfNeeded: family)
-            row.msg = msg
-            return r.atEnd ? .sip(row) : nil
-        case 2:
-            guard let table = r.string(), let ts = r.int64(), let rts = r.int64() else { return nil }
-            var row = ReportRow(table: table, microTimestamp: ts, receiveMicroTimestamp: rts)
-            var s: [String] = []
-            for _ in 0..<5 { guard let v = r.string() else { return nil }; s.append(v) }
-            (row.correlationID, row.sourceIP, row.destinationIP, row.node, row.msg) = (s[0], s[1], s[2], s[3], s[4])
-            var n: [Int32] = []
-            for _ in 0..<4 { guard let v = r.int64(), let i = Int32(exactly: v) else { return nil }; n.append(i) }
-            (row.sourcePort, row.destinationPort, row.proto, row.type) = (n[0], n[1], n[2], n[3])
-            guard let family = r.int64() else { return nil }
-            row.family = family == Int64.min ? nil : Int16(truncatingIfNeeded: family)
-            return r.atEnd ? .report(row) : nil
-        case 3:
-            guard let table = r.string(), let ts = r.int64(), let rts = r.int64() else { return nil }
-            var s: [String] = []
-            for _ in 0..<4 { guard let v = r.string() else { return nil }; s.append(v) }
-            guard r.atEnd else { return nil }
-            return .homerSeven(HomerSevenRow(table: table, sid: s[0], createDate: ts, receiveMicroTimestamp: rts,
-                                             protocolHeader: s[1], dataHeader: s[2], raw: s[3]))
-        default:
-            return nil
+        case .sip: return decode(SIPCaptureRow.self, &r).map(StoreRow.sip)
+        case .report: return decode(ReportRow.self, &r).map(StoreRow.report)
+        case .homerSeven: return decode(HomerSevenRow.self, &r).map(StoreRow.homerSeven)
+        case .lostBatch: return nil
         }
+    }
+
+    private static func encode<Row: DescribedRow>(_ row: Row, kind: Kind, to w: inout SpoolRecordWriter) {
+        w.byte(kind.rawValue)
+        w.string(row.table)
+        w.int64(row.receiveMicroTimestamp)
+        w.length(Row.columns.count)
+        // The values in column order, read in place (the same walk as `DescribedRow.write`).
+        var values = SpoolValueWriter(w: w)
+        w = SpoolRecordWriter(out: [])
+        row.write(to: &values)
+        w = values.w
+    }
+
+    private static func decode<Row: DescribedRow>(_: Row.Type, _ r: inout SpoolRecordReader) -> Row? {
+        guard let table = r.string(), let receive = r.int64(), let count = r.count() else { return nil }
+        var row = Row(table: table, receiveMicroTimestamp: receive)
+        let columns = Row.columns
+        for index in 0..<count {
+            guard let tag = r.byte().flatMap(Tag.init(rawValue:)) else { return nil }
+            // Columns beyond this version's description (written by a newer capd) are read past.
+            guard index < columns.count else {
+                guard r.skip(tag) else { return nil }
+                continue
+            }
+            switch (columns[index].value, tag) {
+            case (.timestamp(let path), .int64), (.timestampWithZone(let path), .int64), (.bigint(let path), .int64):
+                guard let v = r.int64() else { return nil }
+                row[keyPath: path] = v
+            case (.integer(let path), .int32):
+                guard let v = r.int32() else { return nil }
+                row[keyPath: path] = v
+            case (.smallintOrNull(let path), .int16):
+                guard let v = r.int16() else { return nil }
+                row[keyPath: path] = v
+            case (.smallintOrNull(let path), .null):
+                row[keyPath: path] = nil
+            case (.varchar(let path, _), .string), (.jsonb(let path), .string):
+                guard let v = r.string() else { return nil }
+                row[keyPath: path] = v
+            case (.bytea(let path), .bytes):
+                guard let v = r.blob() else { return nil }
+                row[keyPath: path] = v
+            default:
+                return nil  // the column changed type since the record was written
+            }
+        }
+        return r.atEnd ? row : nil
     }
 
     /// A record saying "the next `rows` rows were sent as batch `id` and its outcome is unknown" (written at
     /// shutdown with the database down, so that the next start looks the batch up instead of writing it twice).
+    /// The same in every record layout.
     static func encodeLostBatch(_ id: BatchID, rows: Int, into out: inout [UInt8]) {
-        var w = Writer(out: out)
-        w.byte(4)
+        var w = SpoolRecordWriter(out: out)
+        w.byte(Kind.lostBatch.rawValue)
         w.int64(Int64(bitPattern: id.high))
         w.int64(Int64(bitPattern: id.low))
         w.int64(Int64(rows))
@@ -87,62 +101,43 @@ enum SpoolCodec {
     }
 
     static func decodeLostBatch(_ bytes: ArraySlice<UInt8>) -> (id: BatchID, rows: Int)? {
-        var r = Reader(bytes: bytes)
-        guard r.byte() == 4, let high = r.int64(), let low = r.int64(), let rows = r.int64(), r.atEnd,
+        var r = SpoolRecordReader(bytes: bytes)
+        guard r.byte() == Kind.lostBatch.rawValue, let high = r.int64(), let low = r.int64(), let rows = r.int64(), r.atEnd,
               rows > 0, rows <= Int64(Int32.max)
         else { return nil }
         return (BatchID(high: UInt64(bitPattern: high), low: UInt64(bitPattern: low)), Int(rows))
     }
+}
 
-    struct Writer {
-        var out: [UInt8]
-        mutating func byte(_ b: UInt8) { out.append(b) }
-        mutating func int64(_ v: Int64) {
-            let u = UInt64(bitPattern: v)
-            for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: u >> UInt64(shift))) }
-        }
-        mutating func length(_ n: Int) {
-            let u = UInt32(truncatingIfNeeded: n)
-            for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: u >> UInt32(shift))) }
-        }
-        mutating func string(_ s: String) { length(s.utf8.count); out.append(contentsOf: s.utf8) }
-        mutating func bytes(_ b: [UInt8]) { length(b.count); out.append(contentsOf: b) }
+/// Encodes each row as a spool record and returns the total record bytes; exposed for `capd-bench store`,
+/// which times the spool's per-row encoding.
+public func spoolRecordBytes(_ rows: [StoreRow]) -> Int {
+    var record: [UInt8] = []
+    var total = 0
+    for row in rows {
+        record.removeAll(keepingCapacity: true)
+        SpoolCodec.encode(row, into: &record)
+        total += record.count
     }
+    return total
+}
 
-    struct Reader {
-        let bytes: ArraySlice<UInt8>
-        var index: Int
-        init(bytes: ArraySlice<UInt8>) { self.bytes = bytes; index = bytes.startIndex }
-        var atEnd: Bool { index == bytes.endIndex }
-        mutating func byte() -> UInt8? {
-            guard index < bytes.endIndex else { return nil }
-            defer { index += 1 }
-            return bytes[index]
-        }
-        mutating func int64() -> Int64? {
-            guard bytes.endIndex - index >= 8 else { return nil }
-            var u: UInt64 = 0
-            for i in 0..<8 { u |= UInt64(bytes[index + i]) << UInt64(8 * i) }
-            index += 8
-            return Int64(bitPattern: u)
-        }
-        mutating func length() -> Int? {
-            guard bytes.endIndex - index >= 4 else { return nil }
-            var u: UInt32 = 0
-            for i in 0..<4 { u |= UInt32(bytes[index + i]) << UInt32(8 * i) }
-            index += 4
-            let n = Int(u)
-            return bytes.endIndex - index >= n ? n : nil
-        }
-        mutating func string() -> String? {
-            guard let n = length() else { return nil }
-            defer { index += n }
-            return String(decoding: bytes[index..<(index + n)], as: UTF8.self)
-        }
-        mutating func blob() -> [UInt8]? {
-            guard let n = length() else { return nil }
-            defer { index += n }
-            return Array(bytes[index..<(index + n)])
+/// Tags and writes each column value of a described record.
+struct SpoolValueWriter: RowFieldWriter {
+    var w: SpoolRecordWriter
+
+    mutating func timestamp(_ microTimestamp: Int64) { int64(microTimestamp) }
+    mutating func int64(_ value: Int64) { w.byte(SpoolCodec.Tag.int64.rawValue); w.int64(value) }
+    mutating func int32(_ value: Int32) { w.byte(SpoolCodec.Tag.int32.rawValue); w.int32(value) }
+    mutating func int16OrNull(_ value: Int16?) {
+        if let value {
+            w.byte(SpoolCodec.Tag.int16.rawValue); w.int16(value)
+        } else {
+            w.byte(SpoolCodec.Tag.null.rawValue)
         }
     }
+    /// Whole: the spool keeps what the row holds, the width applies when the row is written to the table.
+    mutating func text(_ value: String, maxCharacters: Int?) { w.byte(SpoolCodec.Tag.string.rawValue); w.string(value) }
+    mutating func bytes(_ value: [UInt8]) { w.byte(SpoolCodec.Tag.bytes.rawValue); w.bytes(value) }
+    mutating func json(_ value: String) { text(value, maxCharacters: nil) }
 }

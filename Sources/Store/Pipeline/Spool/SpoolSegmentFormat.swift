@@ -27,8 +27,11 @@ struct SpoolItem {
 /// - Version 2: a 16-byte header (`CAPDSPL`, the version byte 2, 8 reserved bytes), then blocks: a 4-byte
 ///   deflated length, a 4-byte inflated length, the zlib-deflated records (same record framing as version 1).
 ///   A block is written whole by one `write`; a torn last block (crash mid-write) is ignored on reading.
+///   Still read, never written.
+/// - Version 3 (written now): as version 2 with the version byte 3; the records are described records
+///   (`SpoolCodec`: each column of the row family's description with a type tag) instead of fixed-layout ones.
 enum SpoolSegmentFormat {
-    static let magic: [UInt8] = Array("CAPDSPL".utf8) + [2]
+    static let prefix: [UInt8] = Array("CAPDSPL".utf8)
     static let headerSize = 16
     static let blockHeaderSize = 8
     /// Records are gathered into blocks of about this many inflated bytes before deflating.
@@ -39,12 +42,27 @@ enum SpoolSegmentFormat {
     /// zlib level 1: SIP text still deflates 4-6x at a fraction of the CPU of the default level.
     static let level: Int32 = 1
 
-    enum Version: Equatable { case one, two }
+    enum Version: UInt8, Equatable, Sendable {
+        case one = 1, two = 2, three = 3
 
-    static var header: [UInt8] { magic + [UInt8](repeating: 0, count: headerSize - magic.count) }
+        /// The version this build writes.
+        static let current = Version.three
 
-    static func version(ofHeader bytes: ArraySlice<UInt8>) -> Version {
-        bytes.count >= magic.count && Array(bytes.prefix(magic.count)) == magic ? .two : .one
+        /// How the segment's records are laid out.
+        var recordLayout: SpoolCodec.RecordLayout { self == .three ? .described : .fixed }
+        /// Whether the segment starts with a header and holds deflated blocks.
+        var isBlocked: Bool { self != .one }
+    }
+
+    static var header: [UInt8] {
+        prefix + [Version.current.rawValue] + [UInt8](repeating: 0, count: headerSize - prefix.count - 1)
+    }
+
+    /// A segment without the header is version 1 (nil: a header of a version this build does not know).
+    static func version(ofHeader bytes: ArraySlice<UInt8>) -> Version? {
+        guard bytes.count > prefix.count, bytes.prefix(prefix.count).elementsEqual(prefix) else { return .one }
+        let byte = bytes[bytes.startIndex + prefix.count]
+        return byte >= 2 ? Version(rawValue: byte) : nil
     }
 
     static func position(block: Int, inner: Int) -> Int { block << offsetBits | inner }
@@ -53,7 +71,7 @@ enum SpoolSegmentFormat {
 
     /// Where reading a segment starts when no cursor says otherwise.
     static func firstOffset(_ version: Version) -> Int {
-        version == .two ? position(block: headerSize, inner: 0) : 0
+        version.isBlocked ? position(block: headerSize, inner: 0) : 0
     }
 
     static func appendUInt32(_ n: Int, to out: inout [UInt8]) {
@@ -112,7 +130,7 @@ enum SpoolSegmentFormat {
     /// just after its last record (the segment's logical end).
     static func scan(_ file: [UInt8]) -> (bytes: Int, end: Int) {
         var offset = headerSize
-        var end = firstOffset(.two)
+        var end = firstOffset(.current)
         while let deflated = readUInt32(file, at: offset), let inflated = readUInt32(file, at: offset + 4),
               inflated <= maxInflatedBlock, file.count - offset - blockHeaderSize >= deflated {
             end = position(block: offset, inner: inflated)

@@ -58,7 +58,7 @@ final class StoreWriter: @unchecked Sendable {
         self.logger = logger
         backoffMilliseconds = settings.reconnectMinMilliseconds
         deadLetterPath = settings.spoolDirectory + "/dead-letter.jsonl"
-        templates = Set([settings.table, settings.reportTable] + settings.tableTemplates)
+        templates = Set([settings.table.template, settings.reportTable.template] + settings.tableTemplates)
     }
 
     func run() {

@@ -1,15 +1,16 @@
 import Foundation
 import Testing
 import HEP
+@testable import Store
 
 /// The homer5 columns derived from the spec examples equal the worked rows of
 /// opensips-sipcapture-behaviour.md §7.1 (with contact_user filled: alice / bob).
-@Suite struct SIPHomerFieldsTests {
+@Suite struct SIPColumnsTests {
     @Test func inviteExampleGivesTheWorkedRow() throws {
-        let payload = try SIPTestData.examplePayload("hep3_sip_invite_ipv4_udp.bin", offset: 99)
+        let payload = try examplePayload("hep3_sip_invite_ipv4_udp.bin", offset: 99)
         #expect(payload.count == 451)
-        let row = SIPHomerFields(try SIPMessage(parsing: payload))
-        var expected = SIPHomerFields()
+        let row = sipColumns(try SIPMessage(parsing: payload))
+        var expected = SIPCaptureRow(table: "", microTimestamp: 0)
         expected.method = "INVITE"
         expected.replyReason = ""
         expected.ruri = "sip:bob@biloxi.example.com"
@@ -36,10 +37,10 @@ import HEP
     }
 
     @Test func replyExampleGivesTheWorkedRow() throws {
-        let payload = try SIPTestData.examplePayload("hep2_sip_200ok_ipv4_udp.bin", offset: 28)
+        let payload = try examplePayload("hep2_sip_200ok_ipv4_udp.bin", offset: 28)
         #expect(payload.count == 299)
-        let row = SIPHomerFields(try SIPMessage(parsing: payload))
-        var expected = SIPHomerFields()
+        let row = sipColumns(try SIPMessage(parsing: payload))
+        var expected = SIPCaptureRow(table: "", microTimestamp: 0)
         expected.method = "200"
         expected.replyReason = "OK"
         expected.fromUser = "alice"
@@ -81,7 +82,7 @@ import HEP
         """
 
     @Test func everyOtherColumn() throws {
-        let row = SIPHomerFields(try message(Self.extraHeaders))
+        let row = sipColumns(try message(Self.extraHeaders))
         #expect(row.method == "MESSAGE")
         #expect(row.fromUser == "+15550001")
         #expect(row.fromDomain == "")
@@ -104,7 +105,7 @@ import HEP
 
     @Test func authUserFallsBackToAuthorizationAndDropsTheDomain() throws {
         let text = Self.extraHeaders.replacingOccurrences(of: "Proxy-Authorization: Digest username=\"proxy-u\", realm=\"y\"\r\n", with: "")
-        let row = SIPHomerFields(try message(text))
+        let row = sipColumns(try message(text))
         #expect(row.authUser == "auth-u")
     }
 
@@ -113,9 +114,9 @@ import HEP
         ("[2001:db8::1]:5060", "2001:db8::1", 5060), ("2001:db8::1", "2001:db8::1", 0),
         ("host:notaport", "host", 0), ("1.2.3.4:99999", "1.2.3.4", 0),
     ])
-    func originatorHostPort(_ oip: String, _ ip: String, _ port: Int) throws {
+    func originatorHostPort(_ oip: String, _ ip: String, _ port: Int32) throws {
         let m = try message("OPTIONS sip:a@b SIP/2.0\r\nX-OIP: \(oip)\r\nXCID: z\r\n\r\n")
-        let row = SIPHomerFields(m)
+        let row = sipColumns(m)
         #expect(row.originatorIP == ip)
         #expect(row.originatorPort == port)
         #expect(row.callIDALeg == "")
@@ -123,11 +124,29 @@ import HEP
 
     @Test func rtpStatPrefersXRTPStat() throws {
         let m = try message("SIP/2.0 200 OK\r\nP-RTP-Stat: p\r\nX-RTP-Stat: x\r\n\r\n")
-        let row = SIPHomerFields(m)
+        let row = sipColumns(m)
         #expect(row.rtpStat == "x")
         #expect(row.method == "200")
         #expect(row.replyReason == "OK")
         #expect(row.ruri == "")
         #expect(row.type == 2)
+    }
+
+    private func sipColumns(_ message: SIPMessage) -> SIPCaptureRow {
+        var row = SIPCaptureRow(table: "", microTimestamp: 0)
+        row.fillSIPColumns(from: message)
+        return row
+    }
+
+    private func message(_ text: String) throws -> SIPMessage { try SIPMessage(parsing: Array(text.utf8)) }
+
+    /// The SIP payload of a spec example (`.bin`), starting at `offset` (`../shared` beside the repository,
+    /// or CAPD_SHARED).
+    private func examplePayload(_ name: String, offset: Int) throws -> ArraySlice<UInt8> {
+        let shared = ProcessInfo.processInfo.environment["CAPD_SHARED"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
+        let data = try Data(contentsOf: shared.appendingPathComponent("spec/examples").appendingPathComponent(name))
+        return [UInt8](data)[offset...]
     }
 }

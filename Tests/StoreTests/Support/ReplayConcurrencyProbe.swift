@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Records the largest number of spool batches in flight at once (set through `PostgresFaults` by tests).
+/// Records the largest number of spool batches in flight at once (through `PostgresFaults`).
 final class ReplayConcurrencyProbe: Sendable {
     private let peakValue = Atomic<Int>(0)
 
