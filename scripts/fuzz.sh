@@ -59,9 +59,10 @@ build() {
             build_module HEP -I "$root/Sources/CZlib" || return 1
             build_module Affinity || return 1
             build_module Tables -I "$lib" || return 1
+            build_module TLS -I "$root/Sources/CLibSSL" || return 1
             inputs+=("$lib"/*.a)
-            flags=(-I "$root/Sources/CLibYAML" -I "$root/Sources/CLibPcap" -I "$root/Sources/CZlib" -I "$lib"
-                   -L "$lib" -lHEP -lAffinity -lTables -lyaml -lpcap -lz) ;;
+            flags=(-I "$root/Sources/CLibYAML" -I "$root/Sources/CLibPcap" -I "$root/Sources/CZlib" -I "$root/Sources/CLibSSL"
+                   -I "$lib" -L "$lib" -lHEP -lAffinity -lTables -lTLS -lyaml -lpcap -lz -lssl -lcrypto) ;;
         admin-*) flags=() ;;
         *)
             build_module HEP -I "$root/Sources/CZlib" || return 1
