@@ -129,8 +129,9 @@ public final class HEPTCPListener: Sendable {
             }
             for (index, reason) in closing.reversed() {
                 let connection = connections.remove(at: index)
-                close(connection.descriptor)
+                // Counted before the close: whoever sees the connection closed also sees it counted.
                 countClose(reason, peer: connection.peer, open: connections.count, now: monotonic, events: &events)
+                close(connection.descriptor)
             }
             if pollSet[1].revents != 0 { acceptAll(&connections, monotonic: monotonic, events: &events) }
             counters.connectionsOpen.store(connections.count, ordering: .relaxed)
@@ -170,8 +171,8 @@ public final class HEPTCPListener: Sendable {
                     continue
                 }
                 let evicted = connections.remove(at: victim)
-                close(evicted.descriptor)
                 countClose(.evicted, peer: evicted.peer, open: connections.count, now: monotonic, events: &events)
+                close(evicted.descriptor)
             }
             Socket.setOption(client, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
             connections.append(Connection(
