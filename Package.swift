@@ -63,11 +63,13 @@ let package = Package(
         // Benchmarks (`make bench`): one file per area, each printing figures next to a same-run baseline.
         .executableTarget(name: "capd-bench", dependencies: ["HEP", "Rules", "Capture", "Store", "CSocket"]),
 
+        // Shared by the test targets: a throwaway PostgreSQL cluster of one test's own.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HEPTests", dependencies: ["HEP"]),
         .testTarget(name: "AffinityTests", dependencies: ["Affinity"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "Tables", "CLibPcap", "CLibSQLite3"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP", "TLS"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "capdTests", dependencies: ["capd", "HEP", "CLibSQLite3"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "capdTests", dependencies: ["capd", "HEP", "CLibSQLite3", "TestSupport"]),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import Store
 
 /// Every accepted row exactly once in PostgreSQL, even when a connection dies around a commit: batch ids in

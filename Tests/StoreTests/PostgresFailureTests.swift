@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Store
 
 /// Bad rows, outages and restarts against real PostgreSQL clusters.

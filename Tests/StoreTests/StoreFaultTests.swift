@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Synchronization
 import Testing
+import TestSupport
 @testable import Store
 
 /// Faults that must neither stall the store nor hide (issue 15 rows 5, 8, 9, 10, 11, 13), staged for real:

@@ -1,34 +1,49 @@
 import Foundation
 
 /// A PostgreSQL cluster of a test's own (scripts/pg-test-cluster.sh with a private state file), so that
-/// stopping it does not disturb other tests.
-final class PrivateCluster: @unchecked Sendable {
+/// stopping it, or changing its settings, does not disturb other tests.
+public final class PrivateCluster: @unchecked Sendable {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/pg-test-cluster.sh").path
+        .deletingLastPathComponent().appendingPathComponent("scripts/pg-test-cluster.sh").path
 
     let statePath: String
-    private(set) var url = ""
+    /// libpq URL (Unix socket), data directory and TCP port on 127.0.0.1.
+    public private(set) var url = "", dataDirectory = "", port = ""
 
-    init(_ name: String) throws {
+    public init(_ name: String) throws {
         statePath = NSTemporaryDirectory() + "capd-pg-\(name)-\(getpid()).state"
         let output = try run("start")
-        for line in output.split(separator: "\n") where line.hasPrefix("export CAPD_TEST_PG_URL='") {
-            url = String(line.dropFirst("export CAPD_TEST_PG_URL='".count).dropLast())
+        for line in output.split(separator: "\n") {
+            func value(_ key: String) -> String? {
+                line.hasPrefix("export \(key)='") ? String(line.dropFirst("export \(key)='".count).dropLast()) : nil
+            }
+            if let found = value("CAPD_TEST_PG_URL") { url = found }
+            if let found = value("CAPD_TEST_PG_DATADIR") { dataDirectory = found }
+            if let found = value("CAPD_TEST_PG_PORT") { port = found }
         }
-        guard !url.isEmpty else { throw TestFailure("pg-test-cluster.sh start printed no URL: \(output)") }
+        guard !url.isEmpty, !dataDirectory.isEmpty, !port.isEmpty else {
+            throw PrivateClusterError("pg-test-cluster.sh start printed no URL: \(output)")
+        }
     }
 
-    func stopServer() throws { _ = try run("server-stop") }
+    /// Runs one statement with psql; its output rows, one line each (unaligned, tuples only).
+    public func psql(_ sql: String) throws -> [String] {
+        let output = try spawn(["/usr/bin/env", "psql", url, "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                               what: "psql")
+        return output.split(separator: "\n").map(String.init)
+    }
+
+    public func stopServer() throws { _ = try run("server-stop") }
     /// `pg_ctl stop -m immediate`: the server dies at once, without finishing what it was doing (as in a
     /// crash); the next start runs crash recovery.
-    func killServer() throws {
+    public func killServer() throws {
         let snippet = #". "$CAPD_PG_STATE"; BIN="${PGBIN:-/usr/lib/postgresql/15/bin}"; "#
             + #"if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop; "#
             + #"else "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop; fi"#
         _ = try spawn(["/bin/bash", "-c", snippet], what: "pg_ctl stop -m immediate")
     }
-    func startServer() throws { _ = try run("server-start") }
-    func destroy() { _ = try? run("stop") }
+    public func startServer() throws { _ = try run("server-start") }
+    public func destroy() { _ = try? run("stop") }
 
     /// posix_spawn + waitpid (Foundation's Process did not notice the script's exit inside the test runner).
     @discardableResult
@@ -55,15 +70,20 @@ final class PrivateCluster: @unchecked Sendable {
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/bin/bash", &actions, nil, argv, envp)
-        guard rc == 0 else { throw TestFailure("posix_spawn failed: \(rc)") }
+        let rc = posix_spawn(&pid, words[0], &actions, nil, argv, envp)
+        guard rc == 0 else { throw PrivateClusterError("posix_spawn failed: \(rc)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let data = FileManager.default.contents(atPath: outputPath) ?? Data()
         guard status == 0 else {
             let errors = String(decoding: FileManager.default.contents(atPath: errorPath) ?? Data(), as: UTF8.self)
-            throw TestFailure("\(what) failed (status \(status)): \(errors.suffix(2_000))")
+            throw PrivateClusterError("\(what) failed (status \(status)): \(errors.suffix(2_000))")
         }
         return String(decoding: data, as: UTF8.self)
     }
+}
+
+public struct PrivateClusterError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }
