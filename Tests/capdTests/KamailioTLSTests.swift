@@ -54,6 +54,10 @@ struct KamailioTLSTests {
             modparam("siptrace", "trace_mode", 1)
 
             request_route {
+                if ($rm == "OPTIONS") {
+                    sl_send_reply("200", "OK");
+                    exit;
+                }
                 $du = "sip:127.0.0.1:\(uasPort)";
                 if ($rm == "ACK") {
                     forward();
@@ -86,6 +90,20 @@ struct KamailioTLSTests {
         usleep(1_500_000)
         #expect(FileManager.default.fileExists(atPath: pidFile), "\((try? String(contentsOf: kamailioLog, encoding: .utf8)) ?? "")")
 
+        // The trace connection is opened first, by an OPTIONS the proxy answers itself: Kamailio 5.6 loses a
+        // trace message that a second worker sends while the first worker's TLS connect is still pending (seen
+        // in a quarter of the runs on a busy machine: always the first call's "180 out", on the single
+        // connection capd accepted, with no framing error; the same worker's "180 in" arrived late, queued).
+        let warmUp = "capd-warm-up-\(proxyPort)"
+        let options = "OPTIONS sip:127.0.0.1:\(proxyPort) SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-\(warmUp)\r\n"
+            + "From: <sip:test@127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: \(warmUp)\r\nCSeq: 1 OPTIONS\r\n"
+            + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+        try udpSend([Array(options.utf8)], port: proxyPort)
+        // OPTIONS in, 200 out.
+        #expect(try capd.waitFor(20) {
+            SQLiteReader.count(capd.databasePath, table: "sip_capture", where: "callid = '\(warmUp)'") == 2
+        })
+
         let calls = 10
         let uas = Process()
         uas.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
@@ -103,18 +121,24 @@ struct KamailioTLSTests {
 
         // Per call the proxy sees and sends: INVITE in/out, 100 out, 180 in/out, 200 in/out, ACK in/out,
         // BYE in/out, 200 in/out = 13 messages.
-        #expect(try capd.waitFor(20) { SQLiteReader.count(capd.databasePath, table: "sip_capture") == 13 * calls })
+        #expect(try capd.waitFor(20) { SQLiteReader.count(capd.databasePath, table: "sip_capture") == 13 * calls + 2 })
         usleep(500_000)
-        #expect(SQLiteReader.count(capd.databasePath, table: "sip_capture") == 13 * calls)
-        let perCall = try SQLiteReader.rows(capd.databasePath, "SELECT callid, count(*) FROM sip_capture GROUP BY callid")
+        #expect(SQLiteReader.count(capd.databasePath, table: "sip_capture") == 13 * calls + 2)
+        let perCall = try SQLiteReader.rows(capd.databasePath,
+            "SELECT callid, count(*) FROM sip_capture WHERE callid <> '\(warmUp)' GROUP BY callid")
         #expect(perCall.count == calls)
         let methods = try SQLiteReader.rows(capd.databasePath,
-            "SELECT callid, method, count(*) FROM sip_capture GROUP BY callid, method ORDER BY callid, method")
-        #expect(perCall.allSatisfy { $0[1] == "13" }, "\(methods.map { $0.compactMap { $0 }.joined(separator: " ") })")
+            "SELECT callid, method, count(*) FROM sip_capture WHERE callid <> '\(warmUp)' GROUP BY callid, method ORDER BY callid, method")
+        let incomplete = perCall.filter { $0[1] != "13" }.compactMap { $0[0] }
+        let incompleteRows = try incomplete.flatMap { callID in
+            try SQLiteReader.rows(capd.databasePath, "SELECT micro_ts, method, reply_reason, source_port, destination_port FROM sip_capture WHERE callid = '\(callID)' ORDER BY id")
+        }
+        #expect(perCall.allSatisfy { $0[1] == "13" },
+                "\(methods.map { $0.compactMap { $0 }.joined(separator: " ") }) incomplete calls: \(incompleteRows.map { $0.compactMap { $0 }.joined(separator: " ") })")
         let kamailioErrors = ((try? String(contentsOf: kamailioLog, encoding: .utf8)) ?? "").split(separator: "\n")
             .filter { ($0.contains("ERROR") || $0.contains("WARNING")) && !$0.contains("tm_load") && !$0.contains("bug #1491") }
         let metrics = try capd.metrics()
-        #expect(metrics["capd_packets_received_total{listener=\"tls://127.0.0.1:\(tlsPort)\",version=\"3\"}"] == Double(13 * calls),
+        #expect(metrics["capd_packets_received_total{listener=\"tls://127.0.0.1:\(tlsPort)\",version=\"3\"}"] == Double(13 * calls + 2),
                 "kamailio: \(kamailioErrors.prefix(10)) capd: \(metrics.filter { ($0.key.contains("tls") || $0.key.contains("tcp_conn") || $0.key.contains("decode")) && $0.value > 0 })")
         #expect(metrics["capd_tls_handshakes_total{listener=\"tls://127.0.0.1:\(tlsPort)\"}"] ?? 0 >= 1)
         #expect(capd.terminate() == 0)
