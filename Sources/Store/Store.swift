@@ -171,6 +171,7 @@ public final class Store: RowSink, @unchecked Sendable {
         let spoolHealth = spool.health.withLock { $0 }
         for (reason, count) in spoolHealth.dropped { snapshot.dropped[reason.rawValue, default: 0] += count }
         if spoolHealth.writeErrors > 0 { snapshot.errors["spool_write", default: 0] += spoolHealth.writeErrors }
+        snapshot.spoolWaitSeconds = spoolHealth.waitedSeconds
         let (depth, exited) = shared.withLock { ($0.queue.count + $0.inMemory, $0.writerExited) }
         snapshot.queueDepth = depth + spool.rowsNotWritten
         // Worst first: rows being lost beats the database being away.

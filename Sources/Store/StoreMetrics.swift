@@ -15,6 +15,9 @@ public struct StoreMetricsSnapshot: Sendable, Equatable {
     public var flushLatencySum: Double = 0
     public var flushLatencyCount: UInt64 = 0
     public var spoolBytes: Int = 0
+    /// Seconds listener threads waited for the spool thread to take rows (it was behind; back-pressure instead
+    /// of dropping accepted rows).
+    public var spoolWaitSeconds: Double = 0
     public var deadLettered: UInt64 = 0
     /// Rows dropped, by reason (`spool_full`, `closed`).
     public var dropped: [String: UInt64] = [:]

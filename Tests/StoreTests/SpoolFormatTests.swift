@@ -45,7 +45,7 @@ import Testing
         second.shutdown()
     }
 
-    private static func readAll(_ spool: Spool) -> [StoreRow] {
+    static func readAll(_ spool: Spool) -> [StoreRow] {
         var rows: [StoreRow] = []
         while true {
             let items = spool.peek(maxRows: 500)
@@ -55,12 +55,12 @@ import Testing
         }
     }
 
-    private static func callID(_ row: StoreRow) -> String {
+    static func callID(_ row: StoreRow) -> String {
         if case .sip(let r) = row { return r.callID }
         return ""
     }
 
-    private static func sipRow(_ i: Int) -> StoreRow {
+    static func sipRow(_ i: Int) -> StoreRow {
         var r = SIPCaptureRow(table: "sip_capture", microTimestamp: 1_700_000_000_000_000 + Int64(i))
         r.method = "INVITE"
         r.callID = "call-\(i)"

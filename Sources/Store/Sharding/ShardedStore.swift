@@ -136,6 +136,7 @@ public final class ShardedStore: RowSink, Sendable {
             for (family, rows) in s.rowsStored { total.rowsStored[family, default: 0] += rows }
             total.rowsAccepted += s.rowsAccepted
             total.rowsSpooled += s.rowsSpooled
+            total.spoolWaitSeconds += s.spoolWaitSeconds
             total.queueDepth += s.queueDepth
             total.flushLatencySum += s.flushLatencySum
             total.flushLatencyCount += s.flushLatencyCount

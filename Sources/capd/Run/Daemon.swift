@@ -180,6 +180,10 @@ final class Daemon: Sendable {
             "capd_store_batches_found_committed_total",
             help: "Batches whose result was lost with their connection and were found already committed (not written twice).")
         recovered.bind { Double(store.metrics().batchesFoundCommitted) }
+        let spoolWait = try metrics.registry.counter(
+            "capd_store_spool_wait_seconds_total",
+            help: "Seconds listener threads waited for the spool thread to take rows (it was behind): back-pressure on the sockets instead of accepted rows dropped.")
+        spoolWait.bind { store.metrics().spoolWaitSeconds }
         let errors = try metrics.registry.counterFamily(
             "capd_store_errors_total",
             help: "Store errors by kind: connect, transient, disk_full, permanent (rows dead-lettered), spool_write.", labels: ["kind"])

@@ -3,12 +3,31 @@ import Glibc
 import Logging
 
 extension Spool {
-    /// Hands one row to the spool thread. Never blocks on I/O. False: refused (bound reached or the disk
-    /// cannot keep up), with the reason.
+    /// Hands one row to the spool thread; nil, or why it was refused (bound reached, closed, or the disk
+    /// cannot keep up). Never blocks on I/O, but when the spool thread is behind (its inbox at `inboxLimit`)
+    /// the caller waits for it, up to `behindWait`: a listener that waits leaves datagrams in its socket
+    /// (where the kernel counts what overflows) and TCP agents wait, instead of rows being accepted and lost.
     func enqueue(_ row: StoreRow) -> RowDropReason? {
         let estimate = Self.estimatedBytes(row)
         inboxLock.lock()
-        if let refusal = refusal(adding: estimate, rows: 1) {
+        var refused = refusal(adding: estimate, rows: 1)
+        if refused == .spoolBehind, !inbox.stalled {
+            let started = ContinuousClock.now
+            let deadline = Date().addingTimeInterval(Double(behindWait.components.seconds)
+                                                     + Double(behindWait.components.attoseconds) / 1e18)
+            while refused == .spoolBehind {
+                if !inboxLock.wait(until: deadline) {
+                    refused = refusal(adding: estimate, rows: 1)
+                    if refused == .spoolBehind { inbox.stalled = true }
+                    break
+                }
+                refused = refusal(adding: estimate, rows: 1)
+            }
+            let waited = ContinuousClock.now - started
+            let seconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+            health.withLock { $0.waitedSeconds += seconds }
+        }
+        if let refusal = refused {
             inboxLock.unlock()
             count(rows: 1, as: refusal, failure: nil)
             return refusal
@@ -17,7 +36,7 @@ extension Spool {
         inbox.rows.append(row)
         inbox.estimatedBytes += estimate
         inbox.enqueued &+= 1
-        if wasIdle { inboxLock.signal() }
+        if wasIdle { inboxLock.broadcast() }
         inboxLock.unlock()
         return nil
     }
@@ -38,7 +57,7 @@ extension Spool {
         inbox.estimatedBytes += estimate
         inbox.forced = inbox.forced || force
         inbox.enqueued &+= 1
-        inboxLock.signal()
+        inboxLock.broadcast()
         return nil
     }
 
@@ -96,6 +115,8 @@ extension Spool {
             inbox.busyRows = rows.count
             inbox.busyBytes = inbox.estimatedBytes
             inbox.estimatedBytes = 0
+            // Room in the inbox again: callers waiting in `enqueue(_:)` go on.
+            inboxLock.broadcast()
             inboxLock.unlock()
 
             write(rows, lostBatches: lost, force: force, scratch: &record)
@@ -104,6 +125,7 @@ extension Spool {
             inbox.busyRows = 0
             inbox.busyBytes = 0
             inbox.written = generation
+            inbox.stalled = false
             inboxLock.broadcast()
             inboxLock.unlock()
         }

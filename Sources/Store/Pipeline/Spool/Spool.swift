@@ -29,6 +29,9 @@ final class Spool: @unchecked Sendable {
         var written: UInt64 = 0
         var stopping = false
         var stopped = false
+        /// A caller waited `behindWait` for the spool thread and gave up: later callers refuse at once until
+        /// the spool thread finishes a write (a disk that hangs must not stall every packet for `behindWait`).
+        var stalled = false
     }
 
     struct Files {
@@ -51,14 +54,19 @@ final class Spool: @unchecked Sendable {
         var writeFailure: String?
         /// Set while the bound turns rows away (cleared once a block fits again).
         var full = false
+        /// Time callers of `enqueue(_:)` spent waiting for the spool thread (back-pressure on the listeners).
+        var waitedSeconds: Double = 0
     }
 
     let directory: String
     let maxBytes: Int
     /// Random id of this spool directory (`spool.id`, made once): part of the ids of batches replayed from it.
     let identity: UInt64
-    /// Rows waiting in the inbox beyond this many are refused (`spool_behind`): the disk cannot keep up.
+    /// Rows waiting in the inbox beyond this many make `enqueue(_:)` wait for the spool thread (up to
+    /// `behindWait`), then refuse (`spool_behind`): the disk cannot keep up.
     let inboxLimit: Int
+    /// How long one row may wait for the spool thread to take the inbox before it is refused.
+    let behindWait: Duration
     let logger: Logger
 
     let inboxLock = NSCondition()
@@ -74,11 +82,13 @@ final class Spool: @unchecked Sendable {
     var loaded: (segment: UInt64, bytes: [UInt8])?
     var inflated: (segment: UInt64, block: Int, raw: [UInt8], next: Int)?
 
-    init(directory: String, maxBytes: Int, inboxLimit: Int = 50_000, threadName: String = "store-spool",
+    init(directory: String, maxBytes: Int, inboxLimit: Int = 50_000, behindWait: Duration = .seconds(1),
+         threadName: String = "store-spool",
          logger: Logger = Logger(label: "capd.store")) throws(StoreError) {
         self.directory = directory
         self.maxBytes = maxBytes
         self.inboxLimit = inboxLimit
+        self.behindWait = behindWait
         self.logger = logger
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
