@@ -51,6 +51,15 @@ extension Spool {
         defer { inboxLock.unlock() }
         // Not counted: the caller keeps the rows and tries again.
         if !force, let refusal = refusal(adding: estimate, rows: rows.count) { return refusal }
+        // A disk without room would lose rows that are safe in memory (the writer's rows while the database is
+        // away): refuse them, so they stay where they are, until the disk has room again.
+        if !force {
+            if let free = freeBytes(), free < estimate + Self.freeSpaceMargin {
+                noRoom(free: free, needed: estimate)
+                return .spoolWriteFailed
+            }
+            if health.withLock({ $0.noRoom }) { recovered() }
+        }
         let base = inbox.rows.count
         inbox.rows.append(contentsOf: rows)
         inbox.lostBatches += lostBatches.map { (base + $0.index, $0.id, $0.rows) }
@@ -59,6 +68,29 @@ extension Spool {
         inbox.enqueued &+= 1
         inboxLock.broadcast()
         return nil
+    }
+
+    /// Room the spool disk must keep beyond a batch's estimate before the batch is taken.
+    static let freeSpaceMargin = 1 << 20
+
+    /// Bytes available to this process on the spool's file system, nil when it cannot be read.
+    func freeBytes() -> Int? {
+        var st = statvfs()
+        guard statvfs(directory, &st) == 0 else { return nil }
+        return Int(st.f_bavail) &* Int(st.f_frsize)
+    }
+
+    /// The spool disk has no room for rows that are safe in memory: the store's state says so (logged once).
+    private func noRoom(free: Int, needed: Int) {
+        let detail = "no room on the spool disk: \(free) bytes free, \(needed) needed; rows stay in memory"
+        let first = health.withLock { h -> Bool in
+            defer {
+                h.noRoom = true
+                h.writeFailure = detail
+            }
+            return h.writeFailure == nil
+        }
+        if first { logger.error("event=spool_no_room detail=\"\(detail)\" spool=\(directory)") }
     }
 
     /// Inbox lock held.
@@ -279,6 +311,7 @@ extension Spool {
         let was = health.withLock { h -> (full: Bool, failing: Bool) in
             defer {
                 h.full = false
+                h.noRoom = false
                 h.writeFailure = nil
             }
             return (h.full, h.writeFailure != nil)

@@ -54,6 +54,8 @@ final class Spool: @unchecked Sendable {
         var writeFailure: String?
         /// Set while the bound turns rows away (cleared once a block fits again).
         var full = false
+        /// Set while batches are refused because the spool disk has no room (cleared when it has again).
+        var noRoom = false
         /// Time callers of `enqueue(_:)` spent waiting for the spool thread (back-pressure on the listeners).
         var waitedSeconds: Double = 0
     }
