@@ -36,8 +36,8 @@ import TestSupport
         settings.batchRows = 200
         settings.flushMilliseconds = 20
         settings.queueCapacity = 20_000
-        settings.reconnectMinMilliseconds = 50
-        settings.reconnectMaxMilliseconds = 200
+        settings.reconnectMinMilliseconds = 100
+        settings.reconnectMaxMilliseconds = 5_000
         let store = try Store(settings: settings)
         store.append(WorkedExample.numberedRow(0, table: "sip_capture"))
         #expect(eventually(20) { store.metrics().totalStored == 1 })
@@ -52,6 +52,12 @@ import TestSupport
         #expect(eventually(10) { !store.metrics().connected })
         usleep(500_000)
         #expect(store.metrics().state == .spoolWriteFailed, "the full spool disk is visible: \(store.metrics().state)")
+        // The rows have nowhere to go but the queue: the database is tried every 250 ms, not after a back-off
+        // grown to seconds (100, 200, 400, ... ms: 5 attempts in 3 s), so rows are stored soon after it returns.
+        let attemptsBefore = store.metrics().errors["connect", default: 0]
+        sleep(3)
+        let attempts = store.metrics().errors["connect", default: 0] - attemptsBefore
+        #expect(attempts >= 8, "\(attempts) connection attempts in 3 s")
         try cluster.startServer()
         #expect(eventually(60) { store.metrics().totalStored == UInt64(total) }, "\(store.metrics())")
         #expect(store.metrics().totalDropped == 0, "\(store.metrics().dropped)")

@@ -1,8 +1,15 @@
 /// Connecting with back-off, and the outage path: while the database is down nothing waits in memory longer
 /// than a turn of the loop (≤ 50 ms): batches whose connection broke, staged rows and the queue go to the spool.
 extension StoreWriter {
+    /// While rows wait in memory because the spool disk has no room, the database is tried at least this often
+    /// whatever the back-off has grown to: the queue is all that holds them, and it fills in seconds.
+    static let reconnectWhileHolding: Duration = .milliseconds(250)
+
     func connectIfDue(_ store: Store) {
-        guard ContinuousClock.now >= nextConnect else { return }
+        let now = ContinuousClock.now
+        let holding = store.spool.health.withLock { $0.noRoom }
+        guard now >= nextConnect || (holding && now - lastConnectAttempt >= Self.reconnectWhileHolding) else { return }
+        lastConnectAttempt = now
         do {
             try backend.open()
             if everConnected { store.metricsState.withLock { $0.snapshot.reconnects += 1 } }

@@ -23,6 +23,7 @@ final class StoreWriter: @unchecked Sendable {
     var sequence: UInt64 = 0
     var backoffMilliseconds: Int
     var nextConnect = ContinuousClock.now
+    var lastConnectAttempt = ContinuousClock.now
     var openedAt = ContinuousClock.now
     var everConnected = false
     var lastError: String?
