@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HEPTests", dependencies: ["HEP"]),
         .testTarget(name: "AffinityTests", dependencies: ["Affinity"]),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "Tables", "CLibPcap", "CLibSQLite3"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "Tables", "CLibPcap", "CLibSQLite3", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP", "TLS"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "capdTests", dependencies: ["capd", "HEP", "CLibSQLite3", "TestSupport"]),

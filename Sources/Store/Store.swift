@@ -87,13 +87,19 @@ public final class Store: RowSink, @unchecked Sendable {
         Glibc.close(wakeWriteFD)
     }
 
+    /// While the spool disk has no room, memory is the only place left for rows: the queue may hold this many
+    /// times its capacity before rows are dropped (about 2 KB per homer5 row: +40 MB for the default 20 000).
+    static let holdFactorWithoutSpool = 2
+
     /// Queues the row in memory; past the queue's bound hands it to the spool's thread (no disk I/O here).
     @discardableResult
     public func append(_ row: StoreRow) -> AppendResult {
         enum Admission { case queued(wake: Bool), overflow, closed }
         let admission = shared.withLock { s -> Admission in
             if s.closed { return .closed }
-            guard s.queue.count < settings.queueCapacity else { return .overflow }
+            guard s.queue.count < settings.queueCapacity
+                    || (s.queue.count < settings.queueCapacity * Self.holdFactorWithoutSpool
+                        && spool.health.withLock({ $0.noRoom })) else { return .overflow }
             s.queue.append(row)
             if s.queue.count == 1 { s.oldest = .now }
             return .queued(wake: s.queue.count == settings.batchRows)

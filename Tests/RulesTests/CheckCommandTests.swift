@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `capd check` as a process: exit codes 0/1/2 and `FILE:LINE:COL` output. Builds the binary when absent.
 @Suite(.serialized) struct CheckCommandTests {
@@ -27,8 +28,8 @@ import Testing
         try process.run()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        let exitStatus = process.waitUntilExitReliably()
+        return Output(status: exitStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 

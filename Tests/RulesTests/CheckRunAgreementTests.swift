@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `capd check` and `capd run` as processes refuse the same files with the same `FILE:LINE:COL` message
 /// (issue 15 rows 5 and 7).
@@ -26,12 +27,12 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        let running = process.isRunning
+        while !process.hasExited && Date() < deadline { usleep(50_000) }
+        let running = !process.hasExited
         if running { process.terminate() }
-        process.waitUntilExit()
+        let exitStatus = process.waitUntilExitReliably()
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (running ? nil : process.terminationStatus, stderr)
+        return (running ? nil : exitStatus, stderr)
     }
 
     static let refused: [(yaml: String, position: String, message: String)] = [

@@ -1,6 +1,7 @@
 import CLibSQLite3
 import Foundation
 import Testing
+import TestSupport
 import Rules
 import Tables
 
@@ -127,8 +128,8 @@ import Tables
         process.standardError = FileHandle.nullDevice
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let exitStatus = process.waitUntilExitReliably()
+        return (exitStatus, String(decoding: data, as: UTF8.self))
     }
 
     @Test(.enabled(if: url != nil)) func reservedWordsAreThoseOfTheServer() throws {

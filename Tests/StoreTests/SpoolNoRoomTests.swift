@@ -35,7 +35,9 @@ import TestSupport
         var settings = StoreSettings(url: url, spoolDirectory: disk.path + "/spool")
         settings.batchRows = 200
         settings.flushMilliseconds = 20
-        settings.queueCapacity = 20_000
+        // 5 000 rows arrive while the database is down: more than the queue holds, less than twice that (what
+        // it may hold while the spool disk has no room).
+        settings.queueCapacity = 3_000
         settings.reconnectMinMilliseconds = 100
         settings.reconnectMaxMilliseconds = 5_000
         let store = try Store(settings: settings)
@@ -43,7 +45,6 @@ import TestSupport
         #expect(eventually(20) { store.metrics().totalStored == 1 })
         disk.fill(leaving: 0)
         try cluster.stopServer()
-        // 5 000 rows while the database is down: well within the queue, nowhere to spool them.
         let total = 5_001
         for i in 1..<total {
             store.append(WorkedExample.numberedRow(i, table: "sip_capture"))

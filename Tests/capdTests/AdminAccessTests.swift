@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import capd
 
 /// Issue 15 row 3 / issue 11 item 3: `/mi` refuses cross-site and unauthenticated control.
@@ -216,11 +217,11 @@ struct AdminDaemonAccessTests {
             text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         }
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        let exitStatus = process.waitUntilExitReliably()
         text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(text.contains("event=admin_unprotected address=0.0.0.0:\(adminPort)"), "\(text)")
         #expect(text.contains("warning: admin.listen 0.0.0.0:\(adminPort) is not a loopback address"))
-        #expect(process.terminationStatus == 0)
+        #expect(exitStatus == 0)
     }
 
     @Test("32 concurrent scrapers while 20 silent connections are open: every scrape answered 200")

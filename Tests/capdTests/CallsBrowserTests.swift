@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import capd
 
 /// The calls web view in a real browser: `capd run` serves it on the admin address over a store filled by
@@ -27,8 +28,8 @@ import Testing
         process.standardError = out
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let exitStatus = process.waitUntilExitReliably()
+        return (exitStatus, String(decoding: data, as: UTF8.self))
     }
 
     @Test func searchOpenClickInChromium() throws {

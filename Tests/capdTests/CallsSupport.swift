@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A store for the `capd calls` tests: SQLite file or a fresh PostgreSQL database, homer5 (one table or
 /// daily tables) or homer7, filled by `capd replay` of corpus captures.
@@ -120,8 +121,8 @@ enum TShark {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw DaemonError(message: "tshark -r \(path) exited \(process.terminationStatus)") }
+        let exitStatus = process.waitUntilExitReliably()
+        guard exitStatus == 0 else { throw DaemonError(message: "tshark -r \(path) exited \(exitStatus)") }
         return String(decoding: data, as: UTF8.self).split(separator: "\n")
             .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import capd
 
 @Suite("capd ctl against a real admin endpoint", .serialized)
@@ -131,9 +132,9 @@ struct CtlCommandTests {
         try process.run()
         let output = out.fileHandleForReading.readDataToEndOfFile()
         let errorOutput = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let exitStatus = process.waitUntilExitReliably()
         return .init(output: String(decoding: output, as: UTF8.self),
                      errorOutput: String(decoding: errorOutput, as: UTF8.self),
-                     exitCode: process.terminationStatus)
+                     exitCode: exitStatus)
     }
 }

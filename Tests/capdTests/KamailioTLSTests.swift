@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A real HEP-over-TLS agent: Kamailio 5.6 (`tls.so`, `siptrace` in HEP mode) proxies sipp calls and
 /// mirrors every SIP message it receives and sends as HEPv3 over TLS, with a client certificate, to capd.
@@ -85,7 +86,7 @@ struct KamailioTLSTests {
                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1 {
                 kill(-pid, SIGKILL)
             }
-            kamailio.waitUntilExit()
+            kamailio.waitUntilExitReliably()
         }
         usleep(1_500_000)
         #expect(FileManager.default.fileExists(atPath: pidFile), "\((try? String(contentsOf: kamailioLog, encoding: .utf8)) ?? "")")
@@ -113,7 +114,7 @@ struct KamailioTLSTests {
         uas.standardError = FileHandle.nullDevice
         uas.currentDirectoryURL = directory
         try uas.run()
-        defer { if uas.isRunning { uas.terminate() } }
+        defer { if !uas.hasExited { uas.terminate() } }
         usleep(300_000)
         let uac = try runTool(["sipp", "-sn", "uac", "127.0.0.1:\(proxyPort)", "-i", "127.0.0.1", "-p", String(uacPort),
                                "-m", String(calls), "-r", "10", "-nostdin", "-timeout", "60"], timeout: 90)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `capd run` into the throwaway PostgreSQL cluster that the test command starts (CAPD_TEST_PG_URL). A missing
 /// database fails these tests; it never skips them.
@@ -19,8 +20,8 @@ import Testing
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let exitStatus = process.waitUntilExitReliably()
+        guard exitStatus == 0 else {
             throw DaemonError(message: "psql failed: \(String(decoding: errors, as: UTF8.self))")
         }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Paths and process helpers shared by the tests that run the `capd` executable.
 enum TestEnvironment {
@@ -48,15 +49,15 @@ func runCapd(_ arguments: [String], timeout: TimeInterval = 60) throws -> Proces
     group.enter()
     DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
     let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning {
+    while !process.hasExited && Date() < deadline { usleep(10_000) }
+    if !process.hasExited {
         process.terminate()
         Issue.record("capd \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
     }
-    process.waitUntilExit()
+    let exitStatus = process.waitUntilExitReliably()
     group.wait()
     return ProcessResult(
-        status: process.terminationStatus,
+        status: exitStatus,
         stdout: String(decoding: outData, as: UTF8.self),
         stderr: String(decoding: errData, as: UTF8.self)
     )
@@ -109,7 +110,7 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if !process.hasExited { process.terminate() }
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -127,7 +128,7 @@ final class DaemonProcess: @unchecked Sendable {
     private func waitUntilReady() throws {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if !process.isRunning { throw DaemonError(message: "capd exited early:\n\(log)") }
+            if process.hasExited { throw DaemonError(message: "capd exited early:\n\(log)") }
             // 503 is an answer too: the store may be degraded (e.g. its database not reachable yet).
             if let status = (try? httpRequest(port: adminPort, method: "GET", path: "/healthz"))?.status, status == 200 || status == 503 { return }
             usleep(50_000)
@@ -144,13 +145,13 @@ final class DaemonProcess: @unchecked Sendable {
     func terminate(timeout: TimeInterval = 60) -> Int32 {
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
+        while !process.hasExited && Date() < deadline { usleep(20_000) }
+        if !process.hasExited {
             process.terminate()
             Issue.record("capd did not stop within \(timeout) s")
         }
-        process.waitUntilExit()
-        return process.terminationStatus
+        let exitStatus = process.waitUntilExitReliably()
+        return exitStatus
     }
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A throwaway PKI made with `openssl` by scripts/tls/make-test-pki.sh (never committed keys): CA, server
 /// chain, agent certificates (good, other CA, expired), an encrypted key and a second server certificate.
@@ -56,14 +57,14 @@ func runTool(_ arguments: [String], timeout: TimeInterval = 60) throws -> Proces
     group.enter()
     DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
     let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning {
+    while !process.hasExited && Date() < deadline { usleep(10_000) }
+    if !process.hasExited {
         process.terminate()
         Issue.record("\(arguments.joined(separator: " ")) did not finish within \(timeout) s")
     }
-    process.waitUntilExit()
+    let exitStatus = process.waitUntilExitReliably()
     group.wait()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+    return ProcessResult(status: exitStatus, stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
 }
 

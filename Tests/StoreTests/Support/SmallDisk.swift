@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Glibc
 
 /// A tmpfs of a few megabytes mounted for one test (needs root, or CAP_SYS_ADMIN): a disk that really fills.
@@ -52,8 +53,8 @@ struct SmallDisk {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        let exitStatus = process.waitUntilExitReliably()
+        return exitStatus == 0
     }
 }
 
