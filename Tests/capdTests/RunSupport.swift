@@ -31,16 +31,22 @@ struct ProcessResult {
 
 /// Runs `capd ARGS...` to completion (bounded by `timeout` seconds) and returns its output.
 func runCapd(_ arguments: [String], timeout: TimeInterval = 60) throws -> ProcessResult {
+    try runProcess(TestEnvironment.capdBinary, arguments, directory: TestEnvironment.packageRoot, timeout: timeout)
+}
+
+/// Runs `executable ARGS...` to completion (bounded by `timeout` seconds), reading its output while it runs
+/// so that a large output cannot fill the pipe and stall the child.
+func runProcess(_ executable: String, _ arguments: [String], directory: URL? = nil,
+                timeout: TimeInterval = 60) throws -> ProcessResult {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: TestEnvironment.capdBinary)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    process.currentDirectoryURL = TestEnvironment.packageRoot
+    if let directory { process.currentDirectoryURL = directory }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
-    // Read while it runs so a large output cannot fill the pipe and stall the child.
     nonisolated(unsafe) var outData = Data()
     nonisolated(unsafe) var errData = Data()
     let group = DispatchGroup()
@@ -52,15 +58,12 @@ func runCapd(_ arguments: [String], timeout: TimeInterval = 60) throws -> Proces
     while !process.hasExited && Date() < deadline { usleep(10_000) }
     if !process.hasExited {
         process.terminate()
-        Issue.record("capd \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+        Issue.record("\((URL(fileURLWithPath: executable).lastPathComponent)) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
     }
     let exitStatus = process.waitUntilExitReliably()
     group.wait()
-    return ProcessResult(
-        status: exitStatus,
-        stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self)
-    )
+    return ProcessResult(status: exitStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
 }
 
 /// A `capd run` process with its own directory, ports and configuration, for end-to-end tests.

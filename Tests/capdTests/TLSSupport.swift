@@ -41,31 +41,7 @@ func tlsClient(_ arguments: [String], timeout: TimeInterval = 60) throws -> [Str
 
 /// Runs a program found on PATH to completion (bounded by `timeout` seconds).
 func runTool(_ arguments: [String], timeout: TimeInterval = 60) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    nonisolated(unsafe) var outData = Data()
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let deadline = Date().addingTimeInterval(timeout)
-    while !process.hasExited && Date() < deadline { usleep(10_000) }
-    if !process.hasExited {
-        process.terminate()
-        Issue.record("\(arguments.joined(separator: " ")) did not finish within \(timeout) s")
-    }
-    let exitStatus = process.waitUntilExitReliably()
-    group.wait()
-    return ProcessResult(status: exitStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    try runProcess("/usr/bin/env", arguments, timeout: timeout)
 }
 
 /// HEPv3 INVITEs with the Call-IDs `prefix-0`, `prefix-1`, ... back to back in a file (what an agent sends).
