@@ -34,36 +34,15 @@ func runCapd(_ arguments: [String], timeout: TimeInterval = 60) throws -> Proces
     try runProcess(TestEnvironment.capdBinary, arguments, directory: TestEnvironment.packageRoot, timeout: timeout)
 }
 
-/// Runs `executable ARGS...` to completion (bounded by `timeout` seconds), reading its output while it runs
-/// so that a large output cannot fill the pipe and stall the child.
+/// Runs `executable ARGS...` to completion (bounded by `timeout` seconds; `spawnAndWait`, without Foundation's
+/// `Process`).
 func runProcess(_ executable: String, _ arguments: [String], directory: URL? = nil,
                 timeout: TimeInterval = 60) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    nonisolated(unsafe) var outData = Data()
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let deadline = Date().addingTimeInterval(timeout)
-    while !process.hasExited && Date() < deadline { usleep(10_000) }
-    if !process.hasExited {
-        process.terminate()
-        Issue.record("\((URL(fileURLWithPath: executable).lastPathComponent)) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+    let result = try spawnAndWait(executable, arguments, directory: directory?.path, timeout: timeout)
+    if result.timedOut {
+        Issue.record("\(URL(fileURLWithPath: executable).lastPathComponent) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
     }
-    let exitStatus = process.waitUntilExitReliably()
-    group.wait()
-    return ProcessResult(status: exitStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    return ProcessResult(status: result.status, stdout: result.stdout, stderr: result.stderr)
 }
 
 /// A `capd run` process with its own directory, ports and configuration, for end-to-end tests.
