@@ -144,7 +144,7 @@ public final class Store: RowSink, @unchecked Sendable {
 
     /// Blocks on `drainSignal` until `answer` returns a report (or the timeout passes).
     private func waitForWriter(timeout: Duration, _ answer: (Shared) -> DrainReport?) -> DrainReport? {
-        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        let deadline = Date().addingTimeInterval(timeout.inSeconds)
         drainSignal.lock()
         defer { drainSignal.unlock() }
         while true {

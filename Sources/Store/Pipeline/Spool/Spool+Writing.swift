@@ -13,19 +13,15 @@ extension Spool {
         var refused = refusal(adding: estimate, rows: 1)
         if refused == .spoolBehind, !inbox.stalled {
             let started = ContinuousClock.now
-            let deadline = Date().addingTimeInterval(Double(behindWait.components.seconds)
-                                                     + Double(behindWait.components.attoseconds) / 1e18)
-            while refused == .spoolBehind {
-                if !inboxLock.wait(until: deadline) {
-                    refused = refusal(adding: estimate, rows: 1)
-                    if refused == .spoolBehind { inbox.stalled = true }
-                    break
-                }
+            let deadline = Date().addingTimeInterval(behindWait.inSeconds)
+            var inTime = true
+            while refused == .spoolBehind, inTime {
+                inTime = inboxLock.wait(until: deadline)
                 refused = refusal(adding: estimate, rows: 1)
             }
-            let waited = ContinuousClock.now - started
-            let seconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
-            health.withLock { $0.waitedSeconds += seconds }
+            if refused == .spoolBehind { inbox.stalled = true }
+            let waited = (ContinuousClock.now - started).inSeconds
+            health.withLock { $0.waitedSeconds += waited }
         }
         if let refusal = refused {
             inboxLock.unlock()

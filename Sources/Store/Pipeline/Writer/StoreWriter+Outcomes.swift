@@ -15,8 +15,7 @@ extension StoreWriter {
             backoffMilliseconds = settings.reconnectMinMilliseconds
             lostInDrain = 0
             databaseBack(store)
-            let latency = batch.started.duration(to: .now)
-            let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18
+            let seconds = batch.started.duration(to: .now).inSeconds
             store.metricsState.withLock { $0.stored(batch.family, rows: batch.rows.count, latencySeconds: seconds) }
             if let end = batch.spoolEnd { commitSpool(through: end, store) }
         case .rejected(let batch, let error):
