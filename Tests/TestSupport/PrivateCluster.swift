@@ -45,41 +45,19 @@ public final class PrivateCluster: @unchecked Sendable {
     public func startServer() throws { _ = try run("server-start") }
     public func destroy() { _ = try? run("stop") }
 
-    /// posix_spawn + waitpid (Foundation's Process did not notice the script's exit inside the test runner).
+    /// `spawnAndWait` (Foundation's Process did not notice the script's exit inside the test runner).
     @discardableResult
     private func run(_ command: String) throws -> String {
         try spawn(["/bin/bash", Self.script, command], what: "pg-test-cluster.sh \(command)")
     }
 
     private func spawn(_ words: [String], what: String) throws -> String {
-        let outputPath = statePath + ".out"
-        let errorPath = statePath + ".err"
-        defer {
-            unlink(outputPath)
-            unlink(errorPath)
+        let result = try spawnAndWait(words[0], Array(words.dropFirst()), environment: ["CAPD_PG_STATE": statePath],
+                                      timeout: 300)
+        guard result.status == 0, !result.timedOut else {
+            throw PrivateClusterError("\(what) failed (status \(result.status)\(result.timedOut ? ", timed out" : "")): \(result.stderr.suffix(2_000))")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        var environment = ProcessInfo.processInfo.environment
-        environment["CAPD_PG_STATE"] = statePath
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, words[0], &actions, nil, argv, envp)
-        guard rc == 0 else { throw PrivateClusterError("posix_spawn failed: \(rc)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let data = FileManager.default.contents(atPath: outputPath) ?? Data()
-        guard status == 0 else {
-            let errors = String(decoding: FileManager.default.contents(atPath: errorPath) ?? Data(), as: UTF8.self)
-            throw PrivateClusterError("\(what) failed (status \(status)): \(errors.suffix(2_000))")
-        }
-        return String(decoding: data, as: UTF8.self)
+        return result.stdout
     }
 }
 

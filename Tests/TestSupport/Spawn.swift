@@ -16,9 +16,10 @@ public struct SpawnResult: Sendable {
 /// Runs `executable ARGS...` with posix_spawn and waits with waitpid: Foundation's `Process` is not involved,
 /// so a child's exit cannot be missed or noticed late (under a busy test runner Foundation's `Process` once
 /// reported a finished `capd replay` as running for a minute). Output goes to temporary files, so a large
-/// output cannot stall the child. After `timeout` seconds the child gets SIGTERM, then SIGKILL 5 s later.
+/// output cannot stall the child (nor a server it starts hold a pipe open). `environment` adds to this
+/// process's environment. After `timeout` seconds the child gets SIGTERM, then SIGKILL 5 s later.
 public func spawnAndWait(_ executable: String, _ arguments: [String], directory: String? = nil,
-                         timeout: Double = 60) throws -> SpawnResult {
+                         environment extra: [String: String] = [:], timeout: Double = 60) throws -> SpawnResult {
     let base = NSTemporaryDirectory() + "capd-spawn-\(getpid())-\(UInt64.random(in: 0..<UInt64.max))"
     let outputPath = base + ".out", errorPath = base + ".err"
     defer {
@@ -35,7 +36,8 @@ public func spawnAndWait(_ executable: String, _ arguments: [String], directory:
     let words = directory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, executable] + arguments }
         ?? [executable] + arguments
     let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-    let envp: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    let environment = ProcessInfo.processInfo.environment.merging(extra) { _, added in added }
+    let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer { (argv + envp).forEach { free($0) } }
     var pid: pid_t = 0
     let rc = posix_spawn(&pid, words[0], &actions, nil, argv, envp)
