@@ -49,10 +49,10 @@ func runProcess(_ executable: String, _ arguments: [String], directory: URL? = n
 final class DaemonProcess: @unchecked Sendable {
     let directory: URL
     let configPath: String
-    let hepPort: UInt16
-    let adminPort: UInt16
-    private let process = Process()
-    private let logPipe = Pipe()
+    private(set) var hepPort: UInt16 = 0
+    private(set) var adminPort: UInt16 = 0
+    private var process = Process()
+    private var logPipe = Pipe()
     nonisolated(unsafe) private var logData = Data()
     private let logLock = NSLock()
 
@@ -62,9 +62,27 @@ final class DaemonProcess: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("capd-test-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        configPath = directory.appendingPathComponent("capd.yaml").path
+        // The ports were free a moment before capd binds them; another test may take one in between. Such a
+        // start ("address already in use") is tried again on new ports; any other early exit is an error.
+        for attempt in 1...3 {
+            do {
+                try start(rules: rules, extraArguments: extraArguments, adminKeys: adminKeys)
+                return
+            } catch let error as DaemonError where error.message.lowercased().contains("address already in use") && attempt < 3 {
+                continue
+            }
+        }
+    }
+
+    private func start(rules: String, extraArguments: [String], adminKeys: [String]) throws {
         hepPort = try freePort()
         adminPort = try freePort()
-        configPath = directory.appendingPathComponent("capd.yaml").path
+        process = Process()
+        logPipe = Pipe()
+        logLock.lock()
+        logData = Data()
+        logLock.unlock()
         let yaml = """
             listen:
               - udp://127.0.0.1:\(hepPort)
