@@ -4,8 +4,9 @@
 # For each store:
 #   1. seed: a fresh capd stores SEED_RATE msg/s for SEED_SECONDS (the same pooled blast traffic as the runs);
 #   2. ceiling C: PostgreSQL: one `psql \copy` of those rows into an empty identical table (LIKE sip_capture
-#      INCLUDING ALL) + CHECKPOINT; SQLite: one INSERT ... SELECT transaction of those rows into an identical
-#      table in a new file (WAL, synchronous=NORMAL), both exactly as bench.sh's short-run baselines;
+#      INCLUDING ALL) + CHECKPOINT, as bench.sh's short-run baseline; SQLite: `capd-bench sqlite-ceiling`, those
+#      rows through one prepared INSERT in 500-row transactions (capd's batch) into an identical table in a new
+#      file (WAL, synchronous=NORMAL): the rate a writer fed row by row can reach;
 #   3. each run FACTOR:SECONDS of BENCH_SUSTAINED (and 0.8:600 with BENCH_SOAK=1): a fresh capd, the sender
 #      offers round(FACTOR × C) msg/s for SECONDS, scripts/bench_sustained.py samples capd every second until it
 #      has drained, then the rows and distinct Call-IDs are counted, a JSON summary and a PNG are written;
@@ -150,14 +151,12 @@ ceiling() {
         psql -X -q "$SEED_URL" -c 'CHECKPOINT'
         t1=$(now)
     else
-        local src="${SEED_URL#sqlite://}" ceil="$WORK/ceiling.db"
+        local src="${SEED_URL#sqlite://}" ceil="$WORK/ceiling.db" out
         rm -f "$ceil"*
-        sqlite3 "$src" .schema | grep -v '^CREATE TABLE sqlite_' | sqlite3 "$ceil"
-        n=$(sqlite3 "$src" 'SELECT count(*) FROM sip_capture')
-        t0=$(now)
-        sqlite3 "$ceil" "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; ATTACH '$src' AS src; BEGIN; INSERT INTO sip_capture SELECT * FROM src.sip_capture; COMMIT;" >/dev/null
-        t1=$(now)
+        out=$("$BENCH" sqlite-ceiling --from "$src" --to "$ceil" --batch 500)
         rm -f "$ceil"*
+        n=${out#rows=}; n=${n%% *}
+        t0=0; t1=${out#* seconds=}; t1=${t1%% *}
     fi
     awk -v n="$n" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%d", n / (t1 - t0) }'
 }
@@ -196,7 +195,7 @@ ceiling_method() {
     if [ "$1" = postgres ]; then
         echo "one psql \\copy of capd's $SEED_RATE msg/s × $SEED_SECONDS s seed rows into an empty table LIKE sip_capture INCLUDING ALL, + CHECKPOINT"
     else
-        echo "one INSERT ... SELECT transaction of capd's seed rows into an empty identical table, WAL, synchronous=NORMAL"
+        echo "capd's seed rows through one prepared INSERT, 500-row transactions, into an empty identical table, WAL, synchronous=NORMAL (capd-bench sqlite-ceiling)"
     fi
 }
 
