@@ -27,6 +27,8 @@ enum Socket {
         _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// Binds, or closes `descriptor` and throws (callers must not close it again: by then the number may be
+    /// another thread's new descriptor).
     static func bind(_ descriptor: Int32, to endpoint: SocketEndpoint) throws(CaptureError) {
         if endpoint.address.isIPv6 { setOption(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1) }
         setOption(descriptor, SOL_SOCKET, SO_REUSEADDR, 1)

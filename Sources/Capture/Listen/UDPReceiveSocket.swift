@@ -15,12 +15,7 @@ public final class UDPReceiveSocket: Sendable {
     /// Binds the socket (port 0 picks a free port; see `localEndpoint`).
     public init(endpoint: SocketEndpoint, receiveBufferBytes requested: Int) throws(CaptureError) {
         let descriptor = try Socket.make(family: endpoint.socketFamily, type: Int32(SOCK_DGRAM.rawValue))
-        do throws(CaptureError) {
-            try Socket.bind(descriptor, to: endpoint)
-        } catch {
-            close(descriptor)
-            throw error
-        }
+        try Socket.bind(descriptor, to: endpoint)   // closes the descriptor when it throws
         receiveBufferBytes = Socket.setReceiveBuffer(descriptor, bytes: requested)
         Socket.setReceiveTimeout(descriptor, milliseconds: 100)
         self.descriptor = descriptor
