@@ -3,6 +3,15 @@ import Affinity
 /// HOMER table layout the store writes.
 public enum SchemaFlavour: String, Sendable { case homer5, homer7 }
 
+/// `store.partition`: how PostgreSQL tables are split in time. HOMER 7 tables are always partitioned by day.
+public enum TablePartitioning: String, Sendable {
+    /// One table per template expansion (a time-named template such as `sip_capture_%Y%m%d` splits by name).
+    case none
+    /// HOMER 5 tables become range-partitioned on `date`, one partition per UTC day (`<table>_pYYYYMMDD`), so
+    /// index maintenance stays bounded as data grows while searches still read one table.
+    case day
+}
+
 /// The `store:` section of the configuration, with the defaults DESIGN.md documents: the one settings model
 /// of the store. The configuration parser (Rules) fills it; the store (Store's `StoreSettings`) runs on it.
 public struct StoreSection: Sendable, Equatable {
@@ -14,6 +23,8 @@ public struct StoreSection: Sendable, Equatable {
     /// `sqlite://capd.db` (relative), `sqlite:///abs/path.db`, `postgres://...`, or a libpq `key=value` string.
     public var url = "sqlite://capd.db"
     public var schema: SchemaFlavour = .homer5
+    /// `store.partition`; PostgreSQL only.
+    public var partition: TablePartitioning = .none
     /// Table template for SIP rows when the capture action names none.
     public var table = StoreSection.defaultTable
     /// Table template for report rows when the report action names none.

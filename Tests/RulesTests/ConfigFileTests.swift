@@ -1,6 +1,7 @@
 import HEP
 import Testing
 @testable import Rules
+import Tables
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -132,6 +133,21 @@ import Glibc
         write("main.yaml", "include: missing.yaml\nroutes:\n  main:\n    - do: [capture]\n")
         let missing = ConfigLoader.load(path: dir + "/main.yaml")
         #expect(missing.rendered.contains("main.yaml:1:10: error: cannot read file"), "\(missing.rendered)")
+    }
+
+    @Test("store.partition: day on PostgreSQL; refused where it cannot apply, with the reason")
+    func storePartition() throws {
+        let pg = "store: { url: 'postgres://capd@127.0.0.1/homer', partition: day }\nhep_route: none\n"
+        #expect(ConfigLoader.load(text: pg).config?.store.partition == .day)
+        #expect(ConfigLoader.load(text: "hep_route: none\n").config?.store.partition == TablePartitioning.none)
+        // The url may still come from --store: only a configured sqlite url is refused here (the store checks the rest).
+        #expect(ConfigLoader.load(text: "store: { partition: day }\nhep_route: none\n").config?.store.partition == .day)
+        let sqlite = ConfigLoader.load(text: "store: { url: sqlite://capd.db, partition: day }\nhep_route: none\n")
+        #expect(sqlite.rendered.contains("1:44: error: store.partition: day needs PostgreSQL"), "\(sqlite.rendered)")
+        let homer7 = ConfigLoader.load(text: "store: { url: 'postgres://h/db', schema: homer7, partition: none }\nhep_route: none\n")
+        #expect(homer7.errors.first?.message.contains("always partitioned by day") == true, "\(homer7.rendered)")
+        let bad = ConfigLoader.load(text: "store: { partition: hourly }\nhep_route: none\n")
+        #expect(bad.errors.first?.message == "store.partition must be none or day, found 'hourly'", "\(bad.rendered)")
     }
 
     @Test func settingsModel() throws {

@@ -53,8 +53,8 @@ extension ConfigParser {
     }
 
     mutating func parseStore(_ node: YAMLNode, into store: inout StoreSettings) {
-        let allowed = ["url", "schema", "table", "report_table", "batch_rows", "flush_ms", "max_in_flight", "spool",
-                       "spool_max_bytes", "retention_days"] + Self.storeShardKeys
+        let allowed = ["url", "schema", "partition", "table", "report_table", "batch_rows", "flush_ms", "max_in_flight",
+                       "spool", "spool_max_bytes", "retention_days"] + Self.storeShardKeys
         guard let f = fields(node, allowed: allowed, context: "store") else { return }
         parseStoreShards(f, into: &store)
         if let p = f["url"], let v = string(p.value, "store.url") {
@@ -68,6 +68,21 @@ extension ConfigParser {
         if let p = f["schema"], let v = string(p.value, "store.schema") {
             if let s = SchemaFlavour(rawValue: v) { store.schema = s } else {
                 error(p.value.mark, "store.schema must be homer5 or homer7, found '\(v)'")
+            }
+        }
+        if let p = f["partition"], let v = string(p.value, "store.partition") {
+            if let partition = TablePartitioning(rawValue: v) {
+                store.partition = partition
+                // (A url left to its default may still come from `--store`; the store checks the final one.)
+                if partition == .day, store.schema == .homer5, (f["url"] != nil && store.url.hasPrefix("sqlite://"))
+                    || store.shards.contains(where: { $0.hasPrefix("sqlite://") }) {
+                    error(p.value.mark, "store.partition: day needs PostgreSQL (SQLite has no partitions; a time-named table such as sip_capture_%Y%m%d splits by day there)")
+                }
+                if partition == .none, store.schema == .homer7 {
+                    error(p.value.mark, "store.partition: none does not apply to schema homer7 (its tables are always partitioned by day)")
+                }
+            } else {
+                error(p.value.mark, "store.partition must be none or day, found '\(v)'")
             }
         }
         if let p = f["table"], let t = tableTemplate(p.value, "store.table") { store.table = t }

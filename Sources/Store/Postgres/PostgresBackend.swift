@@ -7,6 +7,7 @@ import Tables
 final class PostgresBackend: SinkBackend {
     private let conninfo: String
     private let flavour: SchemaFlavour
+    private let partitioning: TablePartitioning
     private let connectionCount: Int
     private var connections: [PostgresConnection] = []
     private var knownTables: Set<String> = []
@@ -14,9 +15,11 @@ final class PostgresBackend: SinkBackend {
     private let hooks: (any PostgresBatchHooks)?
     private var batchesSent = 0
 
-    init(conninfo: String, flavour: SchemaFlavour, maxInFlight: Int, hooks: (any PostgresBatchHooks)? = nil) {
+    init(conninfo: String, flavour: SchemaFlavour, maxInFlight: Int, partitioning: TablePartitioning = .none,
+         hooks: (any PostgresBatchHooks)? = nil) {
         self.conninfo = conninfo
         self.flavour = flavour
+        self.partitioning = flavour == .homer5 ? partitioning : .none
         self.connectionCount = maxInFlight
         self.hooks = hooks
     }
@@ -38,7 +41,9 @@ final class PostgresBackend: SinkBackend {
         // One statement at a time: a multi-statement query is one transaction, which would hold its table locks
         // (CREATE INDEX IF NOT EXISTS takes one even when the index exists) until the end and deadlock with
         // other capd nodes writing batches to the same database (scale-out: several nodes per shard).
-        for statement in Schema.statements(Schema.script(.postgres, flavour)) { try opened[0].execute(statement) }
+        for statement in Schema.statements(homerFiveDDL(Schema.script(.postgres, flavour))) {
+            try opened[0].execute(statement)
+        }
         opened.forEach { $0.makeNonBlocking() }
         connections = opened
     }
@@ -54,8 +59,13 @@ final class PostgresBackend: SinkBackend {
 
     static func ddlKey(_ batch: Batch) -> String {
         let table = batch.table.lowercased()
-        if batch.family == .homerSeven, let day = batch.partitionDay { return table + "_" + day }
-        return table
+        guard let day = batch.partitionDay else { return table }
+        return batch.family == .homerSeven ? table + "_" + day : Schema.dayPartition(of: table, day: day)
+    }
+
+    /// HOMER 5 DDL as `store.partition` wants it.
+    private func homerFiveDDL(_ ddl: String) -> String {
+        partitioning == .day ? Schema.partitionedByDay(ddl) : ddl
     }
 
     func prepare(_ batch: inout Batch) {
@@ -167,14 +177,44 @@ final class PostgresBackend: SinkBackend {
             knownTables.insert(partition)
             return
         }
-        guard !knownTables.contains(table) else { return }
-        guard TableName.isValid(table) else {
-            throw .statementFailed(sqlState: "42602", message: "invalid table name \(table)")
+        if !knownTables.contains(table) {
+            guard TableName.isValid(table) else {
+                throw .statementFailed(sqlState: "42602", message: "invalid table name \(table)")
+            }
+            if let ddl = Schema.tableDDL(.postgres, .homer5, template: Schema.baseTable(for: batch.family), newName: table) {
+                try connection.execute(homerFiveDDL(ddl))
+            }
+            try checkPartitioning(of: table, on: connection)
+            knownTables.insert(table)
         }
-        if let ddl = Schema.tableDDL(.postgres, .homer5, template: Schema.baseTable(for: batch.family), newName: table) {
-            try connection.execute(ddl)
+        guard let day = batch.partitionDay else { return }
+        let partition = Schema.dayPartition(of: table, day: day)
+        guard !knownTables.contains(partition) else { return }
+        guard TableName.isValid(partition) else {
+            throw .statementFailed(sqlState: "42602", message: "partition name \(partition) of table \(table) is longer than 63 characters")
         }
-        knownTables.insert(table)
+        guard let from = Self.dayStart(day), let to = Self.dayStart(day, plusDays: 1) else {
+            throw .statementFailed(sqlState: "22007", message: "bad partition day \(day)")
+        }
+        try connection.execute(
+            "CREATE TABLE IF NOT EXISTS \"\(partition)\" PARTITION OF \"\(table)\" FOR VALUES FROM ('\(from)') TO ('\(to)')")
+        knownTables.insert(partition)
+    }
+
+    /// A HOMER 5 table that exists already keeps its kind: capd never converts one. When it is not what
+    /// `store.partition` says, its rows cannot go in (a plain table has no partitions to make; a partitioned one
+    /// refuses rows without one), so say which and how to fix it.
+    private func checkPartitioning(of table: String, on connection: PostgresConnection) throws(StoreError) {
+        let kinds = try connection.column(
+            "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE n.nspname = current_schema() AND c.relname = '\(table)'")
+        let partitioned = kinds.first == "p"
+        if partitioning == .day, !partitioned {
+            throw .statementFailed(sqlState: "42809", message: "store.partition is day but table \(table) exists and is not partitioned (capd never converts a table): rename it (ALTER TABLE \(table) RENAME TO \(table)_plain) and capd creates a partitioned one, or set store.partition: none")
+        }
+        if partitioning == .none, partitioned {
+            throw .statementFailed(sqlState: "42809", message: "table \(table) is partitioned by day (made with store.partition: day), but store.partition is none: set store.partition: day")
+        }
     }
 
     /// `YYYY-MM-DD 00:00:00` for a YYYYMMDD day (optionally a day later).

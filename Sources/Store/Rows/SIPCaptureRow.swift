@@ -131,6 +131,15 @@ public enum StoreRow: Sendable, Equatable {
         }
     }
 
+    /// The row's `date` (HOMER 7: `create_date`), which picks its partition.
+    var dateMicroTimestamp: Int64 {
+        switch self {
+        case .sip(let r): r.microTimestamp
+        case .report(let r): r.microTimestamp
+        case .homerSeven(let r): r.createDate
+        }
+    }
+
     /// Time that names the table: capture time, or receive time when they differ by more than 10 minutes.
     var namingMicroTimestamp: Int64 {
         let (capture, receive): (Int64, Int64)

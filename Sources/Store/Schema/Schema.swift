@@ -38,6 +38,18 @@ public enum Schema {
         return nil
     }
 
+    /// HOMER 5 DDL with its tables range-partitioned on `date` (`store.partition: day`).
+    static func partitionedByDay(_ ddl: String) -> String {
+        ddl.replacingOccurrences(of: "  PRIMARY KEY (id, date)\n);", with: "  PRIMARY KEY (id, date)\n) PARTITION BY RANGE (date);")
+    }
+
+    /// A HOMER 5 table's partition for a UTC day (YYYYMMDD): `sip_capture_p20231114`. The `p` keeps partitions
+    /// apart from the plain daily tables a `sip_capture_%Y%m%d` template makes.
+    static func dayPartition(of table: String, day: String) -> String { table + "_p" + day }
+
+    /// The template retention matches a table template's day partitions with.
+    static func dayPartitionTemplate(of template: String) -> String { template + "_p%Y%m%d" }
+
     /// The base table whose layout a row of this family uses.
     static func baseTable(for family: RowFamily) -> String {
         switch family {

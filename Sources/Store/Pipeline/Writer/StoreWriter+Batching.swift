@@ -45,7 +45,11 @@ extension StoreWriter {
         }
         let template = row.tableTemplate
         if !templates.contains(template) { templates.insert(template) }
-        return Key(table: try resolver.resolve(template, microTimestamp: row.namingMicroTimestamp), day: nil)
+        let table = try resolver.resolve(template, microTimestamp: row.namingMicroTimestamp)
+        // `store.partition: day`: one batch per day, so that its partition can be made before the COPY.
+        let day = engine == .postgres && settings.schema == .homer5 && settings.partition == .day
+            ? TableName.day(row.dateMicroTimestamp) : nil
+        return Key(table: table, day: day)
     }
 
     private func batchFromStaged(_ store: Store) -> Batch? {

@@ -35,6 +35,10 @@ extension StoreWriter {
         if engine == .postgres, settings.schema == .homer7 {
             templates += Schema.homerSevenParents.map { $0 + "_%Y%m%d" }
         }
+        if engine == .postgres, settings.schema == .homer5 {
+            // Day partitions (`store.partition: day`, or left by a run that had it) of every table capd writes.
+            templates += templates.map { Schema.dayPartitionTemplate(of: $0) }
+        }
         return try backend.dropTables(olderThan: cutoff, templates: templates)
     }
 }
