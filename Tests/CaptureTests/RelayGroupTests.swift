@@ -38,6 +38,28 @@ import Testing
         return condition() ? Clock.monotonicSeconds() - start : nil
     }
 
+    @Test("a member found down counts what was routed to it in the last second, and while down, not before")
+    func deadMemberCountsItsUnconfirmedPackets() throws {
+        let socket = try Self.listenTCP(port: 0)
+        var open = true
+        defer { if open { close(socket.descriptor) } }
+        let monitor = RelayHealthMonitor()
+        defer { monitor.stop() }
+        let health = try monitor.health(of: try #require(SocketEndpoint("127.0.0.1:\(socket.port)")))
+        for _ in 0..<100 { health.noteRouted() }   // long before it dies: confirmed by the probes since
+        usleep(1_600_000)
+        for _ in 0..<20 { health.noteRouted() }    // in its last second
+        #expect(health.unconfirmed.load(ordering: .relaxed) == 0)
+        close(socket.descriptor)
+        open = false
+        #expect(Self.waitUntil(3) { !health.isUp } != nil)
+        #expect(Self.waitUntil(1) { health.unconfirmed.load(ordering: .relaxed) == 20 } != nil,
+                "unconfirmed \(health.unconfirmed.load(ordering: .relaxed))")
+        for _ in 0..<7 { health.noteRouted() }     // every member down: still sent to it
+        #expect(Self.waitUntil(2) { health.unconfirmed.load(ordering: .relaxed) == 27 } != nil,
+                "unconfirmed \(health.unconfirmed.load(ordering: .relaxed))")
+    }
+
     @Test func deadMemberLosesOnlyItsCallsWithinASecondAndGetsThemBack() throws {
         var sockets = try (0..<3).map { _ in try Self.listenTCP(port: 0) }
         defer { for s in sockets { close(s.descriptor) } }

@@ -13,10 +13,36 @@ public final class RelayMemberHealth: Sendable {
     public let transitions = Atomic<Int>(0)
     /// Consecutive successful probes while down.
     fileprivate let successes = Atomic<Int>(0)
+    /// Packets routed to the member (by every group that probes this endpoint).
+    private let routed = Atomic<Int>(0)
+    /// Packets routed to the member in the last second before a probe found it down, and while it was down
+    /// (`capd_relay_member_unconfirmed_total`): UDP gives no receipt, so this is the most a member that died
+    /// can have taken with it (its socket buffer, its rows not yet stored, what was sent before the relay noticed).
+    public let unconfirmed = Atomic<Int>(0)
+    /// `routed` at the end of the last probe rounds, oldest first (the monitor's thread only).
+    private let history = Mutex<[Int]>([])
 
     init(endpoint: SocketEndpoint) { self.endpoint = endpoint }
 
     public var isUp: Bool { upFlag.load(ordering: .relaxed) }
+
+    /// A packet was routed to this member (one relaxed atomic add per packet).
+    public func noteRouted() { routed.add(1, ordering: .relaxed) }
+
+    /// After each probe round: adds to `unconfirmed` what was routed in the `rounds` rounds before the member was
+    /// found down, or since the last round while it stays down.
+    fileprivate func account(rounds: Int, wentDown: Bool) {
+        let now = routed.load(ordering: .relaxed)
+        history.withLock { past in
+            if wentDown {
+                unconfirmed.add(now - (past.first ?? now), ordering: .relaxed)
+            } else if !isUp {
+                unconfirmed.add(now - (past.last ?? now), ordering: .relaxed)
+            }
+            past.append(now)
+            if past.count > rounds { past.removeFirst(past.count - rounds) }
+        }
+    }
 
     fileprivate func record(_ reachable: Bool, upAfter: Int) -> Bool? {
         if reachable {
@@ -49,10 +75,10 @@ public final class RelayHealthMonitor: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private let thread = Mutex<CaptureThread?>(nil)
-    /// Called on the monitor's thread once per change (endpoint, now up).
-    private let onChange: @Sendable (SocketEndpoint, Bool) -> Void
+    /// Called on the monitor's thread once per change (the member, now up).
+    private let onChange: @Sendable (RelayMemberHealth, Bool) -> Void
 
-    public init(settings: Settings = .init(), onChange: @escaping @Sendable (SocketEndpoint, Bool) -> Void = { _, _ in }) {
+    public init(settings: Settings = .init(), onChange: @escaping @Sendable (RelayMemberHealth, Bool) -> Void = { _, _ in }) {
         self.settings = settings
         self.onChange = onChange
     }
@@ -110,8 +136,12 @@ public final class RelayHealthMonitor: Sendable {
         while !stopping.load(ordering: .acquiring) {
             let round = watched
             let reachable = Self.probe(round.map(\.endpoint), timeoutMilliseconds: settings.timeoutMilliseconds)
+            // Rounds in the last second (each is at least an interval long).
+            let rounds = max(1, (1_000 + settings.intervalMilliseconds - 1) / settings.intervalMilliseconds)
             for (health, ok) in zip(round, reachable) {
-                if let now = health.record(ok, upAfter: settings.upAfter) { onChange(health.endpoint, now) }
+                let change = health.record(ok, upAfter: settings.upAfter)
+                health.account(rounds: rounds, wentDown: change == false)
+                if let now = change { onChange(health, now) }
             }
             _ = wake.wait(timeout: .now() + .milliseconds(settings.intervalMilliseconds))
         }

@@ -33,7 +33,9 @@ extension ActiveRules {
         guard let running = groups[group.name], running.members.count == group.members.count else {
             return group.members[0]
         }
-        return group.members[running.owner(of: Self.affinityKey(group.hash, subject))]
+        let index = running.owner(of: Self.affinityKey(group.hash, subject))
+        running.members[index].health?.noteRouted()
+        return group.members[index]
     }
 
     /// The key a packet is placed by. Call-ID and correlation id fall back on each other (SIP has a Call-ID,

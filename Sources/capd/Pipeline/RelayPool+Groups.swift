@@ -6,11 +6,12 @@ extension RelayPool {
     static let logger = Logger(label: "capd.relay")
 
     /// Once per change of a member's state (never per packet).
-    @Sendable static func logMemberChange(_ endpoint: SocketEndpoint, _ up: Bool) {
+    @Sendable static func logMemberChange(_ member: RelayMemberHealth, _ up: Bool) {
+        let unconfirmed = member.unconfirmed.load(ordering: .relaxed)
         if up {
-            logger.info("event=relay_member_up probe=\(endpoint) detail=\"member answers again: its calls return to it\"")
+            logger.info("event=relay_member_up probe=\(member.endpoint) unconfirmed_total=\(unconfirmed) detail=\"member answers again: its calls return to it\"")
         } else {
-            logger.warning("event=relay_member_down probe=\(endpoint) detail=\"member does not answer: its calls move to the other members\"")
+            logger.warning("event=relay_member_down probe=\(member.endpoint) unconfirmed_total=\(unconfirmed) detail=\"member does not answer: its calls move to the other members; packets sent to it in the last second may be lost with it\"")
         }
     }
 

@@ -44,6 +44,18 @@ extension Daemon {
                 }
             }
         }
+        let unconfirmed = try registry.counterFamily(
+            "capd_relay_member_unconfirmed_total",
+            help: "Packets routed to a relay group member in the last second before its health check failed, and while it was down: the most it can have lost with it (UDP gives no receipt).",
+            labels: ["group", "member"])
+        unconfirmed.collect {
+            pipeline.current.groups.values.flatMap { group in
+                group.members.map { member in
+                    (labels: [group.name, member.name],
+                     value: Double(member.health?.unconfirmed.load(ordering: .relaxed) ?? 0))
+                }
+            }
+        }
         guard let sharded = store.sharded else { return }
         let stored = try registry.counterFamily(
             "capd_store_shard_rows_stored_total", help: "Rows written to each store shard.", labels: ["shard"])
