@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "capd",
             dependencies: [
-                "HEP", "Rules", "Capture", "Store", "Tables", "TLS", "Affinity",
+                "HEP", "Rules", "Capture", "Store", "Tables", "TLS", "Affinity", "CSocket",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <malloc.h>
 #include "CSocket.h"
 #include <string.h>
 #include <sys/uio.h>
@@ -77,4 +78,8 @@ long long capd_socket_drops(int fd) {
     if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info, &length) != 0) return -1;
     if (length < sizeof(unsigned int) * (SK_MEMINFO_DROPS + 1)) return -1;
     return (long long)info[SK_MEMINFO_DROPS];
+}
+
+int capd_malloc_trim(void) {
+    return malloc_trim(0);
 }

@@ -30,6 +30,10 @@ int capd_packet_ignore_outgoing(int fd);
 /// counter (it wraps after 2^32 drops).
 long long capd_socket_drops(int fd);
 
+/// glibc's malloc_trim(0) (malloc.h, which the Glibc module leaves out): hands free heap pages of every
+/// arena back to the system. Returns 1 when memory was released.
+int capd_malloc_trim(void);
+
 #define CAPD_FANOUT_HASH 0
 #define CAPD_FANOUT_LB 1
 #define CAPD_FANOUT_CPU 2

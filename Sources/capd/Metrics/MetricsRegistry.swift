@@ -2,8 +2,10 @@ import Synchronization
 
 /// The families the daemon exposes on `GET /metrics`, rendered in registration order.
 final class MetricsRegistry: Sendable {
-    /// Every metric name must start with this.
+    /// Every metric name must start with this, except the process metrics every Prometheus client exports
+    /// under their standard names (`process_resident_memory_bytes`, ...).
     let prefix: String
+    static let standardProcessPrefix = "process_"
     private let families = Mutex<[any RenderableFamily]>([])
 
     init(prefix: String = "capd_") {
@@ -38,7 +40,7 @@ final class MetricsRegistry: Sendable {
 
     private func register<Child>(_ family: MetricFamily<Child>) throws(MetricsError) -> MetricFamily<Child> {
         guard MetricText.isValidMetricName(family.name) else { throw .invalidMetricName(family.name) }
-        guard family.name.hasPrefix(prefix) else { throw .missingPrefix(name: family.name, prefix: prefix) }
+        guard family.name.hasPrefix(prefix) || family.name.hasPrefix(Self.standardProcessPrefix) else { throw .missingPrefix(name: family.name, prefix: prefix) }
         for label in family.labelNames where !MetricText.isValidLabelName(label) {
             throw .invalidLabelName(metric: family.name, label: label)
         }

@@ -23,6 +23,7 @@ final class Daemon: Sendable {
     /// Counter samples for the calls view's live panel (with the admin endpoint only).
     private let live: LiveSampler?
     private let reloader: ReloadCoordinator
+    private let memoryTrimmer = MemoryTrimmer()
 
     struct StartupError: Error, CustomStringConvertible { var description: String }
 
@@ -93,6 +94,8 @@ final class Daemon: Sendable {
         if inputs.raw, let raw = config.raw {
             try startRawCapture(raw, config: config)
         }
+        try Daemon.registerProcessMetrics(metrics, trimmer: memoryTrimmer)
+        memoryTrimmer.start()
         try admin?.start()
         live?.start()
         let started = inputs.listeners ? config.listen.map(\.description).joined(separator: ",") : "none"
@@ -120,6 +123,7 @@ final class Daemon: Sendable {
         for handle in handles { handle.stop() }
         relays.close(drainTimeout: 2)
         let report = store.close(timeout: .seconds(120))
+        memoryTrimmer.stop()
         logger.info("event=store_closed \(report)")
         if !report.complete && report.rowsInMemory > 0 {
             throw StartupError(description: report.description)
@@ -203,6 +207,16 @@ final class Daemon: Sendable {
             return HistogramSnapshot(upperBounds: finite.map(\.upperBound), cumulativeCounts: cumulative,
                                      sum: snapshot.flushLatencySum)
         }
+    }
+
+    /// `process_resident_memory_bytes` (the Prometheus client convention) and what the trimmer gave back.
+    static func registerProcessMetrics(_ metrics: CapdMetrics, trimmer: MemoryTrimmer) throws {
+        try metrics.registry.gauge("process_resident_memory_bytes", help: "Resident memory size in bytes.")
+            .bind { Double(ProcessMemory.residentBytes()) }
+        try metrics.registry.counter(
+            "capd_memory_trimmed_bytes_total",
+            help: "Resident bytes handed back to the system by the periodic malloc_trim after bursts.")
+            .bind { Double(trimmer.trimmedBytes.load(ordering: .relaxed)) }
     }
 
     static func hostPort(_ host: String, _ port: UInt16) -> String {
