@@ -9,6 +9,9 @@
 #    one timed psql \copy + CHECKPOINT, as `make bench` measures C.
 # 4. A table per day: with that table full, one more chunk goes into a new empty table of the same definition
 #    in the same database: what a `sip_capture_%Y%m%d` table (or a daily partition) sees the day after.
+# 5. A day-partitioned table (store.partition: day): one more chunk COPYed into a parent PARTITION BY RANGE (date)
+#    with the same columns and indexes, routed into a new empty day partition, next to the full table: what
+#    capd's partitioned sip_capture sees each new day, routing cost included.
 # Prints a per-chunk table (rows in the table before the chunk, rows/s) and a summary; every loop is bounded.
 #   GROWTH_ROWS [10000000]  GROWTH_SEED_RATE [10000]  GROWTH_SEED_SECONDS [20]  GROWTH_OUT [.build/bench/ceiling-growth.md]
 set -euo pipefail
@@ -111,10 +114,18 @@ sql -c 'CREATE TABLE growth_next_day (LIKE sip_capture INCLUDING ALL)' -c 'CHECK
 make_chunk $((chunks + 1))
 s=$(timed_copy growth_next_day)
 next_rate=$(awk -v r="$chunk_rows" -v s="$s" 'BEGIN { printf "%d", r / s }')
+from=$(sql -c "SELECT to_char(date_trunc('day', min(date)), 'YYYY-MM-DD HH24:MI:SS') FROM sip_capture")
+to=$(sql -c "SELECT to_char(date_trunc('day', max(date)) + interval '1 day', 'YYYY-MM-DD HH24:MI:SS') FROM sip_capture")
+sql -c 'CREATE TABLE growth_partitioned (LIKE sip_capture INCLUDING ALL) PARTITION BY RANGE (date)' \
+    -c "CREATE TABLE growth_partitioned_p1 PARTITION OF growth_partitioned FOR VALUES FROM ('$from') TO ('$to')" -c 'CHECKPOINT'
+make_chunk $((chunks + 2))
+s=$(timed_copy growth_partitioned)
+part_rate=$(awk -v r="$chunk_rows" -v s="$s" 'BEGIN { printf "%d", r / s }')
 {
     echo
     echo "- C into the empty table: **$first_rate rows/s**"
     echo "- C into the same table at $((in_table - chunk_rows)) rows: **$last_rate rows/s** ($(awk -v a="$last_rate" -v b="$first_rate" 'BEGIN { printf "%.2f", a / b }') × empty)"
-    echo "- C into a new empty table of the same definition next to it (a table or partition per day): **$next_rate rows/s** ($(awk -v a="$next_rate" -v b="$first_rate" 'BEGIN { printf "%.2f", a / b }') × empty)"
+    echo "- C into a new empty table of the same definition next to it (a table per day): **$next_rate rows/s** ($(awk -v a="$next_rate" -v b="$first_rate" 'BEGIN { printf "%.2f", a / b }') × empty)"
+    echo "- C through a day-partitioned parent into its new empty day partition next to it (store.partition: day): **$part_rate rows/s** ($(awk -v a="$part_rate" -v b="$first_rate" 'BEGIN { printf "%.2f", a / b }') × empty)"
 } >>"$OUT"
 cat "$OUT"
