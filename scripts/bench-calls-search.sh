@@ -5,7 +5,8 @@
 # users, in a file whose schema capd created (its own indexes). Filled with one INSERT … SELECT (recursive CTE).
 # Each search is the whole `capd calls` process (start, config, open, query, print), run twice: cold then warm.
 #   SEARCH_CALLS [1000000]  SEARCH_DIR [.build/bench/calls-search]  SEARCH_KEEP [0] (1: keep the 2+ GB file)
-#   SEARCH_CAPD [.build/release/capd]
+#   SEARCH_CAPD [.build/release/capd]  SEARCH_DROP_INDEXES [""] (index names dropped before the fill, to time
+#   the fill without them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CALLS="${SEARCH_CALLS:-1000000}"
@@ -29,6 +30,7 @@ if ! sqlite3 "$DB" "SELECT 1 FROM sip_capture LIMIT 1" >/dev/null 2>&1; then
     log "capd did not create the schema; using sql/sqlite/homer5.sql"
     sqlite3 "$DB" <sql/sqlite/homer5.sql
 fi
+for index in ${SEARCH_DROP_INDEXES:-}; do sqlite3 "$DB" "DROP INDEX IF EXISTS $index"; done
 log "indexes: $(sqlite3 "$DB" "SELECT group_concat(name, ' ') FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sip_capture'")"
 t0=$(date +%s.%N)
 sqlite3 "$DB" >/dev/null <<SQL

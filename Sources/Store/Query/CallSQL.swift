@@ -31,7 +31,7 @@ struct CallSQL {
     }
 
     /// The requests a call's users are read from (and the predicate of SQLite's partial user indexes).
-    static let userRequestMethods = "('INVITE','REGISTER','OPTIONS','MESSAGE','SUBSCRIBE','NOTIFY','PUBLISH','REFER')"
+    static let userRequestMethods = "('INVITE','REGISTER','MESSAGE','SUBSCRIBE')"
 
     var dateColumn: String { flavour == .homer5 ? "date" : "create_date" }
     var timeCast: String { engine == .sqlite ? "" : (flavour == .homer5 ? "::timestamp" : "::timestamptz") }
@@ -49,8 +49,8 @@ struct CallSQL {
         if let v = filter.fromUser { conditions.append("\(column("from_user")) = " + s.bind(v, engine)) }
         if let v = filter.toUser { conditions.append("\(column("to_user")) = " + s.bind(v, engine)) }
         if filter.fromUser != nil || filter.toUser != nil {
-            // A call's users are those of its requests that open a dialog or stand alone (a callee's BYE has
-            // From and To swapped). Written exactly as SQLite's partial user indexes say, so that they serve it.
+            // A call's users are those of the request that opens it: INVITE, REGISTER, MESSAGE, SUBSCRIBE (a
+            // callee's BYE has From and To swapped). Written exactly as SQLite's partial user indexes say.
             conditions.append("\(column("method")) IN \(Self.userRequestMethods)")
         }
         if let v = filter.method { conditions.append("\(column("method")) = " + s.bind(v.uppercased(), engine)) }

@@ -180,10 +180,11 @@ CREATE TABLE IF NOT EXISTS sip_capture (
 );
 CREATE INDEX IF NOT EXISTS sip_capture_date ON sip_capture (date);
 CREATE INDEX IF NOT EXISTS sip_capture_callid ON sip_capture (callid);
--- Calls by user: only requests that open a dialog or stand alone are indexed (about one message in ten), so
--- these cost a fraction of a full index at insert; `capd calls --from-user/--to-user` matches those requests.
-CREATE INDEX IF NOT EXISTS sip_capture_from_user_req ON sip_capture (from_user) WHERE method IN ('INVITE','REGISTER','OPTIONS','MESSAGE','SUBSCRIBE','NOTIFY','PUBLISH','REFER');
-CREATE INDEX IF NOT EXISTS sip_capture_to_user_req ON sip_capture (to_user) WHERE method IN ('INVITE','REGISTER','OPTIONS','MESSAGE','SUBSCRIBE','NOTIFY','PUBLISH','REFER');
+-- Calls by user: only the requests that open a call, a registration, a subscription or send a message are
+-- indexed (OPTIONS keepalives, in-dialog requests and replies are not), so these cost a fraction of a full
+-- index at insert; `capd calls --from-user/--to-user` matches those requests.
+CREATE INDEX IF NOT EXISTS sip_capture_from_user_req ON sip_capture (from_user) WHERE method IN ('INVITE','REGISTER','MESSAGE','SUBSCRIBE');
+CREATE INDEX IF NOT EXISTS sip_capture_to_user_req ON sip_capture (to_user) WHERE method IN ('INVITE','REGISTER','MESSAGE','SUBSCRIBE');
 -- table: rtcp_capture
 CREATE TABLE IF NOT EXISTS rtcp_capture (
   id               INTEGER PRIMARY KEY,
