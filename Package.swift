@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // capd-bench only: the cost of swift-metrics + swift-prometheus next to capd's registry (docs/architecture.md).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // Thin shims over Debian's system libraries.
@@ -61,7 +64,11 @@ let package = Package(
         ),
 
         // Benchmarks (`make bench`): one file per area, each printing figures next to a same-run baseline.
-        .executableTarget(name: "capd-bench", dependencies: ["HEP", "Rules", "Capture", "Store", "CSocket"]),
+        .executableTarget(name: "capd-bench", dependencies: [
+            "HEP", "Rules", "Capture", "Store", "CSocket",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
 
         // Shared by the test targets: a throwaway PostgreSQL cluster of one test's own.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -257,6 +257,14 @@ if [ "${BENCH_SKIP_BASELINES:-0}" != 1 ] && [ -n "$LOADS" ]; then
     fi
 fi
 
+# swift-metrics + swift-prometheus next to capd's own registry, as a share of capd's CPU per stored row in the
+# PostgreSQL 50 000 msg/s run above (issue 11: adopt them unless they cost more than 2 %).
+if [ -n "$LOADS" ]; then
+    cpu_us=$(awk -F'\t' '$1 == "postgres" && $2 == "50000" && $12 > 0 { printf "%.2f", $12 * 1000 }' "$RESULTS" | head -1)
+    log "metrics: counter update cost (capd CPU per row in the 50k PostgreSQL run: ${cpu_us:-?} µs)"
+    "$BENCH" metrics ${cpu_us:+--cpu-us-per-row "$cpu_us"} | sed 's/^metrics: /- metrics: /' >>"$BASE" || log "metrics bench failed"
+fi
+
 # ---------------------------------------------------------------------------------------------------------
 # shellcheck source=scripts/bench-sustained.sh
 . scripts/bench-sustained.sh

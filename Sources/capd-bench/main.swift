@@ -2,6 +2,7 @@
 let suites: [(name: String, run: ([String]) throws -> Void)] = [
     ("hep", hepBench), ("rules", rulesBench), ("store", storeBench), ("capture", captureBench),
     ("blast", blastBench), ("sqlite-ceiling", sqliteCeilingBench),
+    ("metrics", metricsBench),
 ]
 let arguments = Array(CommandLine.arguments.dropFirst())
 let wanted = arguments.first ?? "all"

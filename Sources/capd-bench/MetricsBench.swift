@@ -1,0 +1,77 @@
+import CoreMetrics
+import Foundation
+import Prometheus
+import Synchronization
+
+/// `capd-bench metrics [--updates N] [--per-row K] [--cpu-us-per-row X]`: what a counter update costs with
+/// capd's own registry and with swift-metrics + swift-prometheus (issue 11: adopt them unless they cost more
+/// than 2 % of capd's CPU per stored row). Each kind counts `N` increments on one labelled counter, best of
+/// 5 rounds; with `--cpu-us-per-row` (capd's CPU per stored row, which `make bench` measures in the same run)
+/// it prints the share of that CPU `K` updates per row would take.
+func metricsBench(_ arguments: [String]) throws {
+    var updates = 20_000_000, perRow = 3, cpuMicrosPerRow: Double?
+    var rest = arguments[...]
+    while let flag = rest.popFirst() {
+        guard let value = rest.popFirst() else { throw MetricsBenchError.usage("\(flag) needs a value") }
+        switch flag {
+        case "--updates": updates = Int(value) ?? 0
+        case "--per-row": perRow = Int(value) ?? 0
+        case "--cpu-us-per-row": cpuMicrosPerRow = Double(value)
+        default: throw MetricsBenchError.usage("unknown option \(flag)")
+        }
+    }
+    guard updates > 0, perRow > 0 else {
+        throw MetricsBenchError.usage("capd-bench metrics [--updates N] [--per-row K] [--cpu-us-per-row X]")
+    }
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    let own = OwnCounter()
+    let direct = registry.makeCounter(name: "capd_bench_direct_total", labels: [("listener", "udp://127.0.0.1:9060")])
+    let viaSwiftMetrics = CoreMetrics.Counter(label: "capd_bench_swift_metrics_total",
+                                              dimensions: [("listener", "udp://127.0.0.1:9060")])
+    let kinds: [(name: String, run: () -> Void)] = [
+        ("capd registry (one relaxed atomic add, Sources/capd/Metrics/Counter.swift)", { for _ in 0..<updates { own.increment() } }),
+        ("swift-prometheus Counter, called directly", { for _ in 0..<updates { direct.increment() } }),
+        ("swift-metrics Counter on swift-prometheus (MetricsSystem.bootstrap)", { for _ in 0..<updates { viaSwiftMetrics.increment() } }),
+    ]
+    var results: [(String, Double)] = []
+    for kind in kinds {
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            kind.run()
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / Double(updates))
+        }
+        results.append((kind.name, best))
+    }
+    // The counts are real: every increment above reached its counter (best of 5 rounds of `updates` each).
+    guard own.value == updates * 5, registry.emitToString().contains("capd_bench_swift_metrics_total") else {
+        throw MetricsBenchError.failed("a counter missed increments")
+    }
+    for (name, nanoseconds) in results {
+        var line = String(format: "metrics: %@: %.2f ns per update", name, nanoseconds)
+        if let cpu = cpuMicrosPerRow, cpu > 0 {
+            line += String(format: "; %d per row = %.3f %% of capd's %.2f µs CPU per stored row", perRow,
+                           Double(perRow) * nanoseconds / (cpu * 1_000) * 100, cpu)
+        }
+        print(line)
+    }
+}
+
+/// The hot path of capd's `Counter` (the type itself is in the executable target, which a bench cannot import).
+private final class OwnCounter: Sendable {
+    private let storage = Atomic<Int>(0)
+    @inline(__always) func increment() { storage.wrappingAdd(1, ordering: .relaxed) }
+    var value: Int { storage.load(ordering: .relaxed) }
+}
+
+enum MetricsBenchError: Error, CustomStringConvertible {
+    case usage(String)
+    case failed(String)
+    var description: String {
+        switch self {
+        case .usage(let text): "usage: \(text)"
+        case .failed(let text): "metrics bench: \(text)"
+        }
+    }
+}
