@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
@@ -106,11 +107,13 @@ final class DaemonProcess: @unchecked Sendable {
             self.logLock.unlock()
         }
         try process.run()
+        LiveDaemons.started(process.processIdentifier)
         try waitUntilReady()
     }
 
     deinit {
         if !process.hasExited { process.terminate() }
+        LiveDaemons.ended(process.processIdentifier)
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -151,10 +154,14 @@ final class DaemonProcess: @unchecked Sendable {
             Issue.record("capd did not stop within \(timeout) s")
         }
         let exitStatus = process.waitUntilExitReliably()
+        forget()
         return exitStatus
     }
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Set by `terminate()` once the process is known to have exited.
+    private func forget() { LiveDaemons.ended(process.processIdentifier) }
 
     func metrics() throws -> [String: Double] {
         let response = try httpRequest(port: adminPort, method: "GET", path: "/metrics")
@@ -287,4 +294,24 @@ func httpRequest(port: UInt16, method: String, path: String, body: String? = nil
           let status = Int(statusLine.split(separator: " ")[1]) else { throw DaemonError(message: "bad HTTP response: \(text)") }
     let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
     return HTTPResult(status: status, body: body)
+}
+
+/// Every `capd run` a test started and has not seen end. When the test process exits, whatever is still running
+/// gets SIGTERM: a test that failed (or kept its `DaemonProcess` alive) must not leave a daemon behind.
+enum LiveDaemons {
+    private static let pids = Mutex<Set<Int32>>([])
+    private static let hook: Void = { atexit { LiveDaemons.terminateAll() } }()
+
+    static func started(_ pid: Int32) {
+        _ = hook
+        pids.withLock { _ = $0.insert(pid) }
+    }
+
+    static func ended(_ pid: Int32) {
+        pids.withLock { _ = $0.remove(pid) }
+    }
+
+    static func terminateAll() {
+        for pid in pids.withLock({ $0 }) { kill(pid, SIGTERM) }
+    }
 }
