@@ -147,7 +147,9 @@ extension Spool {
             inboxLock.broadcast()
             inboxLock.unlock()
 
-            write(rows, lostBatches: lost, force: force, scratch: &record)
+            // Grouped by table, so that the replay reads full batches (rows of a lost batch keep their places).
+            write(lost.isEmpty ? StoreRow.groupedByDestination(rows) : rows, lostBatches: lost, force: force,
+                  scratch: &record)
 
             inboxLock.lock()
             inbox.busyRows = 0

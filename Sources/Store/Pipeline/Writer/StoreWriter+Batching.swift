@@ -31,7 +31,7 @@ extension StoreWriter {
             return rows
         }
         if let taken {
-            staged = taken
+            staged = StoreRow.groupedByDestination(taken)
             stagedIndex = 0
         }
     }
