@@ -17,42 +17,13 @@ public final class HEPTCPListener: Sendable {
     public let connections = TCPConnectionCounters()
     /// Connections closed per framing error reason (`HEPFramingError.reason`).
     public let closeReasons = Mutex<[String: Int]>([:])
-    private let descriptor: Int32
-    /// Self-pipe: `stop` writes to [1] to wake the poll.
-    private let wake: (read: Int32, write: Int32)
+    private let core: StreamListenerCore
     private let configuration: TCPListenerConfiguration
-    private let stopping = Atomic<Bool>(false)
-    private let thread = Mutex<CaptureThread?>(nil)
 
     public init(endpoint: SocketEndpoint, configuration: TCPListenerConfiguration = .init()) throws(CaptureError) {
-        let descriptor = try Socket.make(family: endpoint.socketFamily, type: Int32(SOCK_STREAM.rawValue))
-        try Socket.bind(descriptor, to: endpoint)
-        guard listen(descriptor, 1_024) == 0 else {
-            let code = errno
-            close(descriptor)
-            throw .socket(operation: "listen \(endpoint)", errno: code)
-        }
-        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
-        var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else {
-            let code = errno
-            close(descriptor)
-            throw .socket(operation: "pipe", errno: code)
-        }
-        for end in ends {
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-        }
-        wake = (ends[0], ends[1])
-        self.descriptor = descriptor
+        core = try StreamListenerCore(endpoint: endpoint)
+        localEndpoint = core.localEndpoint
         self.configuration = configuration
-        localEndpoint = SocketEndpoint.local(of: descriptor) ?? endpoint
-    }
-
-    deinit {
-        close(descriptor)
-        close(wake.read)
-        close(wake.write)
     }
 
     /// Starts the thread. `consumer` gets each poll round's frames; `log` (optional) gets rate-limited lines
@@ -62,20 +33,12 @@ public final class HEPTCPListener: Sendable {
         log: (@Sendable (_ kind: String, _ count: Int, _ detail: String) -> Void)? = nil
     ) throws(CaptureError) {
         let events = RateLimitedEvents(interval: configuration.logIntervalSeconds, report: log ?? { _, _, _ in })
-        let started = try CaptureThread.start { [self] in pollLoop(consumer, events: events) }
-        thread.withLock { $0 = started }
+        try core.start { [self] in pollLoop(consumer, events: events) }
     }
 
     /// Stops accepting and reading, closes every connection, returns when the thread has ended.
     public func stop() {
-        stopping.store(true, ordering: .releasing)
-        var byte: UInt8 = 1
-        _ = write(wake.write, &byte, 1)
-        let running = thread.withLock { current -> CaptureThread? in
-            defer { current = nil }
-            return current
-        }
-        running?.join()
+        core.stop()
     }
 
     private struct Connection {
@@ -95,10 +58,10 @@ public final class HEPTCPListener: Sendable {
             for connection in connections { close(connection.descriptor) }
             counters.connectionsOpen.store(0, ordering: .relaxed)
         }
-        while !stopping.load(ordering: .acquiring) {
+        while !core.isStopping {
             pollSet.removeAll(keepingCapacity: true)
-            pollSet.append(pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0))
-            pollSet.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
+            pollSet.append(pollfd(fd: core.wake.read, events: Int16(POLLIN), revents: 0))
+            pollSet.append(pollfd(fd: core.descriptor, events: Int16(POLLIN), revents: 0))
             var nextDeadline = Double.infinity
             for connection in connections {
                 pollSet.append(pollfd(fd: connection.descriptor, events: Int16(POLLIN), revents: 0))
@@ -157,7 +120,7 @@ public final class HEPTCPListener: Sendable {
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let client = withUnsafeMutablePointer(to: &storage) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    accept(descriptor, $0, &length)
+                    accept(core.descriptor, $0, &length)
                 }
             }
             guard client >= 0 else { return }

@@ -20,45 +20,16 @@ public final class HEPTLSListener: Sendable {
     public let handshakes = TLSHandshakeCounters()
     /// Connections closed per framing error reason (`HEPFramingError.reason`).
     public let closeReasons = Mutex<[String: Int]>([:])
-    private let descriptor: Int32
-    /// Self-pipe: `stop` writes to [1] to wake the poll.
-    private let wake: (read: Int32, write: Int32)
+    private let core: StreamListenerCore
     private let configuration: TLSListenerConfiguration
     private let context: Mutex<TLSContext>
-    private let stopping = Atomic<Bool>(false)
-    private let thread = Mutex<CaptureThread?>(nil)
 
     public init(endpoint: SocketEndpoint, context: TLSContext,
                 configuration: TLSListenerConfiguration = .init()) throws(CaptureError) {
-        let descriptor = try Socket.make(family: endpoint.socketFamily, type: Int32(SOCK_STREAM.rawValue))
-        try Socket.bind(descriptor, to: endpoint)
-        guard listen(descriptor, 1_024) == 0 else {
-            let code = errno
-            close(descriptor)
-            throw .socket(operation: "listen \(endpoint)", errno: code)
-        }
-        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
-        var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else {
-            let code = errno
-            close(descriptor)
-            throw .socket(operation: "pipe", errno: code)
-        }
-        for end in ends {
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-        }
-        wake = (ends[0], ends[1])
-        self.descriptor = descriptor
+        core = try StreamListenerCore(endpoint: endpoint)
+        localEndpoint = core.localEndpoint
         self.configuration = configuration
         self.context = Mutex(context)
-        localEndpoint = SocketEndpoint.local(of: descriptor) ?? endpoint
-    }
-
-    deinit {
-        close(descriptor)
-        close(wake.read)
-        close(wake.write)
     }
 
     /// The context new connections start from.
@@ -80,20 +51,12 @@ public final class HEPTLSListener: Sendable {
         let events = RateLimitedEvents(interval: configuration.tcp.logIntervalSeconds, report: log ?? { _, _, _ in })
         let failures = PeerRateLimitedLog(interval: configuration.failureLogIntervalSeconds,
                                           report: logFailure ?? { _, _, _ in })
-        let started = try CaptureThread.start { [self] in pollLoop(consumer, events: events, failures: failures) }
-        thread.withLock { $0 = started }
+        try core.start { [self] in pollLoop(consumer, events: events, failures: failures) }
     }
 
     /// Stops accepting and reading, closes every connection, returns when the thread has ended.
     public func stop() {
-        stopping.store(true, ordering: .releasing)
-        var byte: UInt8 = 1
-        _ = write(wake.write, &byte, 1)
-        let running = thread.withLock { current -> CaptureThread? in
-            defer { current = nil }
-            return current
-        }
-        running?.join()
+        core.stop()
     }
 
     private final class Connection {
@@ -139,10 +102,10 @@ public final class HEPTLSListener: Sendable {
             for connection in connections { close(connection.descriptor) }
             counters.connectionsOpen.store(0, ordering: .relaxed)
         }
-        while !stopping.load(ordering: .acquiring) {
+        while !core.isStopping {
             pollSet.removeAll(keepingCapacity: true)
-            pollSet.append(pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0))
-            pollSet.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
+            pollSet.append(pollfd(fd: core.wake.read, events: Int16(POLLIN), revents: 0))
+            pollSet.append(pollfd(fd: core.descriptor, events: Int16(POLLIN), revents: 0))
             var nextDeadline = Double.infinity
             for connection in connections {
                 let events = connection.wantsWrite ? Int16(POLLOUT) : Int16(POLLIN)
@@ -217,7 +180,7 @@ public final class HEPTLSListener: Sendable {
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let client = withUnsafeMutablePointer(to: &storage) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    accept(descriptor, $0, &length)
+                    accept(core.descriptor, $0, &length)
                 }
             }
             guard client >= 0 else { return }
