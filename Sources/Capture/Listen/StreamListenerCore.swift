@@ -5,7 +5,7 @@ import CSocket
 import Synchronization
 
 /// The part of a stream listener that is not about its protocol: the non-blocking listening socket, the
-/// self-pipe that wakes the poll, and the thread that runs the listener's poll loop.
+/// self-pipe that wakes the poll, and the thread that runs it (`run`, in StreamListenerCore+PollLoop.swift).
 final class StreamListenerCore: Sendable {
     let localEndpoint: SocketEndpoint
     let descriptor: Int32
