@@ -150,8 +150,11 @@ final class DaemonProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while !process.hasExited && Date() < deadline { usleep(20_000) }
         if !process.hasExited {
+            // What it was doing: every thread's name, state and kernel wait channel, and the log's end.
+            let threads = Self.threadReport(process.processIdentifier)
+            let tail = log.split(separator: "\n").suffix(30).joined(separator: "\n")
             process.terminate()
-            Issue.record("capd did not stop within \(timeout) s")
+            Issue.record("capd did not stop within \(timeout) s\nthreads:\n\(threads)\nlog:\n\(tail)")
         }
         let exitStatus = process.waitUntilExitReliably()
         forget()
@@ -159,6 +162,21 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// One line per thread of `pid`: name, state (`/proc/PID/task/TID/stat`) and wait channel.
+    static func threadReport(_ pid: Int32) -> String {
+        let base = "/proc/\(pid)/task"
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
+        return tasks.sorted().map { tid in
+            func read(_ name: String) -> String {
+                ((try? String(contentsOfFile: "\(base)/\(tid)/\(name)", encoding: .utf8)) ?? "?")
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let stat = read("stat")
+            let state = stat.lastIndex(of: ")").map { String(stat[$0...].dropFirst(2).prefix(1)) } ?? "?"
+            return "\(tid) \(read("comm")) \(state) \(read("wchan"))"
+        }.joined(separator: "\n")
+    }
 
     /// Set by `terminate()` once the process is known to have exited.
     private func forget() { LiveDaemons.ended(process.processIdentifier) }
