@@ -32,6 +32,10 @@ public func spawnAndWait(_ executable: String, _ arguments: [String], directory:
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    // Nothing else of this process goes to the child. Sockets SwiftNIO opens (the admin servers of tests running
+    // beside this one) are not close-on-exec: a PostgreSQL server started here held a stopped test's admin port
+    // open for its whole life, so that port kept accepting connections.
+    closeInheritedDescriptors(&actions)
     // In `directory`: through sh (posix_spawn_file_actions_addchdir_np is not visible to Swift here).
     let words = directory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, executable] + arguments }
         ?? [executable] + arguments
@@ -70,4 +74,12 @@ public func spawnAndWait(_ executable: String, _ arguments: [String], directory:
 
 public struct SpawnError: Error, CustomStringConvertible {
     public let description: String
+}
+
+/// glibc's posix_spawn_file_actions_addclosefrom_np(actions, 3), looked up at run time (Glibc's module does not
+/// show the GNU extensions to Swift).
+private func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
+    _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
 }

@@ -132,7 +132,11 @@ final class AdminServer: Sendable {
                 try? channel.eventLoop.submit {}.wait()
                 usleep(10_000)
             }
-            try? channel.close().wait()
+            do {
+                try channel.close().wait()
+            } catch {
+                logger.warning("event=admin_close_failed detail=\"\(error)\"")
+            }
         }
         task.cancel()
         if finished.wait(timeout: .now() + 5) == .timedOut {
