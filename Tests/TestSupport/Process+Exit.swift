@@ -44,7 +44,7 @@ extension Process {
         }
     }
 
-    static func isZombie(_ pid: Int32) -> Bool {
+    public static func isZombie(_ pid: Int32) -> Bool {
         guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return false }
         return stat[close...].dropFirst().trimmingCharacters(in: .whitespaces).first == "Z"

@@ -112,8 +112,11 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     deinit {
-        if !process.hasExited { process.terminate() }
-        LiveDaemons.ended(process.processIdentifier)
+        // SIGTERM by pid, not through Foundation's `terminate()`, which does nothing when Foundation believes the
+        // child ended (a capd from a failed full run was found still running 20 minutes later).
+        let pid = process.processIdentifier
+        if pid > 0, kill(pid, 0) == 0, !Process.isZombie(pid) { kill(pid, SIGTERM) }
+        LiveDaemons.ended(pid)
         try? FileManager.default.removeItem(at: directory)
     }
 
