@@ -25,37 +25,22 @@ extension Daemon {
     /// `capd_relay_sent_total{target="GROUP/URL"}` like any relay target.
     static func bridgeScaleOutMetrics(store: StoreFront, pipeline: Pipeline, metrics: CapdMetrics) throws {
         let registry = metrics.registry
-        let up = try registry.gaugeFamily(
+        // One sample per member of every running group (labels `group`, `member`).
+        let perMember: @Sendable (@escaping @Sendable (HEPRelayGroup.Member) -> Double) -> [(labels: [String], value: Double)] = { value in
+            pipeline.current.groups.values.flatMap { group in
+                group.members.map { (labels: [group.name, $0.name], value: value($0)) }
+            }
+        }
+        try registry.gaugeFamily(
             "capd_relay_member_up", help: "1 while a relay group member passes its health check, else 0.",
-            labels: ["group", "member"])
-        up.collect {
-            pipeline.current.groups.values.flatMap { group in
-                group.members.map { (labels: [group.name, $0.name], value: $0.isUp ? 1 : 0) }
-            }
-        }
-        let transitions = try registry.counterFamily(
+            labels: ["group", "member"]).collect { perMember { $0.isUp ? 1 : 0 } }
+        try registry.counterFamily(
             "capd_relay_member_transitions_total", help: "Up/down changes of a relay group member's health check.",
-            labels: ["group", "member"])
-        transitions.collect {
-            pipeline.current.groups.values.flatMap { group in
-                group.members.map { member in
-                    (labels: [group.name, member.name],
-                     value: Double(member.health?.transitions.load(ordering: .relaxed) ?? 0))
-                }
-            }
-        }
-        let unconfirmed = try registry.counterFamily(
+            labels: ["group", "member"]).collect { perMember { Double($0.health?.transitions.load(ordering: .relaxed) ?? 0) } }
+        try registry.counterFamily(
             "capd_relay_member_unconfirmed_total",
             help: "Packets routed to a relay group member in the last second before its health check failed, and while it was down: the most it can have lost with it (UDP gives no receipt).",
-            labels: ["group", "member"])
-        unconfirmed.collect {
-            pipeline.current.groups.values.flatMap { group in
-                group.members.map { member in
-                    (labels: [group.name, member.name],
-                     value: Double(member.health?.unconfirmed.load(ordering: .relaxed) ?? 0))
-                }
-            }
-        }
+            labels: ["group", "member"]).collect { perMember { Double($0.health?.unconfirmed.load(ordering: .relaxed) ?? 0) } }
         guard let sharded = store.sharded else { return }
         let stored = try registry.counterFamily(
             "capd_store_shard_rows_stored_total", help: "Rows written to each store shard.", labels: ["shard"])
