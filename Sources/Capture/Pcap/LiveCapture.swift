@@ -32,10 +32,10 @@ public struct LiveCaptureConfiguration: Sendable {
     public var ports: [ClosedRange<UInt16>] = []
     /// Parallel readers on the interface, joined in one PACKET_FANOUT group (flow hash, defragmented).
     public var readers = 1
-    /// Fanout group id (default: derived from the process id, distinct per capture). `fanout = false`
-    /// (readers then see every packet each) exists for tests.
+    /// Fanout group id (default: derived from the process id, distinct per capture).
     public var fanoutGroup: UInt16?
-    public var fanout = true
+    /// Tests only (`@testable`): `false` lets every reader see every packet, to show what fanout prevents.
+    var fanout = true
     public var extractor = SIPExtractorConfiguration()
 
     public init(interface: String) { self.interface = interface }
