@@ -70,7 +70,7 @@ public final class Store: RowSink, @unchecked Sendable {
         let backend: any SinkBackend = switch location {
         case .sqlite(let path): SQLiteBackend(path: path, flavour: settings.schema)
         case .postgres(let conninfo): PostgresBackend(conninfo: conninfo, flavour: settings.schema, maxInFlight: settings.maxInFlight,
-                                                          partitioning: settings.partition, hooks: postgresHooks)
+                                                          dayPartitions: settings.section.partitionsHomerFiveByDay, hooks: postgresHooks)
         }
         writer = StoreWriter(settings: settings, engine: location.engine, backend: backend, logger: logger)
         writer.store = self

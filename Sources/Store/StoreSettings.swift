@@ -41,8 +41,8 @@ public struct StoreSettings: Sendable, Equatable {
         guard queueCapacity >= section.batchRows else { throw .badSettings("queue capacity must be >= batch_rows") }
         guard !spoolDirectory.isEmpty else { throw .badSettings("spool directory is empty") }
         guard section.retentionDays >= 0 else { throw .badSettings("retention_days must be >= 0") }
-        if section.partition == .day, section.schema == .homer5, case .sqlite = try StoreLocation(url: section.url) {
-            throw .badSettings("partition: day needs PostgreSQL (SQLite has no partitions; a time-named table such as sip_capture_%Y%m%d splits by day there)")
+        if section.partitionsHomerFiveByDay, case .sqlite = try StoreLocation(url: section.url) {
+            throw .badSettings(TablePartitioning.dayNeedsPostgreSQL)
         }
         return self
     }

@@ -10,6 +10,9 @@ public enum TablePartitioning: String, Sendable {
     /// HOMER 5 tables become range-partitioned on `date`, one partition per UTC day (`<table>_pYYYYMMDD`), so
     /// index maintenance stays bounded as data grows while searches still read one table.
     case day
+
+    /// Why `day` cannot apply to a SQLite store.
+    public static let dayNeedsPostgreSQL = "store.partition: day needs PostgreSQL (SQLite has no partitions; a time-named table such as sip_capture_%Y%m%d splits by day there)"
 }
 
 /// The `store:` section of the configuration, with the defaults DESIGN.md documents: the one settings model
@@ -46,4 +49,7 @@ public struct StoreSection: Sendable, Equatable {
     public var shardBy: AffinityKey = .callID
 
     public init() {}
+
+    /// HOMER 5 tables range-partitioned by day (`partition: day`; HOMER 7 partitions by day whatever it says).
+    public var partitionsHomerFiveByDay: Bool { schema == .homer5 && partition == .day }
 }

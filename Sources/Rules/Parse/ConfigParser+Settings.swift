@@ -74,9 +74,9 @@ extension ConfigParser {
             if let partition = TablePartitioning(rawValue: v) {
                 store.partition = partition
                 // (A url left to its default may still come from `--store`; the store checks the final one.)
-                if partition == .day, store.schema == .homer5, (f["url"] != nil && store.url.hasPrefix("sqlite://"))
+                if store.partitionsHomerFiveByDay, (f["url"] != nil && store.url.hasPrefix("sqlite://"))
                     || store.shards.contains(where: { $0.hasPrefix("sqlite://") }) {
-                    error(p.value.mark, "store.partition: day needs PostgreSQL (SQLite has no partitions; a time-named table such as sip_capture_%Y%m%d splits by day there)")
+                    error(p.value.mark, TablePartitioning.dayNeedsPostgreSQL)
                 }
                 if partition == .none, store.schema == .homer7 {
                     error(p.value.mark, "store.partition: none does not apply to schema homer7 (its tables are always partitioned by day)")

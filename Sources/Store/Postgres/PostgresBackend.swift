@@ -7,7 +7,8 @@ import Tables
 final class PostgresBackend: SinkBackend {
     private let conninfo: String
     private let flavour: SchemaFlavour
-    private let partitioning: TablePartitioning
+    /// HOMER 5 tables range-partitioned by day (`store.partition: day`).
+    private let dayPartitions: Bool
     private let connectionCount: Int
     private var connections: [PostgresConnection] = []
     private var knownTables: Set<String> = []
@@ -15,11 +16,11 @@ final class PostgresBackend: SinkBackend {
     private let hooks: (any PostgresBatchHooks)?
     private var batchesSent = 0
 
-    init(conninfo: String, flavour: SchemaFlavour, maxInFlight: Int, partitioning: TablePartitioning = .none,
+    init(conninfo: String, flavour: SchemaFlavour, maxInFlight: Int, dayPartitions: Bool = false,
          hooks: (any PostgresBatchHooks)? = nil) {
         self.conninfo = conninfo
         self.flavour = flavour
-        self.partitioning = flavour == .homer5 ? partitioning : .none
+        self.dayPartitions = flavour == .homer5 && dayPartitions
         self.connectionCount = maxInFlight
         self.hooks = hooks
     }
@@ -60,12 +61,17 @@ final class PostgresBackend: SinkBackend {
     static func ddlKey(_ batch: Batch) -> String {
         let table = batch.table.lowercased()
         guard let day = batch.partitionDay else { return table }
-        return batch.family == .homerSeven ? table + "_" + day : Schema.dayPartition(of: table, day: day)
+        return partitionName(of: table, family: batch.family, day: day)
+    }
+
+    /// A table's partition for a UTC day: HOMER 7 `<parent>_YYYYMMDD`, HOMER 5 `<table>_pYYYYMMDD`.
+    static func partitionName(of table: String, family: RowFamily, day: String) -> String {
+        family == .homerSeven ? table + "_" + day : Schema.dayPartition(of: table, day: day)
     }
 
     /// HOMER 5 DDL as `store.partition` wants it.
     private func homerFiveDDL(_ ddl: String) -> String {
-        partitioning == .day ? Schema.partitionedByDay(ddl) : ddl
+        dayPartitions ? Schema.partitionedByDay(ddl) : ddl
     }
 
     func prepare(_ batch: inout Batch) {
@@ -164,20 +170,7 @@ final class PostgresBackend: SinkBackend {
     }
 
     private func ensureTable(_ table: String, batch: Batch, on connection: PostgresConnection) throws(StoreError) {
-        if batch.family == .homerSeven {
-            guard let day = batch.partitionDay else { return }
-            let partition = table + "_" + day
-            guard !knownTables.contains(partition) else { return }
-            guard let from = Self.dayStart(day), let to = Self.dayStart(day, plusDays: 1) else {
-                throw .statementFailed(sqlState: "22007", message: "bad partition day \(day)")
-            }
-            try connection.execute(
-                "CREATE TABLE IF NOT EXISTS \"\(partition)\" PARTITION OF \"\(table)\" FOR VALUES FROM ('\(from)+00') TO ('\(to)+00')"
-            )
-            knownTables.insert(partition)
-            return
-        }
-        if !knownTables.contains(table) {
+        if batch.family != .homerSeven, !knownTables.contains(table) {
             guard TableName.isValid(table) else {
                 throw .statementFailed(sqlState: "42602", message: "invalid table name \(table)")
             }
@@ -188,7 +181,7 @@ final class PostgresBackend: SinkBackend {
             knownTables.insert(table)
         }
         guard let day = batch.partitionDay else { return }
-        let partition = Schema.dayPartition(of: table, day: day)
+        let partition = Self.partitionName(of: table, family: batch.family, day: day)
         guard !knownTables.contains(partition) else { return }
         guard TableName.isValid(partition) else {
             throw .statementFailed(sqlState: "42602", message: "partition name \(partition) of table \(table) is longer than 63 characters")
@@ -196,8 +189,10 @@ final class PostgresBackend: SinkBackend {
         guard let from = Self.dayStart(day), let to = Self.dayStart(day, plusDays: 1) else {
             throw .statementFailed(sqlState: "22007", message: "bad partition day \(day)")
         }
+        // HOMER 7's `create_date` is a timestamptz (bounds in UTC), HOMER 5's `date` a timestamp (UTC by convention).
+        let zone = batch.family == .homerSeven ? "+00" : ""
         try connection.execute(
-            "CREATE TABLE IF NOT EXISTS \"\(partition)\" PARTITION OF \"\(table)\" FOR VALUES FROM ('\(from)') TO ('\(to)')")
+            "CREATE TABLE IF NOT EXISTS \"\(partition)\" PARTITION OF \"\(table)\" FOR VALUES FROM ('\(from)\(zone)') TO ('\(to)\(zone)')")
         knownTables.insert(partition)
     }
 
@@ -209,10 +204,10 @@ final class PostgresBackend: SinkBackend {
             "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 + "WHERE n.nspname = current_schema() AND c.relname = '\(table)'")
         let partitioned = kinds.first == "p"
-        if partitioning == .day, !partitioned {
+        if dayPartitions, !partitioned {
             throw .statementFailed(sqlState: "42809", message: "store.partition is day but table \(table) exists and is not partitioned (capd never converts a table): rename it (ALTER TABLE \(table) RENAME TO \(table)_plain) and capd creates a partitioned one, or set store.partition: none")
         }
-        if partitioning == .none, partitioned {
+        if !dayPartitions, partitioned {
             throw .statementFailed(sqlState: "42809", message: "table \(table) is partitioned by day (made with store.partition: day), but store.partition is none: set store.partition: day")
         }
     }

@@ -47,8 +47,7 @@ extension StoreWriter {
         if !templates.contains(template) { templates.insert(template) }
         let table = try resolver.resolve(template, microTimestamp: row.namingMicroTimestamp)
         // `store.partition: day`: one batch per day, so that its partition can be made before the COPY.
-        let day = engine == .postgres && settings.schema == .homer5 && settings.partition == .day
-            ? TableName.day(row.dateMicroTimestamp) : nil
+        let day = engine == .postgres && settings.section.partitionsHomerFiveByDay ? TableName.day(row.dateMicroTimestamp) : nil
         return Key(table: table, day: day)
     }
 
