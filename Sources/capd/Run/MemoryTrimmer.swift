@@ -26,8 +26,7 @@ final class MemoryTrimmer: Sendable {
         guard !started.exchange(true, ordering: .relaxed) else { return }
         let thread = Thread { [self] in
             while !stopping.load(ordering: .acquiring) {
-                if wake.wait(timeout: .now() + .milliseconds(Int(interval.components.seconds * 1_000)
-                    + Int(interval.components.attoseconds / 1_000_000_000_000_000))) == .success { continue }
+                if wake.wait(timeout: .now() + interval.seconds) == .success { continue }
                 trim()
             }
             finished.signal()

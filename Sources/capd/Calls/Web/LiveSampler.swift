@@ -27,7 +27,7 @@ final class LiveSampler: Sendable {
         let thread = Thread { [self] in
             while !stopped.withLock({ $0 }) {
                 take()
-                Thread.sleep(forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
+                Thread.sleep(forTimeInterval: interval.seconds)
             }
         }
         thread.name = "capd-live-sampler"
