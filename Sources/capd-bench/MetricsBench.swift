@@ -9,20 +9,12 @@ import Synchronization
 /// 5 rounds; with `--cpu-us-per-row` (capd's CPU per stored row, which `make bench` measures in the same run)
 /// it prints the share of that CPU `K` updates per row would take.
 func metricsBench(_ arguments: [String]) throws {
-    var updates = 20_000_000, perRow = 3, cpuMicrosPerRow: Double?
-    var rest = arguments[...]
-    while let flag = rest.popFirst() {
-        guard let value = rest.popFirst() else { throw MetricsBenchError.usage("\(flag) needs a value") }
-        switch flag {
-        case "--updates": updates = Int(value) ?? 0
-        case "--per-row": perRow = Int(value) ?? 0
-        case "--cpu-us-per-row": cpuMicrosPerRow = Double(value)
-        default: throw MetricsBenchError.usage("unknown option \(flag)")
-        }
-    }
-    guard updates > 0, perRow > 0 else {
-        throw MetricsBenchError.usage("capd-bench metrics [--updates N] [--per-row K] [--cpu-us-per-row X]")
-    }
+    let usage = "capd-bench metrics [--updates N] [--per-row K] [--cpu-us-per-row X]"
+    let options = try BenchOptions(arguments, allowed: ["--updates", "--per-row", "--cpu-us-per-row"], usage: usage)
+    let updates = options["--updates"].map { Int($0) ?? 0 } ?? 20_000_000
+    let perRow = options["--per-row"].map { Int($0) ?? 0 } ?? 3
+    let cpuMicrosPerRow = options["--cpu-us-per-row"].flatMap(Double.init)
+    guard updates > 0, perRow > 0 else { throw BenchError.usage(usage) }
     let registry = PrometheusCollectorRegistry()
     MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
     let own = OwnCounter()
@@ -46,7 +38,7 @@ func metricsBench(_ arguments: [String]) throws {
     }
     // The counts are real: every increment above reached its counter (best of 5 rounds of `updates` each).
     guard own.value == updates * 5, registry.emitToString().contains("capd_bench_swift_metrics_total") else {
-        throw MetricsBenchError.failed("a counter missed increments")
+        throw BenchError.failed("a counter missed increments")
     }
     for (name, nanoseconds) in results {
         var line = String(format: "metrics: %@: %.2f ns per update", name, nanoseconds)
@@ -63,15 +55,4 @@ private final class OwnCounter: Sendable {
     private let storage = Atomic<Int>(0)
     @inline(__always) func increment() { storage.wrappingAdd(1, ordering: .relaxed) }
     var value: Int { storage.load(ordering: .relaxed) }
-}
-
-enum MetricsBenchError: Error, CustomStringConvertible {
-    case usage(String)
-    case failed(String)
-    var description: String {
-        switch self {
-        case .usage(let text): "usage: \(text)"
-        case .failed(let text): "metrics bench: \(text)"
-        }
-    }
 }

@@ -11,25 +11,15 @@ import Foundation
 /// figure) copies rows inside the engine without binding a value or committing, which no writer fed row by
 /// row can approach.
 func sqliteCeilingBench(_ arguments: [String]) throws {
-    var source = "", target = "", batch = 500
-    var rest = arguments[...]
-    while let flag = rest.popFirst() {
-        guard let value = rest.popFirst() else { throw SQLiteCeilingError.usage("\(flag) needs a value") }
-        switch flag {
-        case "--from": source = value
-        case "--to": target = value
-        case "--batch": batch = Int(value) ?? 0
-        default: throw SQLiteCeilingError.usage("unknown option \(flag)")
-        }
-    }
-    guard !source.isEmpty, !target.isEmpty, batch >= 1 else {
-        throw SQLiteCeilingError.usage("capd-bench sqlite-ceiling --from SRC.db --to NEW.db [--batch N]")
-    }
+    let usage = "capd-bench sqlite-ceiling --from SRC.db --to NEW.db [--batch N]"
+    let options = try BenchOptions(arguments, allowed: ["--from", "--to", "--batch"], usage: usage)
+    let batch = options["--batch"].map { Int($0) ?? 0 } ?? 500
+    guard let source = options["--from"], let target = options["--to"], batch >= 1 else { throw BenchError.usage(usage) }
     let from = try SQLiteFile(path: source)
     let schema = try from.strings("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name = 'sip_capture' "
         + "UNION ALL SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND type = 'index' AND tbl_name = 'sip_capture'")
     let (columns, rows) = try from.rows("SELECT * FROM sip_capture")
-    guard !rows.isEmpty else { throw SQLiteCeilingError.failed("no rows in \(source)") }
+    guard !rows.isEmpty else { throw BenchError.failed("no rows in \(source)") }
     try? FileManager.default.removeItem(atPath: target)
     let to = try SQLiteFile(path: target)
     try to.exec("PRAGMA journal_mode=WAL")
@@ -55,7 +45,7 @@ func sqliteCeilingBench(_ arguments: [String]) throws {
                 case .blob(let b): _ = b.withUnsafeBytes { sqlite3_bind_blob(insert, i, $0.baseAddress, Int32($0.count), transient) }
                 }
             }
-            guard sqlite3_step(insert) == SQLITE_DONE else { throw SQLiteCeilingError.failed(to.message) }
+            guard sqlite3_step(insert) == SQLITE_DONE else { throw BenchError.failed(to.message) }
             sqlite3_reset(insert)
         }
         try to.exec("COMMIT")
@@ -63,17 +53,6 @@ func sqliteCeilingBench(_ arguments: [String]) throws {
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     print(String(format: "rows=%d seconds=%.3f rows_per_second=%.0f", rows.count, seconds, Double(rows.count) / seconds))
-}
-
-enum SQLiteCeilingError: Error, CustomStringConvertible {
-    case usage(String)
-    case failed(String)
-    var description: String {
-        switch self {
-        case .usage(let text): return "usage: \(text)"
-        case .failed(let text): return "sqlite-ceiling: \(text)"
-        }
-    }
 }
 
 private enum SQLiteValue {
@@ -87,7 +66,7 @@ private final class SQLiteFile {
 
     init(path: String) throws {
         var handle: OpaquePointer?
-        guard sqlite3_open(path, &handle) == SQLITE_OK, let handle else { throw SQLiteCeilingError.failed("cannot open \(path)") }
+        guard sqlite3_open(path, &handle) == SQLITE_OK, let handle else { throw BenchError.failed("cannot open \(path)") }
         db = handle
     }
 
@@ -96,13 +75,13 @@ private final class SQLiteFile {
     var message: String { String(cString: sqlite3_errmsg(db)) }
 
     func exec(_ sql: String) throws {
-        guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw SQLiteCeilingError.failed("\(message): \(sql)") }
+        guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw BenchError.failed("\(message): \(sql)") }
     }
 
     func prepare(_ sql: String) throws -> OpaquePointer {
         var stmt: OpaquePointer?
         guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
-            throw SQLiteCeilingError.failed("\(message): \(sql)")
+            throw BenchError.failed("\(message): \(sql)")
         }
         return stmt
     }
@@ -123,7 +102,7 @@ private final class SQLiteFile {
         while true {
             let rc = sqlite3_step(stmt)
             if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else { throw SQLiteCeilingError.failed(message) }
+            guard rc == SQLITE_ROW else { throw BenchError.failed(message) }
             rows.append((0..<count).map { i in
                 switch sqlite3_column_type(stmt, i) {
                 case SQLITE_INTEGER: return .int(sqlite3_column_int64(stmt, i))
