@@ -87,6 +87,8 @@ timed_copy() {
     t1=$(now)
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
+# rate SECONDS -> rows/s of one chunk loaded in SECONDS
+rate() { awk -v r="$chunk_rows" -v s="$1" 'BEGIN { printf "%d", r / s }'; }
 
 sql -c 'CREATE TABLE growth (LIKE sip_capture INCLUDING ALL)' -c 'CHECKPOINT'
 mkdir -p "$(dirname "$OUT")"
@@ -103,7 +105,7 @@ for n in $(seq 1 "$chunks"); do
     make_chunk "$n"
     s=$(timed_copy growth)
     size=$(sql -c "SELECT pg_total_relation_size('growth') / 1048576")
-    rate=$(awk -v r="$chunk_rows" -v s="$s" 'BEGIN { printf "%d", r / s }')
+    rate=$(rate "$s")
     echo "| $n | $in_table | $s | $rate | $size |" >>"$OUT"
     log "chunk $n: $in_table rows before, $rate rows/s, $size MB"
     in_table=$((in_table + chunk_rows))
@@ -113,14 +115,14 @@ done
 sql -c 'CREATE TABLE growth_next_day (LIKE sip_capture INCLUDING ALL)' -c 'CHECKPOINT'
 make_chunk $((chunks + 1))
 s=$(timed_copy growth_next_day)
-next_rate=$(awk -v r="$chunk_rows" -v s="$s" 'BEGIN { printf "%d", r / s }')
+next_rate=$(rate "$s")
 from=$(sql -c "SELECT to_char(date_trunc('day', min(date)), 'YYYY-MM-DD HH24:MI:SS') FROM sip_capture")
 to=$(sql -c "SELECT to_char(date_trunc('day', max(date)) + interval '1 day', 'YYYY-MM-DD HH24:MI:SS') FROM sip_capture")
 sql -c 'CREATE TABLE growth_partitioned (LIKE sip_capture INCLUDING ALL) PARTITION BY RANGE (date)' \
     -c "CREATE TABLE growth_partitioned_p1 PARTITION OF growth_partitioned FOR VALUES FROM ('$from') TO ('$to')" -c 'CHECKPOINT'
 make_chunk $((chunks + 2))
 s=$(timed_copy growth_partitioned)
-part_rate=$(awk -v r="$chunk_rows" -v s="$s" 'BEGIN { printf "%d", r / s }')
+part_rate=$(rate "$s")
 {
     echo
     echo "- C into the empty table: **$first_rate rows/s**"
