@@ -45,8 +45,14 @@ extension Process {
     }
 
     public static func isZombie(_ pid: Int32) -> Bool {
-        guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        return stat[close...].dropFirst().trimmingCharacters(in: .whitespaces).first == "Z"
+        pid > 0 && state(statFile: "/proc/\(pid)/stat") == "Z"
+    }
+
+    /// The state letter (`R`, `S`, `D`, `Z`, ...) of a `/proc/PID/stat` or `/proc/PID/task/TID/stat` file:
+    /// the first field after the parenthesised name, which may itself hold spaces and parentheses.
+    public static func state(statFile: String) -> Character? {
+        guard let stat = try? String(contentsOfFile: statFile, encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[close...].dropFirst().trimmingCharacters(in: .whitespaces).first
     }
 }

@@ -115,7 +115,7 @@ final class DaemonProcess: @unchecked Sendable {
         // SIGTERM by pid, not through Foundation's `terminate()`, which does nothing when Foundation believes the
         // child ended (a capd from a failed full run was found still running 20 minutes later).
         let pid = process.processIdentifier
-        if pid > 0, kill(pid, 0) == 0, !Process.isZombie(pid) { kill(pid, SIGTERM) }
+        if pid > 0, !Process.isZombie(pid) { kill(pid, SIGTERM) }
         LiveDaemons.ended(pid)
         try? FileManager.default.removeItem(at: directory)
     }
@@ -160,7 +160,7 @@ final class DaemonProcess: @unchecked Sendable {
             Issue.record("capd did not stop within \(timeout) s\nthreads:\n\(threads)\nlog:\n\(tail)")
         }
         let exitStatus = process.waitUntilExitReliably()
-        forget()
+        LiveDaemons.ended(process.processIdentifier)
         return exitStatus
     }
 
@@ -175,14 +175,10 @@ final class DaemonProcess: @unchecked Sendable {
                 ((try? String(contentsOfFile: "\(base)/\(tid)/\(name)", encoding: .utf8)) ?? "?")
                     .trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            let stat = read("stat")
-            let state = stat.lastIndex(of: ")").map { String(stat[$0...].dropFirst(2).prefix(1)) } ?? "?"
+            let state = Process.state(statFile: "\(base)/\(tid)/stat").map(String.init) ?? "?"
             return "\(tid) \(read("comm")) \(state) \(read("wchan"))"
         }.joined(separator: "\n")
     }
-
-    /// Set by `terminate()` once the process is known to have exited.
-    private func forget() { LiveDaemons.ended(process.processIdentifier) }
 
     func metrics() throws -> [String: Double] {
         let response = try httpRequest(port: adminPort, method: "GET", path: "/metrics")
