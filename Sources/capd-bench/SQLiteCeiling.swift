@@ -61,7 +61,7 @@ private enum SQLiteValue {
 
 /// A database file opened for the bench (no shared code with the Store's backend: the bench must not depend on
 /// what it measures).
-private final class SQLiteFile {
+final class SQLiteFile {
     let db: OpaquePointer
 
     init(path: String) throws {
@@ -86,14 +86,14 @@ private final class SQLiteFile {
         return stmt
     }
 
-    func strings(_ sql: String) throws -> [String] {
+    fileprivate func strings(_ sql: String) throws -> [String] {
         try rows(sql).rows.compactMap { row in
             if case .text(let bytes)? = row.first { return String(decoding: bytes, as: UTF8.self) }
             return nil
         }
     }
 
-    func rows(_ sql: String) throws -> (columns: [String], rows: [[SQLiteValue]]) {
+    fileprivate func rows(_ sql: String) throws -> (columns: [String], rows: [[SQLiteValue]]) {
         let stmt = try prepare(sql)
         defer { sqlite3_finalize(stmt) }
         let count = sqlite3_column_count(stmt)

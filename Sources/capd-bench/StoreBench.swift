@@ -172,19 +172,16 @@ private func sqliteRound(_ rows: [SIPCaptureRow], work: String, batch: Int) thro
     // Ceiling: the same rows, one prepared INSERT, one transaction, same schema and pragmas.
     let ceilingPath = work + "/ceiling.db"
     _ = try runStore("sqlite://" + ceilingPath, rows: [], work: work + "/sq-ceiling-init")
-    var db: OpaquePointer?
-    guard sqlite3_open(ceilingPath, &db) == SQLITE_OK, let db else { throw StoreError.connectFailed(ceilingPath) }
-    defer { sqlite3_close(db) }
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", nil, nil, nil)
+    let db = try SQLiteFile(path: ceilingPath)
+    try db.exec("PRAGMA journal_mode=WAL")
+    try db.exec("PRAGMA synchronous=NORMAL")
     let columns = StoreBenchRows.columns
-    let sql = "INSERT INTO sip_capture (" + columns.joined(separator: ",") + ") VALUES ("
-        + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-    var stmt: OpaquePointer?
-    guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else { throw StoreError.connectFailed("prepare") }
+    let stmt = try db.prepare("INSERT INTO sip_capture (" + columns.joined(separator: ",") + ") VALUES ("
+        + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")")
     defer { sqlite3_finalize(stmt) }
     let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-    let ceiling = seconds {
-        sqlite3_exec(db, "BEGIN", nil, nil, nil)
+    let ceiling = try seconds {
+        try db.exec("BEGIN")
         for row in rows {
             for (index, value) in StoreBenchRows.values(row).enumerated() {
                 let i = Int32(index + 1)
@@ -197,7 +194,7 @@ private func sqliteRound(_ rows: [SIPCaptureRow], work: String, batch: Int) thro
             sqlite3_step(stmt)
             sqlite3_reset(stmt)
         }
-        sqlite3_exec(db, "COMMIT", nil, nil, nil)
+        try db.exec("COMMIT")
     }
     let path = work + "/capd.db"
     var stored = 0
