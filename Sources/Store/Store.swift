@@ -88,7 +88,8 @@ public final class Store: RowSink, @unchecked Sendable {
     }
 
     /// While the spool disk has no room, memory is the only place left for rows: the queue may hold this many
-    /// times its capacity before rows are dropped (about 2 KB per homer5 row: +40 MB for the default 20 000).
+    /// times its capacity before rows are dropped (a homer5 row holds ~2 KB, ~4 KB with its batch encoding: tens
+    /// of MB more for the default 20 000; docs/performance.md "Stop 18").
     static let holdFactorWithoutSpool = 2
 
     /// Queues the row in memory; past the queue's bound hands it to the spool's thread (no disk I/O here).
