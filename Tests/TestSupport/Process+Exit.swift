@@ -8,9 +8,12 @@ import Glibc
 /// `capd check` that had exited kept the suite waiting). These look at the child itself (`/proc/PID/stat`)
 /// and reap it when Foundation has not.
 extension Process {
-    /// True once the child has exited (reaped by Foundation, or a zombie nobody has reaped yet).
+    /// True once the child has exited: Foundation says so, or it is a zombie nobody has reaped yet, or it is gone
+    /// altogether — Foundation reaped it but, in a busy full run, had not yet said so 20 s later (a capd that
+    /// logged `event=stopped` a second after SIGTERM was reported as "did not stop").
     public var hasExited: Bool {
-        !isRunning || Self.isZombie(processIdentifier)
+        let pid = processIdentifier
+        return !isRunning || Self.isZombie(pid) || (kill(pid, 0) != 0 && errno == ESRCH)
     }
 
     /// Waits for the child to exit (SIGKILL after `timeout` seconds) and returns what `terminationStatus`
