@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Capture
 import CSocket
 import HEP
 
@@ -11,11 +12,7 @@ import HEP
 /// 100 000 prebuilt datagrams and rewrites the message number in each before sending it (`BlastPool`), so
 /// every message keeps its own Call-ID while memory stays bounded.
 struct Blast {
-    enum Transport: String { case udp, tcp }
-
-    var transport = Transport.udp
-    var host = "127.0.0.1"
-    var port: UInt16 = 9060
+    var target = Endpoint(transport: .udp, host: "127.0.0.1", port: 9060)
     var rate = 50_000
     var count = 500_000
     var seconds = 60.0
@@ -48,8 +45,10 @@ struct Blast {
             switch arguments[i] {
             case "--to":
                 let url = try value()
-                guard let parsed = Blast.parse(url: url) else { throw UsageError(description: "bad target \(url)") }
-                (transport, host, port) = parsed
+                guard let parsed = try? Endpoint(parsing: url, schemes: ["udp": .udp, "tcp": .tcp]) else {
+                    throw UsageError(description: "bad target \(url)")
+                }
+                target = parsed
             case "--rate": rate = Int(try value()) ?? rate
             case "--count": count = Int(try value()) ?? count
             case "--seconds": seconds = Double(try value()) ?? seconds
@@ -60,16 +59,10 @@ struct Blast {
             }
             i += 1
         }
-        guard host == "127.0.0.1" || host == "::1" || host == "localhost" else {
-            throw UsageError(description: "blast only sends to loopback (got \(host))")
+        guard ["127.0.0.1", "::1", "localhost"].contains(target.host) else {
+            throw UsageError(description: "blast only sends to loopback (got \(target.host))")
         }
-        guard transport == .udp || version == .v3 else { throw UsageError(description: "TCP carries HEPv3 only") }
-    }
-
-    static func parse(url: String) -> (Transport, String, UInt16)? {
-        guard let parsed = try? HostPort(parsing: url), let scheme = parsed.scheme,
-              let transport = Transport(rawValue: scheme) else { return nil }
-        return (transport, parsed.host, parsed.port)
+        guard target.transport == .udp || version == .v3 else { throw UsageError(description: "TCP carries HEPv3 only") }
     }
 
     /// Builds the datagrams first (so encoding does not limit the send rate), then sends them paced.
@@ -89,43 +82,13 @@ struct Blast {
                 protoType: HEPProtoType.sip, captureID: 2001, payload: message.text)
             packets.append(version == .v3 ? packet.bytes : try packet.encoded(as: version))
         }
-        let socket = try BlastSocket(transport: transport, host: host, port: port)
-        defer { socket.close() }
-
-        var result = Result()
-        result.startedUnix = realtimeSeconds()
-        let start = monotonicSeconds()
-        let batch = 32
-        var index = 0
-        while index < packets.count {
-            let elapsed = monotonicSeconds() - start
-            if elapsed > seconds { break }
-            if rate > 0 {
-                let due = Int(elapsed * Double(rate)) + 1
-                if index >= due {
-                    let wait = Double(index - due + 1) / Double(rate)
-                    usleep(useconds_t(max(20, min(wait * 1_000_000, 2_000))))
-                    continue
-                }
-            }
-            let end = min(packets.count, index + (rate > 0 ? min(batch, max(1, rate / 1000)) : batch))
-            let (sent, errors, bytes) = socket.send(packets[index..<end])
-            result.sent += sent
-            result.errors += errors
-            result.bytes += bytes
-            index = end
-        }
-        result.elapsed = monotonicSeconds() - start
-        return result
+        return try send(count: packets.count) { range in packets[range] }
     }
-}
 
-extension Blast {
-    /// A long run: sends `count` distinct messages from a `BlastPool`, paced like `run()`.
-    func runPooled() throws -> Result {
-        var pool = try BlastPool(size: min(count, Blast.poolSize), seed: seed, version: version,
-                                 timestampSeconds: UInt32(time(nil)))
-        let socket = try BlastSocket(transport: transport, host: host, port: port)
+    /// Sends messages `0..<count` paced at `rate` (for at most `seconds`) in batches that `slice` turns into
+    /// datagrams; a batch never crosses `boundary` (a multiple of it), so a pool can rewrite its slots in place.
+    func send(count: Int, boundary: Int? = nil, slice: (Range<Int>) -> ArraySlice<[UInt8]>) throws -> Result {
+        let socket = try BlastSocket(target: target)
         defer { socket.close() }
 
         var result = Result()
@@ -145,11 +108,8 @@ extension Blast {
                 }
             }
             var end = min(count, index + (rate > 0 ? min(batch, max(1, rate / 1000)) : batch))
-            // A batch must not wrap around the pool: its datagrams are rewritten in place.
-            let firstSlot = index % pool.count
-            end = min(end, index + (pool.count - firstSlot))
-            for sequence in (index + 1)...end { pool.prepare(sequence: sequence) }
-            let (sent, errors, bytes) = socket.send(pool.packets[firstSlot..<(firstSlot + end - index)])
+            if let boundary { end = min(end, index + (boundary - index % boundary)) }
+            let (sent, errors, bytes) = socket.send(slice(index..<end))
             result.sent += sent
             result.errors += errors
             result.bytes += bytes
@@ -157,6 +117,20 @@ extension Blast {
         }
         result.elapsed = monotonicSeconds() - start
         return result
+    }
+}
+
+extension Blast {
+    /// A long run: sends `count` distinct messages from a `BlastPool`, paced like `run()`.
+    func runPooled() throws -> Result {
+        var pool = try BlastPool(size: min(count, Blast.poolSize), seed: seed, version: version,
+                                 timestampSeconds: UInt32(time(nil)))
+        // A batch must not wrap around the pool: its datagrams are rewritten in place.
+        return try send(count: count, boundary: pool.count) { range in
+            for sequence in (range.lowerBound + 1)...range.upperBound { pool.prepare(sequence: sequence) }
+            let firstSlot = range.lowerBound % pool.count
+            return pool.packets[firstSlot..<(firstSlot + range.count)]
+        }
     }
 }
 
@@ -175,39 +149,21 @@ func monotonicSeconds() -> Double {
 /// A connected UDP or TCP socket to the target.
 final class BlastSocket {
     private let fd: Int32
-    private let transport: Blast.Transport
+    private let transport: EndpointTransport
 
     struct SocketError: Error, CustomStringConvertible { var description: String }
 
-    init(transport: Blast.Transport, host: String, port: UInt16) throws {
-        self.transport = transport
-        let ipv6 = host.contains(":")
-        fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(transport == .udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
+    init(target: Endpoint) throws {
+        transport = target.transport
+        guard let endpoint = target.socketEndpoint else { throw SocketError(description: "\(target.host) is not an IP address") }
+        fd = socket(endpoint.socketFamily, Int32(transport == .udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SocketError(description: "socket: \(String(cString: strerror(errno)))") }
         var size: Int32 = 8 << 20
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        var rc: Int32
-        if ipv6 {
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = port.bigEndian
-            inet_pton(AF_INET6, host, &address.sin6_addr)
-            rc = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
-        } else {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr)
-            rc = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-        }
-        guard rc == 0 else {
+        guard endpoint.withSocketAddress({ connect(fd, $0, $1) }) == 0 else {
             let message = String(cString: strerror(errno))
             Glibc.close(fd)
-            throw SocketError(description: "connect \(host):\(port): \(message)")
+            throw SocketError(description: "connect \(target.host):\(target.port): \(message)")
         }
     }
 
@@ -231,7 +187,7 @@ final class BlastSocket {
                 bytes = lengths.prefix(Int(n)).reduce(0) { $0 + Int($1) }
             }
             errors = packets.count - max(0, Int(n))
-        case .tcp:
+        case .tcp, .tls:
             for packet in packets {
                 var offset = 0
                 while offset < packet.count {
@@ -253,7 +209,7 @@ func blastBench(_ arguments: [String]) throws {
     let result = try blast.run()
     let average = result.sent > 0 ? result.bytes / result.sent : 0
     let elapsed = (result.elapsed * 1000).rounded() / 1000
-    var line = "blast: to=\(blast.transport)://\(blast.host):\(blast.port) version=\(blast.version.rawValue)"
+    var line = "blast: to=\(blast.target.transport)://\(blast.target.host):\(blast.target.port) version=\(blast.version.rawValue)"
     line += " offered_rate=\(blast.rate) sent=\(result.sent) errors=\(result.errors)"
     line += " elapsed_s=\(elapsed) achieved_rate=\(Int(result.rate)) avg_bytes=\(average)"
     line += " started_unix=\((result.startedUnix * 1000).rounded() / 1000)"

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import ArgumentParser
 import Foundation
+import HEP
 import Rules
 
 /// `capd ctl [--admin ADDR] [--token T | -c FILE] sip_capture [on|off] | reload | stats`: talks JSON-RPC to a
@@ -54,7 +55,7 @@ struct CtlCommand: ParsableCommand {
         }
         if let admin {
             do {
-                _ = try SocketAddress(parsing: admin)
+                _ = try SocketEndpoint(adminAddress: admin)
             } catch {
                 throw ValidationError("--admin: \(error)")
             }
@@ -62,7 +63,7 @@ struct CtlCommand: ParsableCommand {
     }
 
     /// Address and token to use: the options, else the configuration file, else the defaults.
-    func endpoint() throws(CtlSetupError) -> (address: SocketAddress, token: String?) {
+    func endpoint() throws(CtlSetupError) -> (address: SocketEndpoint, token: String?) {
         var settings: AdminSettings?
         if let config {
             let result = ConfigLoader.load(path: config)
@@ -77,19 +78,19 @@ struct CtlCommand: ParsableCommand {
         } else if let settings {
             guard settings.enabled else { throw CtlSetupError(message: "-c \(config ?? ""): the admin endpoint is off (admin.listen: off)") }
             // A wildcard listen address is reached on loopback.
-            let host: String
-            switch settings.host {
-            case "localhost", "0.0.0.0": host = "127.0.0.1"
-            case "::": host = "::1"
-            default: host = settings.host
+            var listen = settings.listen
+            switch listen.host {
+            case "localhost", "0.0.0.0": listen.host = "127.0.0.1"
+            case "::": listen.host = "::1"
+            default: break
             }
-            text = Daemon.hostPort(host, settings.port)
+            text = listen.hostPort
         } else {
             text = AdminServer.defaultListen
         }
-        let address: SocketAddress
+        let address: SocketEndpoint
         do {
-            address = try SocketAddress(parsing: text)
+            address = try SocketEndpoint(adminAddress: text)
         } catch {
             throw CtlSetupError(message: "admin address: \(error)")
         }

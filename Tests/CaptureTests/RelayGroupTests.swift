@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Affinity
 @testable import Capture
+import HEP
 import Testing
 
 /// Relay groups (issue 13): the health probe against real loopback sockets, and the member choice following it.
@@ -69,7 +70,7 @@ import Testing
         var relays: [HEPRelay] = []
         for s in sockets {
             let endpoint = try #require(SocketEndpoint("127.0.0.1:\(s.port)"))
-            let relay = try HEPRelay(target: RelayTarget(transport: .udp, endpoint: endpoint))
+            let relay = try HEPRelay(target: RelayDestination(transport: .udp, endpoint: endpoint))
             relays.append(relay)
             members.append(HEPRelayGroup.Member(relay: relay, health: try monitor.health(of: endpoint), name: "udp://\(endpoint)"))
         }

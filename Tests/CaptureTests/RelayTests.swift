@@ -7,14 +7,14 @@ import Testing
 
 @Suite struct RelayTests {
     @Test func targetDescriptions() throws {
-        let udp = RelayTarget(transport: .udp, endpoint: try #require(SocketEndpoint("127.0.0.1:9070")))
+        let udp = RelayDestination(transport: .udp, endpoint: try #require(SocketEndpoint("127.0.0.1:9070")))
         #expect(udp.description == "udp://127.0.0.1:9070")
-        let tcp = RelayTarget(transport: .tcp, endpoint: try #require(SocketEndpoint("[::1]:9061")))
+        let tcp = RelayDestination(transport: .tcp, endpoint: try #require(SocketEndpoint("[::1]:9061")))
         #expect(tcp.endpoint.address.isIPv6 && tcp.description == "tcp://[::1]:9061")
     }
 
-    private func target(_ transport: NetTransport, _ text: String) throws -> RelayTarget {
-        RelayTarget(transport: transport, endpoint: try #require(SocketEndpoint(text)))
+    private func target(_ transport: EndpointTransport, _ text: String) throws -> RelayDestination {
+        RelayDestination(transport: transport, endpoint: try #require(SocketEndpoint(text)))
     }
 
     @Test("UDP relay: 1000 datagrams arrive byte-identical at a real socket")

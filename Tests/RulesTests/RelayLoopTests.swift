@@ -87,7 +87,7 @@ import Testing
     @Test func relayLoopsSeesReplacedListeners() throws {
         var config = try #require(load(relay: "udp://127.0.0.1:9080").config)
         #expect(config.relayLoops().isEmpty)
-        config.listen = [ListenEndpoint(transport: .udp, host: "::", port: 9080)]
+        config.listen = [Endpoint(transport: .udp, host: "::", port: 9080)]
         #expect(config.relayLoops().map(\.target.name) == ["out"])
     }
 }

@@ -1,4 +1,5 @@
 import Affinity
+import HEP
 import Testing
 @testable import Rules
 
@@ -68,7 +69,7 @@ import Testing
 
     @Test func groupMembersAreLoopCheckedAfterListenOverrides() throws {
         var config = try #require(ConfigLoader.load(text: Self.issueForm, path: "scale.yaml").config)
-        config.listen = [ListenEndpoint(transport: .udp, host: "127.0.0.1", port: 9162)]
+        config.listen = [Endpoint(transport: .udp, host: "127.0.0.1", port: 9162)]
         #expect(config.relayLoops().map(\.target.url) == ["udp://127.0.0.1:9162"])
     }
 }

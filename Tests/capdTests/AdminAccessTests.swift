@@ -1,4 +1,5 @@
 import Foundation
+import HEP
 import Testing
 import TestSupport
 @testable import capd
@@ -136,7 +137,7 @@ struct AdminDaemonAccessTests {
     @Test("issue 15 row 3's curl is refused with 403, capture stays on, the refusal is logged and counted")
     func crossSiteRefused() throws {
         let daemon = try DaemonProcess(rules: RunDaemonTests.captureAll)
-        let address = try SocketAddress(parsing: "127.0.0.1:\(daemon.adminPort)")
+        let address = try SocketEndpoint(adminAddress: "127.0.0.1:\(daemon.adminPort)")
         let reply = try post(address, AdminAccessTests.captureOff, contentType: "",
                              headers: "Origin: http://evil.example\r\n")
         #expect(reply.status == 403)
@@ -157,7 +158,7 @@ struct AdminDaemonAccessTests {
     @Test("admin.token: 401 and unchanged state without it; ctl works with --token and with -c")
     func tokenRequired() throws {
         let daemon = try DaemonProcess(rules: RunDaemonTests.captureAll, adminKeys: ["token: tok-123456"])
-        let address = try SocketAddress(parsing: "127.0.0.1:\(daemon.adminPort)")
+        let address = try SocketEndpoint(adminAddress: "127.0.0.1:\(daemon.adminPort)")
         let admin = address.description
         #expect(try post(address, AdminAccessTests.captureOff).status == 401)
         #expect(try post(address, AdminAccessTests.captureOff, headers: "Authorization: Bearer nope\r\n").status == 401)

@@ -1,4 +1,5 @@
 import Foundation
+import HEP
 import Testing
 import TestSupport
 @testable import capd
@@ -177,7 +178,7 @@ struct AdminServerTests {
     }
 
     /// Sends `request` and waits: true when the server closes the connection (within 5 s) without a byte.
-    private func closedWithoutAnswer(_ address: SocketAddress, _ request: String) throws -> Bool {
+    private func closedWithoutAnswer(_ address: SocketEndpoint, _ request: String) throws -> Bool {
         let fd = try TCPSocket.connect(to: address, timeout: .seconds(2))
         defer { close(fd) }
         try TCPSocket.writeAll(fd, Array(request.utf8), until: .now + .seconds(2))

@@ -1,4 +1,5 @@
 import Foundation
+import HEP
 import Synchronization
 @testable import capd
 
@@ -17,7 +18,7 @@ final class AdminFixture: Sendable {
     let nextReload = Locked<ReloadResult>(.ok)
     let health = Locked<HealthStatus>(.ok)
     let server: AdminServer
-    let address: SocketAddress
+    let address: SocketEndpoint
 
     init(host: String = "127.0.0.1", limits: AdminLimits = AdminLimits(), token: String? = nil) throws {
         let metrics = try CapdMetrics()
@@ -31,7 +32,7 @@ final class AdminFixture: Sendable {
         let control = DaemonAdminControl(
             captureSwitch: captureSwitch, reloader: reloader, registry: metrics.registry,
             health: { health.withLock { $0 } })
-        let requested = try SocketAddress(parsing: host.contains(":") ? "[\(host)]:0" : "\(host):0")
+        let requested = try SocketEndpoint(adminAddress: host.contains(":") ? "[\(host)]:0" : "\(host):0")
         server = AdminServer(
             address: requested,
             service: AdminService(metrics: metrics, control: control, access: AdminAccessPolicy(token: token)),
@@ -43,13 +44,13 @@ final class AdminFixture: Sendable {
 }
 
 /// A listening socket nobody serves (for `capd ctl` against closed ports and impostors).
-func plainListener(on address: SocketAddress) throws -> (Int32, SocketAddress) {
-    let fd = socket(address.family, Int32(SOCK_STREAM.rawValue), 0)
+func plainListener(on address: SocketEndpoint) throws -> (Int32, SocketEndpoint) {
+    let fd = socket(address.socketFamily, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw RawHTTPError(description: "socket: errno \(errno)") }
     var one: Int32 = 1
     _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-    guard address.withSockAddr({ bind(fd, $0, $1) }) == 0, listen(fd, 16) == 0,
-          let bound = SocketAddress.local(of: fd) else {
+    guard address.withSocketAddress({ bind(fd, $0, $1) }) == 0, listen(fd, 16) == 0,
+          let bound = SocketEndpoint.local(of: fd) else {
         close(fd)
         throw RawHTTPError(description: "bind/listen \(address): errno \(errno)")
     }
@@ -79,7 +80,7 @@ struct RawHTTPError: Error, CustomStringConvertible {
 }
 
 /// Sends `request` as is (optionally in pieces with pauses) and reads until the server closes.
-func rawHTTP(_ address: SocketAddress, _ request: [UInt8], pieces: Int = 1, pause: Duration = .zero,
+func rawHTTP(_ address: SocketEndpoint, _ request: [UInt8], pieces: Int = 1, pause: Duration = .zero,
              timeout: Duration = .seconds(10)) throws -> RawHTTPReply {
     let fd = try TCPSocket.connect(to: address, timeout: .seconds(2))
     defer { close(fd) }
@@ -115,19 +116,19 @@ func rawHTTP(_ address: SocketAddress, _ request: [UInt8], pieces: Int = 1, paus
     return RawHTTPReply(status: status, head: head, body: body)
 }
 
-func rawHTTP(_ address: SocketAddress, _ request: String, pieces: Int = 1, pause: Duration = .zero) throws -> RawHTTPReply {
+func rawHTTP(_ address: SocketEndpoint, _ request: String, pieces: Int = 1, pause: Duration = .zero) throws -> RawHTTPReply {
     try rawHTTP(address, Array(request.utf8), pieces: pieces, pause: pause)
 }
 
 /// `POST /mi` with `Connection: close` (the server keeps connections alive otherwise); `headers` are
 /// extra header lines, each ending in CRLF.
-func post(_ address: SocketAddress, _ json: String, contentType: String? = "application/json",
+func post(_ address: SocketEndpoint, _ json: String, contentType: String? = "application/json",
           headers: String = "") throws -> RawHTTPReply {
     let type = contentType.map { "Content-Type: \($0)\r\n" } ?? ""
     return try rawHTTP(address, "POST /mi HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\(type)\(headers)Content-Length: \(json.utf8.count)\r\n\r\n\(json)")
 }
 
-func get(_ address: SocketAddress, _ path: String, headers: String = "") throws -> RawHTTPReply {
+func get(_ address: SocketEndpoint, _ path: String, headers: String = "") throws -> RawHTTPReply {
     try rawHTTP(address, "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\(headers)\r\n")
 }
 

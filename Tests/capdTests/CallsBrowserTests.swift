@@ -1,4 +1,5 @@
 import Foundation
+import HEP
 import Synchronization
 import Testing
 import TestSupport
@@ -67,7 +68,7 @@ import TestSupport
         let rules = try String(contentsOfFile: store.configPath, encoding: .utf8)
         let daemon = try DaemonProcess(rules: rules, extraArguments: ["--store", store.url], adminKeys: ["token: calls-s3cret"])
         defer { daemon.terminate() }
-        let address = try SocketAddress(parsing: "127.0.0.1:\(daemon.adminPort)")
+        let address = try SocketEndpoint(adminAddress: "127.0.0.1:\(daemon.adminPort)")
         let id = "85216695-42dcdb1d%40192.168.1.2"
         for path in ["/", "/call?id=\(id)", "/api/calls?call_id=\(id)", "/api/call?id=\(id)", "/api/call.pcap?id=\(id)",
                      "/api/call?id=\(id)&token=wrong"] {

@@ -1,4 +1,5 @@
 import Foundation
+import HEP
 import Testing
 import TestSupport
 @testable import capd
@@ -53,7 +54,7 @@ struct CtlCommandTests {
     @Test("a daemon that is not running gives a clear message and exit status 1")
     func notRunning() throws {
         // Bind, note the port, close: nothing listens there afterwards.
-        let (fd, address) = try plainListener(on: SocketAddress(parsing: "127.0.0.1:0"))
+        let (fd, address) = try plainListener(on: SocketEndpoint(adminAddress: "127.0.0.1:0"))
         close(fd)
         let outcome = try ctl(["--admin", address.description, "sip_capture"])
         #expect(outcome.exitCode == 1)
@@ -63,7 +64,7 @@ struct CtlCommandTests {
 
     @Test("something that is not capd answering is reported, not misread")
     func notAnAdminEndpoint() throws {
-        let (fd, address) = try plainListener(on: SocketAddress(parsing: "127.0.0.1:0"))
+        let (fd, address) = try plainListener(on: SocketEndpoint(adminAddress: "127.0.0.1:0"))
         defer { close(fd) }
         let thread = Thread {
             let client = accept(fd, nil, nil)

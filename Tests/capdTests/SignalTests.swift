@@ -1,4 +1,5 @@
 import Foundation
+import HEP
 import Testing
 import TestSupport
 @testable import capd
@@ -127,7 +128,7 @@ struct SignalTests {
             return reloads.value == 1 ? .ok : .failed("c.yaml:2:3: error: nope")
         }
         let control = DaemonAdminControl(captureSwitch: captureSwitch, reloader: reloader, registry: metrics.registry)
-        let server = AdminServer(address: try SocketAddress(parsing: "127.0.0.1:0"),
+        let server = AdminServer(address: try SocketEndpoint(adminAddress: "127.0.0.1:0"),
                                  service: AdminService(registry: metrics.registry, control: control))
         let address = try server.start()
         let admin = address.description

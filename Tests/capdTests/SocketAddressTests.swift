@@ -14,29 +14,29 @@ struct SocketAddressTests {
         ("0.0.0.0:9096", "0.0.0.0:9096"),
     ])
     func valid(text: String, canonical: String) throws {
-        #expect(try SocketAddress(parsing: text).description == canonical)
+        #expect(try SocketEndpoint(adminAddress: text).description == canonical)
     }
 
     @Test("invalid forms are refused with the reason", arguments: [
-        ("127.0.0.1", SocketAddressError.missingPort("127.0.0.1")),
-        ("127.0.0.1:", SocketAddressError.badPort("127.0.0.1:")),
-        ("127.0.0.1:65536", SocketAddressError.badPort("127.0.0.1:65536")),
-        ("127.0.0.1:-1", SocketAddressError.badPort("127.0.0.1:-1")),
-        ("127.0.0.1:+80", SocketAddressError.badPort("127.0.0.1:+80")),
-        ("::1:9096", SocketAddressError.badHost("::1:9096")),
-        ("[::1]", SocketAddressError.missingPort("[::1]")),
-        ("[::1:9096", SocketAddressError.badHost("[::1:9096")),
-        ("example.com:9096", SocketAddressError.badHost("example.com:9096")),
-        ("300.1.1.1:9096", SocketAddressError.badHost("300.1.1.1:9096")),
-        ("", SocketAddressError.missingPort("")),
+        ("127.0.0.1", EndpointError.missingPort("127.0.0.1")),
+        ("127.0.0.1:", EndpointError.badPort("127.0.0.1:")),
+        ("127.0.0.1:65536", EndpointError.badPort("127.0.0.1:65536")),
+        ("127.0.0.1:-1", EndpointError.badPort("127.0.0.1:-1")),
+        ("127.0.0.1:+80", EndpointError.badPort("127.0.0.1:+80")),
+        ("::1:9096", EndpointError.notNumeric("::1:9096")),
+        ("[::1]", EndpointError.missingPort("[::1]")),
+        ("[::1:9096", EndpointError.notNumeric("[::1:9096")),
+        ("example.com:9096", EndpointError.notNumeric("example.com:9096")),
+        ("300.1.1.1:9096", EndpointError.notNumeric("300.1.1.1:9096")),
+        ("", EndpointError.missingPort("")),
     ])
-    func invalid(text: String, error: SocketAddressError) {
-        #expect(throws: error) { try SocketAddress(parsing: text) }
+    func invalid(text: String, error: EndpointError) {
+        #expect(throws: error) { try SocketEndpoint(adminAddress: text) }
     }
 
     @Test("a listening socket reports the port the kernel chose")
     func ephemeralPort() throws {
-        let (fd, bound) = try plainListener(on: SocketAddress(parsing: "127.0.0.1:0"))
+        let (fd, bound) = try plainListener(on: SocketEndpoint(adminAddress: "127.0.0.1:0"))
         defer { close(fd) }
         #expect(bound.port != 0)
         #expect(bound.address == IPAddress(ipv4Bytes: [127, 0, 0, 1]))

@@ -93,7 +93,7 @@ extension HEPTLSListener: StreamListenerDriver {
         _ connection: TLSStreamConnection, buffer: UnsafeMutableRawBufferPointer, now: CaptureTimestamp,
         monotonic: Double, into batch: inout [ReceivedDatagram]
     ) -> Closing? {
-        let net = NetInfo(source: connection.peer, destination: localEndpoint, transport: .tcp)
+        let net = NetInfo(source: connection.peer, destination: localEndpoint, transport: .tls)
         var frames = 0
         var reads = 0
         defer {

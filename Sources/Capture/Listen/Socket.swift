@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSocket
+import HEP
 
 /// Small helpers over socket system calls, throwing `CaptureError.socket`.
 enum Socket {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSocket
+import HEP
 import Synchronization
 
 /// The part of a stream listener that is not about its protocol: the non-blocking listening socket, the

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSocket
+import HEP
 
 /// A bound UDP socket set up the way the HEP listener receives: the requested receive buffer and a 100 ms
 /// receive timeout. Owns the descriptor (closed on deinit). `HEPUDPListener` receives on one; `capd-bench

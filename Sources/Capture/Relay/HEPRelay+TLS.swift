@@ -6,8 +6,9 @@ import TLS
 /// HEP over TLS to a `tls://` target: the relay's blocking TCP socket (send and receive timeouts) carries
 /// an OpenSSL client session that checks the server's certificate against the target's CA and name.
 extension HEPRelay {
-    static func makeTLSContext(for target: RelayTarget) throws(CaptureError) -> TLSContext? {
-        guard let files = target.tls else { return nil }
+    static func makeTLSContext(for target: RelayDestination) throws(CaptureError) -> TLSContext? {
+        guard target.transport == .tls else { return nil }
+        let files = target.tls ?? TLSClientFiles()
         do {
             return try TLSContext.client(files)
         } catch {

@@ -40,7 +40,7 @@ public final class RelayCounters: Sendable {
 /// Sends HEP datagrams to one target from a bounded queue on its own thread. UDP carries any version;
 /// TCP carries HEPv3 frames only and reconnects with back-off, keeping the queue meanwhile.
 public final class HEPRelay: Sendable {
-    public let target: RelayTarget
+    public let target: RelayDestination
     public let counters = RelayCounters()
     let configuration: RelayConfiguration
     private let queue: Mutex<RelayQueue>
@@ -50,7 +50,7 @@ public final class HEPRelay: Sendable {
     /// The client context of a TLS target (HEPRelay+TLS).
     let tlsContext: TLSContext?
 
-    public init(target: RelayTarget, configuration: RelayConfiguration = .init()) throws(CaptureError) {
+    public init(target: RelayDestination, configuration: RelayConfiguration = .init()) throws(CaptureError) {
         self.target = target
         self.configuration = configuration
         tlsContext = try Self.makeTLSContext(for: target)
@@ -67,7 +67,7 @@ public final class HEPRelay: Sendable {
     /// Queues one datagram; false when it was dropped (queue full, closed, or not HEPv3 on TCP).
     @discardableResult
     public func send(_ bytes: [UInt8]) -> Bool {
-        if target.transport == .tcp && !bytes.starts(with: [0x48, 0x45, 0x50, 0x33]) {
+        if target.transport != .udp && !bytes.starts(with: [0x48, 0x45, 0x50, 0x33]) {
             counters.rejected.add(1, ordering: .relaxed)
             return false
         }
@@ -144,7 +144,7 @@ public final class HEPRelay: Sendable {
             }
             switch target.transport {
             case .udp: sendDatagrams(batch, on: descriptor)
-            case .tcp:
+            case .tcp, .tls:
                 for (index, frame) in batch.enumerated() {
                     if session.map({ writeAll(frame, through: $0) }) ?? writeAll(frame, on: descriptor) {
                         counters.sent.add(1, ordering: .relaxed)
@@ -168,7 +168,7 @@ public final class HEPRelay: Sendable {
     private func connectSocket() -> Int32 {
         let type = target.transport == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue)
         guard let descriptor = try? Socket.make(family: target.endpoint.socketFamily, type: type) else { return -1 }
-        if target.transport == .tcp {
+        if target.transport != .udp {
             Socket.setOption(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
             Socket.setSendTimeout(descriptor, milliseconds: configuration.sendTimeoutMilliseconds)
         }

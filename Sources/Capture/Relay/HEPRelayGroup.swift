@@ -21,7 +21,7 @@ public final class HEPRelayGroup: Sendable {
 
         /// Probe says up and, on TCP, the relay's own connection is open (or has not been tried yet).
         public var isUp: Bool {
-            (health?.isUp ?? true) && (relay.target.transport != .tcp || relay.isConnectedOrStarting)
+            (health?.isUp ?? true) && (relay.target.transport == .udp || relay.isConnectedOrStarting)
         }
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSocket
 import Dispatch
+import HEP
 import Synchronization
 
 /// Liveness of one relay group member as the monitor last saw it. Read per packet (one atomic load).
@@ -154,17 +155,16 @@ public final class RelayHealthMonitor: Sendable {
         var pending: [Int] = []
         defer { for p in polls { Glibc.close(p.fd) } }
         for (index, endpoint) in endpoints.enumerated() {
-            guard let fd = try? Socket.make(family: endpoint.socketFamily, type: Int32(SOCK_STREAM.rawValue)) else { continue }
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            let status = endpoint.withSocketAddress { connect(fd, $0, $1) }
-            if status == 0 {
+            guard let (fd, start) = try? StreamConnect.start(to: endpoint) else { continue }
+            switch start {
+            case .connected:
                 result[index] = true
                 Glibc.close(fd)
-            } else if errno == EINPROGRESS {
+            case .inProgress:
                 polls.append(pollfd(fd: fd, events: Int16(POLLOUT), revents: 0))
                 pending.append(index)
-            } else {
-                Glibc.close(fd)
+            case .failed:
+                break
             }
         }
         let deadline = Clock.monotonicSeconds() + Double(timeoutMilliseconds) / 1_000
@@ -175,10 +175,7 @@ public final class RelayHealthMonitor: Sendable {
             if ready < 0 && errno == EINTR { continue }
             if ready <= 0 { break }
             for i in polls.indices where polls[i].revents != 0 && polls[i].events != 0 {
-                var error: Int32 = 0
-                var length = socklen_t(MemoryLayout<Int32>.size)
-                getsockopt(polls[i].fd, SOL_SOCKET, SO_ERROR, &error, &length)
-                result[pending[i]] = error == 0 && polls[i].revents & Int16(POLLOUT) != 0
+                result[pending[i]] = StreamConnect.pendingError(polls[i].fd) == 0 && polls[i].revents & Int16(POLLOUT) != 0
                 polls[i].events = 0   // answered: poll ignores it from now on
                 open -= 1
             }

@@ -1,4 +1,5 @@
 import Affinity
+import HEP
 import Tables
 import TLS
 
@@ -6,7 +7,7 @@ import TLS
 public struct Config: Sendable {
     public var capture = CaptureSettings()
     /// HEP listeners; empty = no HEP input.
-    public var listen: [ListenEndpoint] = []
+    public var listen: [Endpoint] = []
     /// Connection limits and timeouts of the TCP listeners (and of the TLS ones).
     public var tcp = TCPSettings()
     /// Certificate and client-certificate policy of the `tls://` listeners; nil without a `tls:` section.
@@ -39,27 +40,6 @@ public struct CaptureSettings: Sendable, Equatable {
     public var node = "homer01"
 }
 
-public struct ListenEndpoint: Sendable, Hashable, CustomStringConvertible {
-    public enum Transport: String, Sendable { case udp, tcp, tls }
-    public var transport: Transport
-    /// Numeric address or host name as written (IPv6 without brackets).
-    public var host: String
-    public var port: UInt16
-    public var description: String { "\(transport.rawValue)://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
-
-    public init(transport: Transport, host: String, port: UInt16) {
-        self.transport = transport
-        self.host = host
-        self.port = port
-    }
-
-    /// `udp://HOST:PORT`, `tcp://HOST:PORT` or `tls://HOST:PORT` (IPv6 in brackets), as in `listen:` and `--listen`.
-    public init?(url: String) {
-        guard let parsed = EndpointURL.parse(url), let transport = Transport(rawValue: parsed.scheme) else { return nil }
-        self.init(transport: transport, host: parsed.host, port: parsed.port)
-    }
-}
-
 public struct RawSettings: Sendable, Equatable {
     public enum Mode: String, Sendable { case mirror, ipip }
     public var mode: Mode = .mirror
@@ -77,18 +57,15 @@ public struct RawSettings: Sendable, Equatable {
 public typealias StoreSettings = StoreSection
 
 public struct AdminSettings: Sendable, Equatable {
-    public var host = "127.0.0.1"
-    public var port: UInt16 = 9096
+    /// `admin.listen` (HOST:PORT, served over TCP).
+    public var listen = Endpoint(transport: .tcp, host: "127.0.0.1", port: 9096)
     /// false when `admin: { listen: off }`.
     public var enabled = true
     /// `admin.token`: a bearer token `POST /mi` requires when set.
     public var token: String?
 
     /// True for `localhost`, 127.0.0.0/8 and ::1.
-    public var isLoopback: Bool {
-        let host = self.host.lowercased()
-        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
+    public var isLoopback: Bool { listen.isLoopbackHost }
 }
 
 public enum HEPRouteMode: Sendable, Equatable {

@@ -8,7 +8,7 @@ import HEP
 /// address (127.0.0.0/8, ::1) counts as the same host. Sending to 0.0.0.0 or :: reaches this machine.
 struct RelayLoopCheck {
     struct Listener {
-        var endpoint: ListenEndpoint
+        var endpoint: Endpoint
         var addresses: [IPAddress]
     }
 
@@ -16,15 +16,15 @@ struct RelayLoopCheck {
     /// This machine's interface addresses (unmapped).
     var local: [IPAddress]
 
-    init(listen: [ListenEndpoint], resolver: HostResolver, resolve: (String) -> [IPAddress]) {
+    init(listen: [Endpoint], resolver: HostResolver, resolve: (String) -> [IPAddress]) {
         listeners = listen.map { Listener(endpoint: $0, addresses: resolve($0.host)) }
         local = listen.isEmpty ? [] : resolver.localAddresses()
     }
 
-    /// The listener that `target` (resolved to `addresses`) would reach, nil when none.
-    func listener(reachedBy transport: RelayTarget.Transport, port: UInt16, addresses: [IPAddress]) -> ListenEndpoint? {
+    /// The listener that `target` (its host resolved to `addresses`) would reach, nil when none.
+    func listener(reachedBy target: Endpoint, addresses: [IPAddress]) -> Endpoint? {
         for listener in listeners
-        where listener.endpoint.transport.rawValue == transport.rawValue && listener.endpoint.port == port {
+        where listener.endpoint.transport == target.transport && listener.endpoint.port == target.port {
             for bound in listener.addresses {
                 for target in addresses where reaches(target.unmapped, bound.unmapped) { return listener.endpoint }
             }
@@ -48,7 +48,7 @@ extension Config {
     /// Every relay target (named or inline in a rule) that reaches one of `listen`, with that listener. The
     /// loader already refuses these for the listeners of the file; `capd run` calls this again after its
     /// `--listen` overrides.
-    public func relayLoops(resolver: HostResolver = .system) -> [(target: RelayTarget, listener: ListenEndpoint)] {
+    public func relayLoops(resolver: HostResolver = .system) -> [(target: RelayTarget, listener: Endpoint)] {
         var targets = relay.values.sorted { $0.name < $1.name }
         for group in relayGroups.values.sorted(by: { $0.name < $1.name }) { targets += group.members }
         for route in program.routes {
@@ -58,8 +58,8 @@ extension Config {
         }
         let check = RelayLoopCheck(listen: listen, resolver: resolver, resolve: { resolver.resolve($0) })
         return targets.compactMap { target in
-            let addresses = [target.address] + resolver.resolve(target.host)
-            return check.listener(reachedBy: target.transport, port: target.port, addresses: addresses).map { (target, $0) }
+            let addresses = [target.address] + resolver.resolve(target.endpoint.host)
+            return check.listener(reachedBy: target.endpoint, addresses: addresses).map { (target, $0) }
         }
     }
 }

@@ -89,12 +89,10 @@ public struct ChunkEdit: Sendable {
 
 /// A HEP relay destination (named in `relay:` or given inline as a URL).
 public struct RelayTarget: Sendable, Hashable {
-    public enum Transport: String, Sendable { case udp, tcp, tls }
     /// Name under `relay:`, or the URL for an inline target.
     public var name: String
-    public var transport: Transport
-    public var host: String
-    public var port: UInt16
+    /// Transport, host as configured and port.
+    public var endpoint: Endpoint
     public var version: Int
     /// Where packets go: the first address `host` resolved to when the configuration was loaded (IPv4-mapped
     /// IPv6 unmapped), so that `capd run` sends to what `capd check` checked.
@@ -108,13 +106,11 @@ public struct RelayTarget: Sendable, Hashable {
         guard let tls else { return "\(url) v\(version)" }
         return "\(url) v\(version) ca=\(tls.ca ?? "-") cert=\(tls.certificate ?? "-") key=\(tls.privateKey ?? "-") min=\(tls.minimumVersion.rawValue)"
     }
-    public var url: String { "\(transport.rawValue)://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    public var url: String { endpoint.description }
 
-    public init(name: String, transport: Transport, host: String, port: UInt16, version: Int, address: IPAddress) {
+    public init(name: String, endpoint: Endpoint, version: Int, address: IPAddress) {
         self.name = name
-        self.transport = transport
-        self.host = host
-        self.port = port
+        self.endpoint = endpoint
         self.version = version
         self.address = address
     }

@@ -223,7 +223,7 @@ extension ConfigParser {
             value = ip.isIPv6 ? .inet6(ip) : .inet4(ip)
         case 0x07, 0x08:
             guard fixedType(.uint16) else { return nil }
-            guard let p = HostPort.port(Substring(text)) else { error(valueNode.mark, "invalid port '\(text)'"); return nil }
+            guard let p = Endpoint.port(Substring(text)) else { error(valueNode.mark, "invalid port '\(text)'"); return nil }
             value = .uint16(p)
         case 0x0B:
             guard fixedType(.uint8) else { return nil }

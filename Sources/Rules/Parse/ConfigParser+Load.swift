@@ -12,7 +12,7 @@ extension ConfigParser {
         var capture = CaptureSettings()
         var store = StoreSettings()
         var admin = AdminSettings()
-        var listen: [ListenEndpoint] = []
+        var listen: [Endpoint] = []
         var tcp = TCPSettings()
         var raw: RawSettings?
         var authKey: String?

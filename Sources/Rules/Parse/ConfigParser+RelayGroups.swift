@@ -57,7 +57,7 @@ extension ConfigParser {
             guard var member = relayTarget(item, name: nil) else { continue }
             member.name = name + "/" + url
             member.version = version
-            if member.transport == .tcp && version < 3 {
+            if member.endpoint.transport == .tcp && version < 3 {
                 error(item.mark, "HEP over TCP needs version 3 (HEPv\(version) is UDP only)")
                 continue
             }

@@ -15,15 +15,14 @@ extension ConfigParser {
         }
     }
 
-    mutating func parseListen(_ node: YAMLNode) -> [ListenEndpoint] {
-        var result: [ListenEndpoint] = []
+    mutating func parseListen(_ node: YAMLNode) -> [Endpoint] {
+        var result: [Endpoint] = []
         for item in items(node) where !item.isNull {
             guard let text = string(item, "listen") else { continue }
-            guard let url = EndpointURL.parse(text), let transport = ListenEndpoint.Transport(rawValue: url.scheme) else {
+            guard let endpoint = Endpoint(url: text) else {
                 error(item.mark, "invalid listen address '\(text)' (expected udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT)")
                 continue
             }
-            let endpoint = ListenEndpoint(transport: transport, host: url.host, port: url.port)
             if result.contains(endpoint) { warning(item.mark, "duplicate listener \(endpoint)") }
             result.append(endpoint)
         }
@@ -138,10 +137,11 @@ extension ConfigParser {
             }
         }
         guard let text = string(urlNode, "relay target") else { return nil }
-        guard let url = EndpointURL.parse(text), let transport = RelayTarget.Transport(rawValue: url.scheme) else {
+        guard let url = Endpoint(url: text) else {
             error(urlNode.mark, "invalid relay URL '\(text)' (expected udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT)")
             return nil
         }
+        let transport = url.transport
         if transport != .udp && version < 3 {
             error(node.mark, "HEP over \(transport.rawValue.uppercased()) needs version 3 (HEPv\(version) is UDP only)")
             return nil
@@ -160,12 +160,11 @@ extension ConfigParser {
             error(urlNode.mark, "relay host '\(url.host)' does not resolve to an IP address")
             return nil
         }
-        if let listener = relayLoopCheck?.listener(reachedBy: transport, port: url.port, addresses: addresses) {
+        if let listener = relayLoopCheck?.listener(reachedBy: url, addresses: addresses) {
             error(urlNode.mark, "relay target '\(text)' is one of capd's own listeners (\(listener)): every packet would loop")
             return nil
         }
-        var target = RelayTarget(name: name ?? text, transport: transport, host: url.host, port: url.port, version: version,
-                                 address: address)
+        var target = RelayTarget(name: name ?? text, endpoint: url, version: version, address: address)
         target.tls = tls
         return target
     }
@@ -185,12 +184,11 @@ extension ConfigParser {
             return
         }
         guard let text = string(p.value, "admin.listen") else { return }
-        guard let url = EndpointURL.parse("http://" + text) else {
+        guard let listen = try? Endpoint(parsing: text, schemes: [:], bare: .tcp), listen.port != 0 else {
             error(p.value.mark, "invalid admin.listen '\(text)' (expected HOST:PORT, e.g. 127.0.0.1:9096)")
             return
         }
-        admin.host = url.host
-        admin.port = url.port
+        admin.listen = listen
         if !admin.isLoopback && admin.token == nil {
             warning(p.value.mark, "admin.listen \(text) is not a loopback address and admin.token is not set: anyone who can reach it can switch capture off and reload (set admin.token)")
         }
@@ -210,24 +208,6 @@ extension ConfigParser {
             self.error(node.mark, "\(what) \(error)")
             return nil
         }
-    }
-}
-
-/// `scheme://host:port` with IPv6 in brackets.
-struct EndpointURL {
-    var scheme: String
-    var host: String
-    var port: UInt16
-
-    static func parse(_ text: String) -> EndpointURL? {
-        guard let parsed = try? HostPort(parsing: text), let scheme = parsed.scheme else { return nil }
-        let host = parsed.host
-        if parsed.isBracketed {
-            guard IPAddress(host) != nil, host.contains(":") else { return nil }
-        }
-        guard !host.isEmpty, host.utf8.allSatisfy({ FieldCatalogue.isTokenByte($0) || $0 == UInt8(ascii: ":") }),
-              parsed.port != 0 else { return nil }
-        return EndpointURL(scheme: scheme.lowercased(), host: host, port: parsed.port)
     }
 }
 

@@ -1,3 +1,4 @@
+import HEP
 import TLS
 
 extension ConfigParser {
@@ -89,7 +90,7 @@ extension ConfigParser {
 
 extension ConfigParser {
     /// A `tls://` listener needs the `tls:` section; a `tls:` section without such a listener is only noted.
-    mutating func checkTLSListeners(_ listen: [ListenEndpoint], tls: TLSSettings?, section: YAMLPair?, listenNode: YAMLNode?) {
+    mutating func checkTLSListeners(_ listen: [Endpoint], tls: TLSSettings?, section: YAMLPair?, listenNode: YAMLNode?) {
         let hasTLSListener = listen.contains { $0.transport == .tls }
         if hasTLSListener && section == nil {
             let item = listenNode.flatMap { node in items(node).first { $0.scalar?.lowercased().hasPrefix("tls://") == true } }

@@ -172,9 +172,9 @@ struct ConfigParser {
 enum PortText {
     static func range(_ text: String) -> ClosedRange<UInt16>? {
         let parts = text.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let low = HostPort.port(parts[0].trimmingSpaces) else { return nil }
+        guard let low = Endpoint.port(parts[0].trimmingSpaces) else { return nil }
         if parts.count == 1 { return low...low }
-        guard let high = HostPort.port(parts[1].trimmingSpaces), low <= high else { return nil }
+        guard let high = Endpoint.port(parts[1].trimmingSpaces), low <= high else { return nil }
         return low...high
     }
 }

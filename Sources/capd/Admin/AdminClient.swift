@@ -4,13 +4,14 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import HEP
 
 /// Why a call to the admin endpoint failed.
 enum AdminClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Nothing answers at the address.
-    case notRunning(SocketAddress, reason: String)
+    case notRunning(SocketEndpoint, reason: String)
     /// The connection broke or timed out mid-call.
-    case transport(SocketAddress, String)
+    case transport(SocketEndpoint, String)
     /// The endpoint answered with a non-JSON-RPC HTTP error.
     case http(status: Int, body: String)
     /// The answer was not a JSON-RPC 2.0 response.
@@ -35,7 +36,7 @@ enum AdminClientError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// A JSON-RPC 2.0 client for `POST /mi`, one connection per call.
 struct AdminClient: Sendable {
-    let address: SocketAddress
+    let address: SocketEndpoint
     var connectTimeout: Duration = .seconds(3)
     /// Reloads compile the whole configuration; give them time.
     var callTimeout: Duration = .seconds(60)
@@ -43,7 +44,7 @@ struct AdminClient: Sendable {
     /// Sent as `Authorization: Bearer TOKEN` when set (`admin.token`).
     var token: String?
 
-    init(address: SocketAddress, token: String? = nil) {
+    init(address: SocketEndpoint, token: String? = nil) {
         self.address = address
         self.token = token
     }

@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import HEP
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -11,8 +12,8 @@ import class NIOPosix.MultiThreadedEventLoopGroup
 
 /// Why the admin server could not start.
 enum AdminServerError: Error, Equatable, Sendable, CustomStringConvertible {
-    case cannotListen(SocketAddress, reason: String)
-    case startTimedOut(SocketAddress)
+    case cannotListen(SocketEndpoint, reason: String)
+    case startTimedOut(SocketEndpoint)
 
     var description: String {
         switch self {
@@ -30,13 +31,13 @@ final class AdminServer: Sendable {
     /// `admin.listen` when the configuration says nothing (loopback only).
     static let defaultListen = "127.0.0.1:9096"
 
-    let requestedAddress: SocketAddress
+    let requestedAddress: SocketEndpoint
     private let service: AdminService
     private let limits: AdminLimits
     private let logger: Logger
     private let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let running = Mutex<Task<Void, Never>?>(nil)
-    private let bound = Mutex<SocketAddress?>(nil)
+    private let bound = Mutex<SocketEndpoint?>(nil)
     /// The listening channel, closed first on `stop()` so that no connection arrives while the server task is
     /// cancelled (NIO traps when a connection's async channel is dropped unserved).
     private let listening = ListeningChannel()
@@ -44,7 +45,7 @@ final class AdminServer: Sendable {
     @available(macOS 15.0, *)
     private static let executor = AdminTaskExecutor()
 
-    init(address: SocketAddress, service: AdminService, limits: AdminLimits = AdminLimits(),
+    init(address: SocketEndpoint, service: AdminService, limits: AdminLimits = AdminLimits(),
          logger: Logger = Logger(label: "capd.admin")) {
         self.requestedAddress = address
         self.service = service
@@ -58,11 +59,11 @@ final class AdminServer: Sendable {
     }
 
     /// The address actually listened on (with the real port when port 0 was asked for).
-    var boundAddress: SocketAddress? { bound.withLock { $0 } }
+    var boundAddress: SocketEndpoint? { bound.withLock { $0 } }
 
     /// Binds and starts serving; returns the bound address once the server accepts connections.
     @discardableResult
-    func start() throws(AdminServerError) -> SocketAddress {
+    func start() throws(AdminServerError) -> SocketEndpoint {
         let requested = requestedAddress
         let outcome = StartOutcome()
         let listening = self.listening
@@ -77,12 +78,12 @@ final class AdminServer: Sendable {
                 httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeadBytes,
                                                 maxHeaderListSize: limits.maxHeadBytes, maxHeaderFieldCount: 100))),
             configuration: ApplicationConfiguration(
-                address: .hostname(requested.hostText, port: Int(requested.port)), serverName: nil, backlog: 256,
+                address: .hostname(requested.address.description, port: Int(requested.port)), serverName: nil, backlog: 256,
                 reuseAddress: true, availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
             onServerRunning: { channel in
                 listening.set(channel)
                 let port = channel.localAddress?.port ?? Int(requested.port)
-                outcome.finish(.success(SocketAddress(address: requested.address, port: UInt16(clamping: port))))
+                outcome.finish(.success(SocketEndpoint(address: requested.address, port: UInt16(clamping: port))))
             },
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: httpLogger)
@@ -176,10 +177,10 @@ private final class ListeningChannel: Sendable {
 
 /// The first result of a server start (bound, or failed), waited for by the starting thread.
 private final class StartOutcome: Sendable {
-    private let result = Mutex<Result<SocketAddress, AdminServerError>?>(nil)
+    private let result = Mutex<Result<SocketEndpoint, AdminServerError>?>(nil)
     private let signal = DispatchSemaphore(value: 0)
 
-    func finish(_ value: Result<SocketAddress, AdminServerError>) {
+    func finish(_ value: Result<SocketEndpoint, AdminServerError>) {
         let first = result.withLock { stored -> Bool in
             guard stored == nil else { return false }
             stored = value
@@ -188,7 +189,7 @@ private final class StartOutcome: Sendable {
         if first { signal.signal() }
     }
 
-    func wait(timeout: Duration) -> Result<SocketAddress, AdminServerError>? {
+    func wait(timeout: Duration) -> Result<SocketEndpoint, AdminServerError>? {
         guard signal.wait(timeout: .now() + timeout.seconds) == .success else { return nil }
         return result.withLock { $0 }
     }

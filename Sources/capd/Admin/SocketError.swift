@@ -3,14 +3,15 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HEP
 
 /// A failed socket operation, with the system's reason.
 enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
     case create(errno: Int32)
-    case bind(SocketAddress, errno: Int32)
-    case listen(SocketAddress, errno: Int32)
-    case connect(SocketAddress, errno: Int32)
-    case connectTimeout(SocketAddress)
+    case bind(SocketEndpoint, errno: Int32)
+    case listen(SocketEndpoint, errno: Int32)
+    case connect(SocketEndpoint, errno: Int32)
+    case connectTimeout(SocketEndpoint)
     case io(errno: Int32)
     case timeout
     case closed

@@ -4,47 +4,43 @@ import Glibc
 import Darwin
 #endif
 
-/// Thin blocking TCP client helpers over POSIX sockets (for `capd ctl`), with deadlines enforced through `poll`.
-enum TCPSocket {
-    #if canImport(Glibc)
-    static let streamType = Int32(SOCK_STREAM.rawValue)
-    #else
-    static let streamType = SOCK_STREAM
-    #endif
+import Capture
+import HEP
 
+/// Thin blocking TCP client helpers over POSIX sockets (for `capd ctl`), with deadlines enforced through `poll`.
+/// The connect itself is Capture's `StreamConnect` (the relay health probe's).
+enum TCPSocket {
     /// A connected socket, or the reason the connection failed within `timeout`.
-    static func connect(to address: SocketAddress, timeout: Duration) throws(SocketError) -> Int32 {
-        let fd = socket(address.family, streamType, 0)
-        guard fd >= 0 else { throw .create(errno: errno) }
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
-        let result = address.withSockAddr { Glibc.connect(fd, $0, $1) }
-        if result != 0 {
-            let code = errno
-            guard code == EINPROGRESS else {
+    static func connect(to address: SocketEndpoint, timeout: Duration) throws(SocketError) -> Int32 {
+        let fd: Int32
+        let start: StreamConnect.Start
+        do {
+            (fd, start) = try StreamConnect.start(to: address)
+        } catch {
+            guard case .socket(_, let code) = error else { throw .create(errno: EINVAL) }
+            throw .create(errno: code)
+        }
+        switch start {
+        case .connected: break
+        case .failed(let code): throw .connect(address, errno: code)
+        case .inProgress:
+            do throws(SocketError) {
+                try wait(fd, events: Int16(POLLOUT), until: ContinuousClock.now + timeout)
+            } catch {
                 close(fd)
-                throw .connect(address, errno: code)
-            }
-            let deadline = ContinuousClock.now + timeout
-            switch waitFor(fd, events: Int16(POLLOUT), until: deadline) {
-            case .ready:
-                var pending: Int32 = 0
-                var length = socklen_t(MemoryLayout<Int32>.size)
-                _ = getsockopt(fd, SOL_SOCKET, SO_ERROR, &pending, &length)
-                if pending != 0 {
-                    close(fd)
-                    throw .connect(address, errno: pending)
+                switch error {
+                case .timeout: throw .connectTimeout(address)
+                case .io(let code): throw .connect(address, errno: code)
+                default: throw error
                 }
-            case .timedOut:
+            }
+            let pending = StreamConnect.pendingError(fd)
+            if pending != 0 {
                 close(fd)
-                throw .connectTimeout(address)
-            case .failed(let code):
-                close(fd)
-                throw .connect(address, errno: code)
+                throw .connect(address, errno: pending)
             }
         }
-        _ = fcntl(fd, F_SETFL, flags)
+        StreamConnect.setBlocking(fd)
         return fd
     }
 
@@ -66,6 +62,15 @@ enum TCPSocket {
         }
     }
 
+    /// `waitFor` that throws `.timeout` or `.io` unless `fd` became ready.
+    static func wait(_ fd: Int32, events: Int16, until deadline: ContinuousClock.Instant) throws(SocketError) {
+        switch waitFor(fd, events: events, until: deadline) {
+        case .ready: return
+        case .timedOut: throw .timeout
+        case .failed(let code): throw .io(errno: code)
+        }
+    }
+
     /// Reads what is available (at most `buffer.count - used` bytes) into `buffer` after `used`; returns the
     /// number of bytes read, 0 at end of stream.
     static func read(
@@ -73,11 +78,7 @@ enum TCPSocket {
     ) throws(SocketError) -> Int {
         guard used < buffer.count else { return 0 }
         while true {
-            switch waitFor(fd, events: Int16(POLLIN), until: deadline) {
-            case .timedOut: throw .timeout
-            case .failed(let code): throw .io(errno: code)
-            case .ready: break
-            }
+            try wait(fd, events: Int16(POLLIN), until: deadline)
             let n = buffer.withUnsafeMutableBytes { raw -> Int in
                 guard let base = raw.baseAddress else { return 0 }
                 return recv(fd, base + used, raw.count - used, 0)
@@ -92,11 +93,7 @@ enum TCPSocket {
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], until deadline: ContinuousClock.Instant) throws(SocketError) {
         var offset = 0
         while offset < bytes.count {
-            switch waitFor(fd, events: Int16(POLLOUT), until: deadline) {
-            case .timedOut: throw .timeout
-            case .failed(let code): throw .io(errno: code)
-            case .ready: break
-            }
+            try wait(fd, events: Int16(POLLOUT), until: deadline)
             let n = bytes.withUnsafeBytes { raw -> Int in
                 guard let base = raw.baseAddress else { return 0 }
                 return send(fd, base + offset, raw.count - offset, Int32(MSG_NOSIGNAL))

@@ -24,8 +24,7 @@ enum ConfigKeys {
                   copy: { target, source in target.raw = source.raw }),
         ConfigKey(path: "admin.listen", applies: .afterRestart, differs: { adminListen($0) != adminListen($1) },
                   copy: { target, source in
-                      target.admin.host = source.admin.host
-                      target.admin.port = source.admin.port
+                      target.admin.listen = source.admin.listen
                       target.admin.enabled = source.admin.enabled
                   }),
         ConfigKey("store.url", .afterRestart, \Config.store.url),
@@ -51,7 +50,7 @@ enum ConfigKeys {
     ]
 
     static func adminListen(_ config: Config) -> String {
-        config.admin.enabled ? Daemon.hostPort(config.admin.host, config.admin.port) : "off"
+        config.admin.enabled ? config.admin.listen.hostPort : "off"
     }
 
     /// `raw` when raw capture is switched on or off, else the changed `raw.*` keys.

@@ -29,7 +29,7 @@ extension ActiveRules {
     }
 
     /// The member of `group` that owns this packet's call (or source, with `hash: src_ip`).
-    func member(of group: Rules.RelayGroup, for subject: PacketSubject) -> Rules.RelayTarget {
+    func member(of group: Rules.RelayGroup, for subject: PacketSubject) -> RelayTarget {
         guard let running = groups[group.name], running.members.count == group.members.count else {
             return group.members[0]
         }

@@ -23,7 +23,7 @@ final class ActiveRules: Sendable {
                 metrics.ruleMatches.labels(program.ruleName(RuleRef(route: route, rule: rule)))
             }
         }
-        var targets: [String: Rules.RelayTarget] = [:]
+        var targets: [String: RelayTarget] = [:]
         for target in config.relay.values { targets[target.senderKey] = target }
         for group in config.relayGroups.values {
             for member in group.members { targets[member.senderKey] = member }

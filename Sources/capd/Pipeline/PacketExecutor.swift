@@ -159,7 +159,7 @@ struct PacketExecutor: RuleExecutor {
 
     // MARK: Relay (hep_relay)
 
-    private mutating func relay(to target: Rules.RelayTarget, subject: PacketSubject) {
+    private mutating func relay(to target: RelayTarget, subject: PacketSubject) {
         // A message over 64 KiB captured raw cannot be a HEP packet.
         guard let relay = rules.relays[target.senderKey], subject.oversizePayload == nil else {
             pipeline.actionErrors.labels("relay").increment()

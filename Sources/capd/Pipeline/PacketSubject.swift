@@ -43,7 +43,7 @@ struct PacketSubject: RuleSubject {
             for chunk in packet.chunkSequence where chunk.type == type { return chunk.body }
             return nil
         case .netProtoID:
-            return net.transport == .tcp ? Self.tcp[...] : Self.udp[...]
+            return net.transport == .udp ? Self.udp[...] : Self.tcp[...]
         case .sipMethod: return sip?.method
         case .sipReason: return sip?.reasonPhrase
         case .sipRURI: return sip?.requestURIBytes

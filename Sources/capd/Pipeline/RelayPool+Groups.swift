@@ -1,4 +1,5 @@
 import Capture
+import HEP
 import Logging
 import Rules
 
@@ -16,8 +17,8 @@ extension RelayPool {
     }
 
     /// Where a member's health probe connects: its address and `check_port` (default: its own port).
-    static func probeEndpoint(of member: Rules.RelayTarget, check: RelayHealthCheck) -> SocketEndpoint? {
+    static func probeEndpoint(of member: RelayTarget, check: RelayHealthCheck) -> SocketEndpoint? {
         guard case .tcpConnect(let port) = check else { return nil }
-        return SocketEndpoint(address: member.address, port: port ?? member.port)
+        return SocketEndpoint(address: member.address, port: port ?? member.endpoint.port)
     }
 }

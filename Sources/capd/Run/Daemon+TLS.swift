@@ -1,4 +1,5 @@
 import Capture
+import HEP
 import Rules
 import TLS
 

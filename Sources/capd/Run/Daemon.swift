@@ -57,7 +57,7 @@ final class Daemon: Sendable {
             reloadBox.withLock { $0 }?() ?? .failed("daemon is starting")
         }
         if config.admin.enabled && inputs.admin {
-            let address = try SocketAddress(parsing: Daemon.hostPort(config.admin.host, config.admin.port))
+            guard let address = config.admin.listen.socketEndpoint else { throw EndpointError.notNumeric(config.admin.listen.hostPort) }
             let control = DaemonAdminControl(captureSwitch: captureSwitch, reloader: reloader, registry: metrics.registry) {
                 [store] in
                 let snapshot = store.metrics()
@@ -219,10 +219,6 @@ final class Daemon: Sendable {
             .bind { Double(trimmer.trimmedBytes.load(ordering: .relaxed)) }
     }
 
-    static func hostPort(_ host: String, _ port: UInt16) -> String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-    }
-
     /// A store URL without its password, for logs.
     static func redacted(_ url: String) -> String {
         guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"),
@@ -230,12 +226,10 @@ final class Daemon: Sendable {
         return String(url[..<colon]) + ":***" + String(url[at...])
     }
 
-    private func startListener(_ endpoint: ListenEndpoint, tcp: TCPSettings, tls: TLSSettings?) throws {
-        let host = endpoint.host == "localhost" ? "127.0.0.1" : endpoint.host
-        guard let address = IPAddress(host) else {
+    private func startListener(_ endpoint: Endpoint, tcp: TCPSettings, tls: TLSSettings?) throws {
+        guard let socket = endpoint.socketEndpoint else {
             throw StartupError(description: "listen \(endpoint): '\(endpoint.host)' is not a numeric address")
         }
-        let socket = SocketEndpoint(address: address, port: endpoint.port)
         let label = endpoint.description
         let worker = WorkerBox(pipeline.makeWorker(listener: label))
         let consumer: @Sendable ([ReceivedDatagram]) -> Void = { batch in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HEP
 import Logging
 import Rules
 
@@ -26,10 +27,10 @@ struct RunCommand: ParsableCommand {
     var spool: String?
 
     func validate() throws {
-        for url in listen where ListenEndpoint(url: url) == nil {
+        for url in listen where Endpoint(url: url) == nil {
             throw ValidationError("invalid --listen '\(url)': expected udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT")
         }
-        if let admin, admin != "off", (try? SocketAddress(parsing: admin)) == nil {
+        if let admin, admin != "off", (try? SocketEndpoint(adminAddress: admin)) == nil {
             throw ValidationError("invalid --admin '\(admin)': expected HOST:PORT or off")
         }
     }
@@ -40,7 +41,7 @@ struct RunCommand: ParsableCommand {
             handler.logLevel = ProcessInfo.processInfo.environment["CAPD_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             return handler
         }
-        let overrides = ConfigOverrides(listen: listen.compactMap(ListenEndpoint.init(url:)), store: store,
+        let overrides = ConfigOverrides(listen: listen.compactMap { Endpoint(url: $0) }, store: store,
                                         admin: admin, spool: spool)
         let daemon: Daemon
         do {
@@ -59,7 +60,7 @@ struct RunCommand: ParsableCommand {
 
 /// Command-line values that replace the configuration file's.
 struct ConfigOverrides: Sendable {
-    var listen: [ListenEndpoint] = []
+    var listen: [Endpoint] = []
     var store: String?
     var admin: String?
     var spool: String?
@@ -71,10 +72,9 @@ struct ConfigOverrides: Sendable {
         if let admin {
             if admin == "off" {
                 config.admin.enabled = false
-            } else if let address = try? SocketAddress(parsing: admin) {
+            } else if let address = try? SocketEndpoint(adminAddress: admin) {
                 config.admin.enabled = true
-                config.admin.host = address.hostText
-                config.admin.port = address.port
+                config.admin.listen = Endpoint(transport: .tcp, host: address.address.description, port: address.port)
             }
         }
     }

@@ -3,27 +3,8 @@ import Glibc
 #endif
 import HEP
 
-/// An IP address and port of a socket.
-public struct SocketEndpoint: Hashable, Sendable, CustomStringConvertible {
-    public var address: IPAddress
-    public var port: UInt16
-
-    public init(address: IPAddress, port: UInt16) {
-        self.address = address
-        self.port = port
-    }
-
-    /// "127.0.0.1:9060", "[::1]:9060".
-    public init?(_ text: String) {
-        guard let parsed = try? HostPort(parsing: text), parsed.scheme == nil,
-              let address = IPAddress(parsed.host) else { return nil }
-        self.init(address: address, port: parsed.port)
-    }
-
-    public var description: String {
-        address.isIPv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
-    }
-
+/// The `sockaddr` side of an endpoint (the value itself is HEP's, shared with the configuration).
+extension SocketEndpoint {
     /// Linux AF_INET / AF_INET6 for socket(2).
     public var socketFamily: Int32 { address.isIPv6 ? AF_INET6 : AF_INET }
 
@@ -85,59 +66,5 @@ public struct SocketEndpoint: Hashable, Sendable, CustomStringConvertible {
         }
         guard status == 0 else { return nil }
         return SocketEndpoint(&storage)
-    }
-}
-
-/// `net.*` of a received HEP datagram or frame: the socket it arrived on.
-public struct NetInfo: Hashable, Sendable {
-    /// The sender (net.src_ip / net.src_port).
-    public var source: SocketEndpoint
-    /// The listening socket's local address (net.dst_ip / net.dst_port).
-    public var destination: SocketEndpoint
-    public var transport: NetTransport
-
-    public init(source: SocketEndpoint, destination: SocketEndpoint, transport: NetTransport) {
-        self.source = source
-        self.destination = destination
-        self.transport = transport
-    }
-
-    /// 2 or 10 (net.proto_family).
-    public var family: UInt8 { destination.address.family }
-    /// 17 or 6 (net.proto_id).
-    public var ipProtocol: UInt8 { transport.ipProtocol }
-}
-
-public enum NetTransport: String, Sendable, Hashable {
-    case udp, tcp
-
-    public var ipProtocol: UInt8 { self == .udp ? 17 : 6 }
-}
-
-/// One HEP datagram (UDP) or HEPv3 frame (TCP) as received, with the socket's addresses.
-public struct ReceivedDatagram: Sendable {
-    public var bytes: [UInt8]
-    public var net: NetInfo
-    /// Wall-clock receive time (per batch).
-    public var receivedAt: CaptureTimestamp
-
-    public init(bytes: [UInt8], net: NetInfo, receivedAt: CaptureTimestamp) {
-        self.bytes = bytes
-        self.net = net
-        self.receivedAt = receivedAt
-    }
-}
-
-enum Clock {
-    static func now() -> CaptureTimestamp {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return CaptureTimestamp(seconds: Int(time.tv_sec), microseconds: Int(time.tv_nsec / 1_000))
-    }
-
-    static func monotonicSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }
