@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("udp", EndpointError.missingPort("udp")),
+        ("udp", EndpointError.badScheme("udp")),
         ("udp://127.0.0.1", .missingPort("udp://127.0.0.1")),
         ("udp://", .missingPort("udp://")),
         ("udp://[::1]", .missingPort("udp://[::1]")),
