@@ -4,7 +4,7 @@ import Testing
 import HEP
 
 @Suite("Admin listen addresses")
-struct SocketAddressTests {
+struct AdminAddressTests {
     @Test("valid forms parse and print back canonically", arguments: [
         ("127.0.0.1:9096", "127.0.0.1:9096"),
         ("[::1]:9096", "[::1]:9096"),
@@ -29,6 +29,8 @@ struct SocketAddressTests {
         ("example.com:9096", EndpointError.notNumeric("example.com:9096")),
         ("300.1.1.1:9096", EndpointError.notNumeric("300.1.1.1:9096")),
         ("", EndpointError.missingPort("")),
+        ("udp://127.0.0.1:9096", EndpointError.badScheme("udp://127.0.0.1:9096")),
+        ("[127.0.0.1]:9096", EndpointError.notNumeric("[127.0.0.1]:9096")),
     ])
     func invalid(text: String, error: EndpointError) {
         #expect(throws: error) { try SocketEndpoint(adminAddress: text) }
