@@ -28,8 +28,9 @@ public struct JSONObjectWriter: Sendable {
         text += ":"
     }
 
-    /// Appends `value` as a JSON string literal, quotes included.
-    public static func appendQuoted(_ value: String, to out: inout String) {
+    /// Appends `value` as a JSON string literal, quotes included. `forHTML` also escapes `<`, so the literal is
+    /// safe inside an HTML `<script>` element.
+    public static func appendQuoted(_ value: String, to out: inout String, forHTML: Bool = false) {
         out += "\""
         for scalar in value.unicodeScalars {
             switch scalar {
@@ -38,6 +39,7 @@ public struct JSONObjectWriter: Sendable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "<" where forHTML: out += "\\u003c"
             case _ where scalar.value < 0x20:
                 let hex = String(scalar.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex

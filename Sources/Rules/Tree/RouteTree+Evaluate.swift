@@ -75,7 +75,7 @@ extension RouteTree {
         }
         for index in prefixIndexes {
             guard let value = subject.bytes(index.field) else { continue }
-            for entry in index.maps {
+            for entry in index.map {
                 if entry.length > value.count { break }
                 if let hit = entry.map.lookup(value.prefix(entry.length)) { mark(hit, &bits, offset) }
             }
@@ -85,7 +85,7 @@ extension RouteTree {
         }
         for index in networkIndexes {
             if let value = subject.ip(index.field) {
-                index.trie.forEachMatch(value) { hit in mark(hit, &bits, offset) }
+                index.map.forEachMatch(value) { hit in mark(hit, &bits, offset) }
             }
         }
     }

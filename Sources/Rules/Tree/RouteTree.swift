@@ -20,27 +20,17 @@ final class RouteTree: Sendable {
         }
     }
 
-    /// The indexes by kind, as classes so evaluation reads them in place instead of copying their arrays.
-    @usableFromInline final class ExactIndex: Sendable {
+    /// One field's index, as a class so evaluation reads it in place instead of copying its arrays.
+    @usableFromInline final class FieldIndex<Map: Sendable>: Sendable {
         @usableFromInline let field: Field
-        @usableFromInline let map: ExactMap
-        init(_ field: Field, _ map: ExactMap) { self.field = field; self.map = map }
+        @usableFromInline let map: Map
+        init(_ field: Field, _ map: Map) { self.field = field; self.map = map }
     }
-    @usableFromInline final class PrefixIndex: Sendable {
-        @usableFromInline let field: Field
-        @usableFromInline let maps: [(length: Int, map: ExactMap)]
-        init(_ field: Field, _ maps: [(length: Int, map: ExactMap)]) { self.field = field; self.maps = maps }
-    }
-    @usableFromInline final class IntervalIndex: Sendable {
-        @usableFromInline let field: Field
-        @usableFromInline let map: IntervalMap
-        init(_ field: Field, _ map: IntervalMap) { self.field = field; self.map = map }
-    }
-    @usableFromInline final class NetworkIndex: Sendable {
-        @usableFromInline let field: Field
-        @usableFromInline let trie: CIDRTrie
-        init(_ field: Field, _ trie: CIDRTrie) { self.field = field; self.trie = trie }
-    }
+    /// The indexes by kind: exact values, prefixes (one exact map per prefix length), intervals, networks.
+    @usableFromInline typealias ExactIndex = FieldIndex<ExactMap>
+    @usableFromInline typealias PrefixIndex = FieldIndex<[(length: Int, map: ExactMap)]>
+    @usableFromInline typealias IntervalIndex = FieldIndex<IntervalMap>
+    @usableFromInline typealias NetworkIndex = FieldIndex<CIDRTrie>
 
     /// For `--tree`.
     let indexes: [Index]

@@ -1,3 +1,5 @@
+import HEP
+
 /// An answer of the calls web view, independent of the HTTP server that carries it.
 struct WebResponse: Sendable, Equatable {
     var status: Int
@@ -37,25 +39,10 @@ struct JSONText {
 
     static func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
 
+    /// A JSON string literal that is safe inside HTML too (`<` escaped).
     static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"   // safe inside HTML too
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONObjectWriter.appendQuoted(s, to: &out, forHTML: true)
+        return out
     }
 }
