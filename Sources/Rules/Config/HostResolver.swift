@@ -37,7 +37,7 @@ public struct HostResolver: Sendable {
         var addresses: [IPAddress] = []
         var next: UnsafeMutablePointer<addrinfo>? = first
         while let entry = next {
-            if let address = entry.pointee.ai_addr.flatMap(IPAddress.init(socketAddress:)), !addresses.contains(address) {
+            if let address = entry.pointee.ai_addr.flatMap(IPAddress.unmapped(socketAddress:)), !addresses.contains(address) {
                 addresses.append(address)
             }
             next = entry.pointee.ai_next
@@ -53,7 +53,7 @@ public struct HostResolver: Sendable {
         var addresses: [IPAddress] = []
         var next: UnsafeMutablePointer<ifaddrs>? = first
         while let entry = next {
-            if let address = entry.pointee.ifa_addr.flatMap(IPAddress.init(socketAddress:)), !addresses.contains(address) {
+            if let address = entry.pointee.ifa_addr.flatMap(IPAddress.unmapped(socketAddress:)), !addresses.contains(address) {
                 addresses.append(address)
             }
             next = entry.pointee.ifa_next
@@ -63,21 +63,10 @@ public struct HostResolver: Sendable {
 }
 
 extension IPAddress {
-    /// An AF_INET / AF_INET6 socket address (IPv4-mapped IPv6 returned as IPv4); nil for other families.
-    init?(socketAddress: UnsafeMutablePointer<sockaddr>) {
-        switch Int32(socketAddress.pointee.sa_family) {
-        case AF_INET:
-            let value = socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
-            self.init(ipv4: UInt32(bigEndian: value))
-        case AF_INET6:
-            let bytes = socketAddress.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
-                withUnsafeBytes(of: pointer.pointee.sin6_addr) { Array($0) }
-            }
-            guard let address = IPAddress(ipv6Bytes: bytes) else { return nil }
-            self = address.unmapped
-        default:
-            return nil
-        }
+    /// The address of an AF_INET / AF_INET6 socket address (IPv4-mapped IPv6 returned as IPv4); nil for other
+    /// families.
+    static func unmapped(socketAddress: UnsafeMutablePointer<sockaddr>) -> IPAddress? {
+        SocketEndpoint(socketAddress: socketAddress)?.address.unmapped
     }
 
     /// `::ffff:a.b.c.d` as the IPv4 address `a.b.c.d`; every other address unchanged.

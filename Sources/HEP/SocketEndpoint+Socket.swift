@@ -1,9 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import HEP
 
-/// The `sockaddr` side of an endpoint (the value itself is HEP's, shared with the configuration).
+/// The `sockaddr` side of an endpoint: what sockets take (Capture's listeners and relays, `capd ctl`) and what
+/// the system gives back (received datagrams, accepted peers, getaddrinfo, getifaddrs).
 extension SocketEndpoint {
     /// Linux AF_INET / AF_INET6 for socket(2).
     public var socketFamily: Int32 { address.isIPv6 ? AF_INET6 : AF_INET }
@@ -17,7 +17,7 @@ extension SocketEndpoint {
         }
     }
 
-    func fill(_ storage: inout sockaddr_storage) -> socklen_t {
+    private func fill(_ storage: inout sockaddr_storage) -> socklen_t {
         withUnsafeMutablePointer(to: &storage) { pointer in
             if let value = address.ipv4Value {
                 return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { socketAddress in
@@ -40,16 +40,25 @@ extension SocketEndpoint {
         }
     }
 
-    /// Reads an AF_INET / AF_INET6 socket address; nil for other families.
-    init?(_ storage: UnsafePointer<sockaddr_storage>) {
-        switch Int32(storage.pointee.ss_family) {
+    /// Reads an AF_INET / AF_INET6 socket address (a received datagram's source, an accepted peer); nil for
+    /// other families. Allocation-free: the receive path calls it per datagram.
+    public init?(_ storage: UnsafePointer<sockaddr_storage>) {
+        let read = storage.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketEndpoint(socketAddress: $0) }
+        guard let read else { return nil }
+        self = read
+    }
+
+    /// Reads an AF_INET / AF_INET6 `sockaddr` (getaddrinfo's and getifaddrs' entries); nil for other families.
+    public init?(socketAddress: UnsafePointer<sockaddr>) {
+        switch Int32(socketAddress.pointee.sa_family) {
         case AF_INET:
-            let value = storage.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
+            let value = socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
             self.init(address: IPAddress(ipv4: UInt32(bigEndian: value.sin_addr.s_addr)), port: UInt16(bigEndian: value.sin_port))
         case AF_INET6:
-            let value = storage.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }
+            let value = socketAddress.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }
             let address = withUnsafeBytes(of: value.sin6_addr) { raw in
-                IPAddress(ipv6High: raw.loadBigEndianUInt64(at: 0), low: raw.loadBigEndianUInt64(at: 8))
+                IPAddress(ipv6High: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                          low: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
             }
             self.init(address: address, port: UInt16(bigEndian: value.sin6_port))
         default:
