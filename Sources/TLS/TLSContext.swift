@@ -24,13 +24,8 @@ public final class TLSContext: @unchecked Sendable {
     /// A server context for a `tls://` listener. Throws with the file at fault when a file is missing, does
     /// not parse, is encrypted, or the key does not match the certificate.
     public static func server(_ files: TLSServerFiles) throws(TLSError) -> TLSContext {
-        TLSProcess.prepare()
-        OpenSSLErrors.clear()
-        guard let pointer = SSL_CTX_new(TLS_server_method()) else {
-            throw .context(reason: OpenSSLErrors.drain())
-        }
-        let context = TLSContext(pointer: pointer, isServer: true)
-        try context.configureCommon(minimum: files.minimumVersion)
+        let context = try make(server: true, minimum: files.minimumVersion)
+        let pointer = context.pointer
         try context.useCertificate(files.certificate, key: files.privateKey)
         if let ca = files.ca {
             try context.trust(ca)
@@ -53,13 +48,8 @@ public final class TLSContext: @unchecked Sendable {
     /// A client context for a `tls://` relay target: verifies the server against `ca` (or the system trust
     /// store) and presents a client certificate when one is given.
     public static func client(_ files: TLSClientFiles) throws(TLSError) -> TLSContext {
-        TLSProcess.prepare()
-        OpenSSLErrors.clear()
-        guard let pointer = SSL_CTX_new(TLS_client_method()) else {
-            throw .context(reason: OpenSSLErrors.drain())
-        }
-        let context = TLSContext(pointer: pointer, isServer: false)
-        try context.configureCommon(minimum: files.minimumVersion)
+        let context = try make(server: false, minimum: files.minimumVersion)
+        let pointer = context.pointer
         switch (files.certificate, files.privateKey) {
         case (let certificate?, let key?): try context.useCertificate(certificate, key: key)
         case (nil, nil): break
@@ -75,6 +65,18 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     // MARK: building
+
+    /// A new server or client context with what both kinds share (minimum version, modes).
+    private static func make(server: Bool, minimum: TLSProtocolVersion) throws(TLSError) -> TLSContext {
+        TLSProcess.prepare()
+        OpenSSLErrors.clear()
+        guard let pointer = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()) else {
+            throw .context(reason: OpenSSLErrors.drain())
+        }
+        let context = TLSContext(pointer: pointer, isServer: server)
+        try context.configureCommon(minimum: minimum)
+        return context
+    }
 
     private func configureCommon(minimum: TLSProtocolVersion) throws(TLSError) {
         guard capd_ssl_ctx_set_min_version(pointer, minimum.openSSLValue) == 1 else {

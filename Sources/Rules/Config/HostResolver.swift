@@ -34,15 +34,7 @@ public struct HostResolver: Sendable {
         var list: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return [] }
         defer { freeaddrinfo(first) }
-        var addresses: [IPAddress] = []
-        var next: UnsafeMutablePointer<addrinfo>? = first
-        while let entry = next {
-            if let address = entry.pointee.ai_addr.flatMap(IPAddress.unmapped(socketAddress:)), !addresses.contains(address) {
-                addresses.append(address)
-            }
-            next = entry.pointee.ai_next
-        }
-        return addresses
+        return addresses(from: first, address: \.ai_addr, next: \.ai_next)
     }
 
     /// getifaddrs(3): every IPv4 and IPv6 address of every interface, up or not.
@@ -50,13 +42,21 @@ public struct HostResolver: Sendable {
         var list: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&list) == 0, let first = list else { return [] }
         defer { freeifaddrs(first) }
+        return addresses(from: first, address: \.ifa_addr, next: \.ifa_next)
+    }
+
+    /// The distinct addresses (IPv4-mapped IPv6 as IPv4) of a C linked list of entries: getaddrinfo's or getifaddrs'.
+    private static func addresses<Entry>(
+        from first: UnsafeMutablePointer<Entry>, address: KeyPath<Entry, UnsafeMutablePointer<sockaddr>?>,
+        next: KeyPath<Entry, UnsafeMutablePointer<Entry>?>
+    ) -> [IPAddress] {
         var addresses: [IPAddress] = []
-        var next: UnsafeMutablePointer<ifaddrs>? = first
-        while let entry = next {
-            if let address = entry.pointee.ifa_addr.flatMap(IPAddress.unmapped(socketAddress:)), !addresses.contains(address) {
-                addresses.append(address)
+        var entry: UnsafeMutablePointer<Entry>? = first
+        while let current = entry {
+            if let found = current.pointee[keyPath: address].flatMap(IPAddress.unmapped(socketAddress:)), !addresses.contains(found) {
+                addresses.append(found)
             }
-            next = entry.pointee.ifa_next
+            entry = current.pointee[keyPath: next]
         }
         return addresses
     }

@@ -49,19 +49,7 @@ struct CallsStoreOptions: ParsableArguments {
     /// The store a configuration writes: URL, schema, and every table template of `store:` and of the rules'
     /// `capture`/`report` actions.
     static func configuration(of config: Config) -> CallStore.Configuration {
-        var sip = [config.store.table.template]
-        var reports = [config.store.reportTable.template]
-        for route in config.program.routes {
-            for rule in route.rules {
-                for action in rule.actions {
-                    switch action {
-                    case .capture(let capture): if let table = capture.table { sip.append(table.template) }
-                    case .report(let report): if let table = report.table { reports.append(table.template) }
-                    default: break
-                    }
-                }
-            }
-        }
+        let (sip, reports) = config.tableTemplatesByFamily
         var configuration = CallStore.Configuration(url: config.store.url, flavour: config.store.schema == .homer7 ? .homer7 : .homer5,
                                                     sipTemplates: sip, reportTemplates: reports)
         configuration.shardURLs = config.store.shards
