@@ -73,14 +73,7 @@ struct Blast {
         packets.reserveCapacity(count)
         let now = UInt32(time(nil))
         for n in 0..<count {
-            let message = traffic.next()
-            let packet = try HEPPacket(
-                ipProtocol: 17,
-                sourceIP: IPAddress(ipv4: message.sourceIPv4), destinationIP: IPAddress(ipv4: message.destinationIPv4),
-                sourcePort: message.sourcePort, destinationPort: message.destinationPort,
-                timestampSeconds: now, timestampMicroseconds: UInt32(n % 1_000_000),
-                protoType: HEPProtoType.sip, captureID: 2001, payload: message.text)
-            packets.append(version == .v3 ? packet.bytes : try packet.encoded(as: version))
+            packets.append(try traffic.next().hepDatagram(version: version, seconds: now, microseconds: UInt32(n % 1_000_000)))
         }
         return try send(count: packets.count) { range in packets[range] }
     }

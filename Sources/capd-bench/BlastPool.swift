@@ -20,14 +20,8 @@ struct BlastPool {
         offsets.reserveCapacity(size)
         for slot in 0..<size {
             let n = UInt64(slot + 1)
-            let message = traffic.next()
-            let packet = try HEPPacket(
-                ipProtocol: 17,
-                sourceIP: IPAddress(ipv4: message.sourceIPv4), destinationIP: IPAddress(ipv4: message.destinationIPv4),
-                sourcePort: message.sourcePort, destinationPort: message.destinationPort,
-                timestampSeconds: timestampSeconds, timestampMicroseconds: UInt32(slot % 1_000_000),
-                protoType: HEPProtoType.sip, captureID: 2001, payload: message.text)
-            let bytes = version == .v3 ? packet.bytes : try packet.encoded(as: version)
+            let bytes = try traffic.next().hepDatagram(version: version, seconds: timestampSeconds,
+                                                       microseconds: UInt32(slot % 1_000_000))
             let token = Array(SIPTraffic.callToken(seed: seed, sequence: n, digits: BlastPool.digits).utf8)
             let found = BlastPool.occurrences(of: token, in: bytes).map { $0 + token.count - BlastPool.digits }
             guard !found.isEmpty else { throw BuildError(description: "sequence token missing in pooled message \(n)") }

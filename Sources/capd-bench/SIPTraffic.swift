@@ -1,3 +1,5 @@
+import HEP
+
 /// Realistic SIP traffic for load tests: a mix of call legs (INVITE, 100, 180, 200, ACK, BYE, 200),
 /// REGISTERs and OPTIONS of roughly 580 bytes, each message with its own Call-ID, tags and branch.
 struct SIPTraffic {
@@ -119,5 +121,18 @@ struct SIPTraffic {
             sourcePort: 5060,
             destinationPort: 5060
         )
+    }
+}
+
+extension SIPTraffic.Message {
+    /// This message as one HEP datagram of `version` (capture id 2001), as `capd-bench blast` sends it.
+    func hepDatagram(version: HEPVersion, seconds: UInt32, microseconds: UInt32) throws -> [UInt8] {
+        let packet = try HEPPacket(
+            ipProtocol: 17,
+            sourceIP: IPAddress(ipv4: sourceIPv4), destinationIP: IPAddress(ipv4: destinationIPv4),
+            sourcePort: sourcePort, destinationPort: destinationPort,
+            timestampSeconds: seconds, timestampMicroseconds: microseconds,
+            protoType: HEPProtoType.sip, captureID: 2001, payload: text)
+        return version == .v3 ? packet.bytes : try packet.encoded(as: version)
     }
 }

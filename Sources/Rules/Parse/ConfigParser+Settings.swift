@@ -218,11 +218,7 @@ extension ConfigParser {
             error(node.mark, "expected a size for \(what) (bytes, or a number with B, KiB, MiB, GiB, TiB, KB, MB, GB, TB), found \(node.scalar.map { "'\($0)'" } ?? node.kindName)")
             return nil
         }
-        guard range.contains(value) else {
-            error(node.mark, "\(what) must be in \(range.lowerBound)...\(range.upperBound) bytes, found \(value)")
-            return nil
-        }
-        return value
+        return checked(value, in: range, node, what, unit: " bytes")
     }
 
     static func parseByteSize(_ text: String) -> Int? {

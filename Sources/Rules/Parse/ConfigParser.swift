@@ -144,8 +144,13 @@ struct ConfigParser {
             error(node.mark, "expected an integer for \(what), found \(node.scalar.map { "'\($0)'" } ?? node.kindName)")
             return nil
         }
+        return checked(value, in: range, node, what)
+    }
+
+    /// `value` when `range` holds it; otherwise an error that names the range (in `unit`, e.g. " bytes").
+    mutating func checked(_ value: Int, in range: ClosedRange<Int>, _ node: YAMLNode, _ what: String, unit: String = "") -> Int? {
         guard range.contains(value) else {
-            error(node.mark, "\(what) must be in \(range.lowerBound)...\(range.upperBound), found \(value)")
+            error(node.mark, "\(what) must be in \(range.lowerBound)...\(range.upperBound)\(unit), found \(value)")
             return nil
         }
         return value
