@@ -20,7 +20,7 @@ func rulesBench(_ arguments: [String]) throws {
         }
         let packets = RulesBenchData.packets()
         var scratch = config.program.makeScratch()
-        var executor = CountingExecutor()
+        var executor = CountingExecutor<BenchSubject>()
         let linearIterations = max(1_000, iterations / (count / 10))
         let tree = measure(iterations) { i in
             var subject = packets[i % packets.count]
@@ -62,11 +62,11 @@ private func measure(_ iterations: Int, _ body: (Int) -> Void) -> Double {
 }
 
 /// Counts actions without allocating.
-private struct CountingExecutor: RuleExecutor {
+private struct CountingExecutor<Subject: RuleSubject>: RuleExecutor {
     var matches = 0
     var actions = 0
     mutating func ruleMatched(_ rule: RuleRef) { matches &+= 1 }
-    mutating func perform(_ action: RuleAction, rule: RuleRef, subject: inout BenchSubject) -> Bool {
+    mutating func perform(_ action: RuleAction, rule: RuleRef, subject: inout Subject) -> Bool {
         actions &+= 1
         return true
     }
@@ -164,7 +164,7 @@ private func fullPathBench(iterations: Int) throws {
     let yaml = RulesBenchData.config(rules: 100).replacingFirstRule(with: "sip.header.P-Asserted-Identity: { prefix: \"<sip:+1555\" }, sip.method: INVITE")
     guard let config = ConfigLoader.load(text: yaml).config, let main = config.program.mainRoute else { return }
     var scratch = config.program.makeScratch()
-    var executor = SIPCountingExecutor()
+    var executor = CountingExecutor<SIPSubject>()
     let decodeOnly = measure(iterations) { _ in
         if let packet = try? HEPPacket.decode(bytes), let sip = try? SIPMessage(parsing: packet.payload) {
             executor.actions &+= sip.callID?.count ?? 0
@@ -184,16 +184,6 @@ private extension String {
     func replacingFirstRule(with condition: String) -> String {
         guard let range = self.firstRange(of: "when: { sip.method: OPTIONS }\n      do: [drop]") else { return self }
         return self.replacingCharacters(in: range, with: "when: { \(condition) }\n      do: [{ capture: { table: pai } }]")
-    }
-}
-
-private struct SIPCountingExecutor: RuleExecutor {
-    var matches = 0
-    var actions = 0
-    mutating func ruleMatched(_ rule: RuleRef) { matches &+= 1 }
-    mutating func perform(_ action: RuleAction, rule: RuleRef, subject: inout SIPSubject) -> Bool {
-        actions &+= 1
-        return true
     }
 }
 

@@ -43,18 +43,18 @@ enum IPDecoder {
         guard versionAndLength >> 4 == 4 else { return .failure(.badIPVersion) }
         let headerLength = Int(versionAndLength & 0x0F) * 4
         guard headerLength >= 20, headerLength <= available else { return .failure(.badIPHeaderLength) }
-        var totalLength = Int(buffer.loadBigEndianUInt16(at: start + 2))
+        var totalLength = Int(buffer.loadBigEndian(as: UInt16.self, at: start + 2))
         // TSO/GSO captures on the sending host carry total length 0; take what was captured.
         if totalLength == 0 { totalLength = available }
         guard totalLength >= headerLength else { return .failure(.badIPTotalLength) }
         guard totalLength <= available else { return .failure(.truncatedIPPacket) }
-        let flagsAndOffset = buffer.loadBigEndianUInt16(at: start + 6)
+        let flagsAndOffset = buffer.loadBigEndian(as: UInt16.self, at: start + 6)
         let fragmentOffset = Int(flagsAndOffset & 0x1FFF) * 8
         let moreFragments = flagsAndOffset & 0x2000 != 0
         var fragment: FragmentInfo?
         if fragmentOffset != 0 || moreFragments {
             fragment = FragmentInfo(
-                identification: UInt32(buffer.loadBigEndianUInt16(at: start + 4)), offset: fragmentOffset,
+                identification: UInt32(buffer.loadBigEndian(as: UInt16.self, at: start + 4)), offset: fragmentOffset,
                 moreFragments: moreFragments)
         }
         return .success(IPPacketInfo(
@@ -68,7 +68,7 @@ enum IPDecoder {
         let available = buffer.count - start
         guard available >= 40 else { return .failure(.truncatedIPHeader) }
         guard buffer.loadUInt8(at: start) >> 4 == 6 else { return .failure(.badIPVersion) }
-        let payloadLength = Int(buffer.loadBigEndianUInt16(at: start + 4))
+        let payloadLength = Int(buffer.loadBigEndian(as: UInt16.self, at: start + 4))
         let end: Int
         if payloadLength == 0 {
             end = buffer.count   // jumbogram or TSO capture: take what was captured
@@ -90,9 +90,9 @@ enum IPDecoder {
                 offset += length
             case 44:   // fragment header
                 guard end - offset >= 8 else { return .failure(.badIPv6ExtensionHeader) }
-                let offsetAndFlags = buffer.loadBigEndianUInt16(at: offset + 2)
+                let offsetAndFlags = buffer.loadBigEndian(as: UInt16.self, at: offset + 2)
                 fragment = FragmentInfo(
-                    identification: buffer.loadBigEndianUInt32(at: offset + 4),
+                    identification: buffer.loadBigEndian(as: UInt32.self, at: offset + 4),
                     offset: Int(offsetAndFlags & 0xFFF8), moreFragments: offsetAndFlags & 0x0001 != 0)
                 next = buffer.loadUInt8(at: offset)
                 offset += 8

@@ -68,7 +68,7 @@ enum LinkLayerDecoder {
             return .success(.ipv6(offset: start))
         case .null, .loop:
             guard length >= 4 else { return .failure(.truncatedLinkHeader) }
-            let bigEndianFamily = buffer.loadBigEndianUInt32(at: start)
+            let bigEndianFamily = buffer.loadBigEndian(as: UInt32.self, at: start)
             let family = linkType == .loop ? bigEndianFamily : (bigEndianFamily > 0xFFFF ? bigEndianFamily.byteSwapped : bigEndianFamily)
             switch family {
             case 2: return .success(.ipv4(offset: start + 4))
@@ -77,10 +77,10 @@ enum LinkLayerDecoder {
             }
         case .linuxSLL:
             guard length >= 16 else { return .failure(.truncatedLinkHeader) }
-            return etherType(buffer.loadBigEndianUInt16(at: start + 14), buffer, payloadAt: start + 16)
+            return etherType(buffer.loadBigEndian(as: UInt16.self, at: start + 14), buffer, payloadAt: start + 16)
         case .linuxSLL2:
             guard length >= 20 else { return .failure(.truncatedLinkHeader) }
-            return etherType(buffer.loadBigEndianUInt16(at: start), buffer, payloadAt: start + 20)
+            return etherType(buffer.loadBigEndian(as: UInt16.self, at: start), buffer, payloadAt: start + 20)
         default:
             return .failure(.unsupportedLinkType)
         }
@@ -88,7 +88,7 @@ enum LinkLayerDecoder {
 
     static func ethernet(_ buffer: UnsafeRawBufferPointer, at start: Int) -> Result<NetworkLayer, MalformedReason> {
         guard buffer.count - start >= 14 else { return .failure(.truncatedLinkHeader) }
-        return etherType(buffer.loadBigEndianUInt16(at: start + 12), buffer, payloadAt: start + 14)
+        return etherType(buffer.loadBigEndian(as: UInt16.self, at: start + 12), buffer, payloadAt: start + 14)
     }
 
     /// Follows VLAN tags and MPLS labels after an EtherType field.
@@ -102,7 +102,7 @@ enum LinkLayerDecoder {
             tags += 1
             guard tags <= maxVLANTags else { return .failure(.tooManyVLANTags) }
             guard buffer.count - offset >= 4 else { return .failure(.truncatedLinkHeader) }
-            type = buffer.loadBigEndianUInt16(at: offset + 2)
+            type = buffer.loadBigEndian(as: UInt16.self, at: offset + 2)
             offset += 4
         }
         switch type {

@@ -7,7 +7,7 @@ extension SIPExtractor {
             stats.malformed.add(.truncatedUDP)
             return
         }
-        let length = Int(segment.loadBigEndianUInt16(at: 4))
+        let length = Int(segment.loadBigEndian(as: UInt16.self, at: 4))
         guard length >= 8 else {
             stats.malformed.add(.badUDPLength)
             return
@@ -18,8 +18,8 @@ extension SIPExtractor {
         }
         let payload = UnsafeRawBufferPointer(rebasing: segment[8..<length])
         datagram(
-            payload, addresses, sourcePort: segment.loadBigEndianUInt16(at: 0),
-            destinationPort: segment.loadBigEndianUInt16(at: 2), transport: .udp, context, emit)
+            payload, addresses, sourcePort: segment.loadBigEndian(as: UInt16.self, at: 0),
+            destinationPort: segment.loadBigEndian(as: UInt16.self, at: 2), transport: .udp, context, emit)
     }
 
     /// One self-contained payload (UDP datagram, SCTP DATA chunk).
@@ -74,10 +74,10 @@ extension SIPExtractor {
             stats.malformed.add(.badTCPHeaderLength)
             return
         }
-        let sourcePort = segment.loadBigEndianUInt16(at: 0)
-        let destinationPort = segment.loadBigEndianUInt16(at: 2)
+        let sourcePort = segment.loadBigEndian(as: UInt16.self, at: 0)
+        let destinationPort = segment.loadBigEndian(as: UInt16.self, at: 2)
         let tcpSegment = TCPSegment(
-            sequence: segment.loadBigEndianUInt32(at: 4), flags: segment.loadUInt8(at: 13),
+            sequence: segment.loadBigEndian(as: UInt32.self, at: 4), flags: segment.loadUInt8(at: 13),
             payload: UnsafeRawBufferPointer(rebasing: segment[headerLength...]))
         let key = FlowKey(
             source: addresses.source, destination: addresses.destination, sourcePort: sourcePort,
@@ -105,14 +105,14 @@ extension SIPExtractor {
             stats.malformed.add(.truncatedSCTP)
             return
         }
-        let sourcePort = packet.loadBigEndianUInt16(at: 0)
-        let destinationPort = packet.loadBigEndianUInt16(at: 2)
+        let sourcePort = packet.loadBigEndian(as: UInt16.self, at: 0)
+        let destinationPort = packet.loadBigEndian(as: UInt16.self, at: 2)
         var offset = 12
         var sawData = false
         while packet.count - offset >= 4 {
             let type = packet.loadUInt8(at: offset)
             let flags = packet.loadUInt8(at: offset + 1)
-            let length = Int(packet.loadBigEndianUInt16(at: offset + 2))
+            let length = Int(packet.loadBigEndian(as: UInt16.self, at: offset + 2))
             guard length >= 4, length <= packet.count - offset else {
                 stats.malformed.add(.badSCTPChunk)
                 return
@@ -133,9 +133,9 @@ extension SIPExtractor {
                         flow: FlowKey(
                             source: addresses.source, destination: addresses.destination, sourcePort: sourcePort,
                             destinationPort: destinationPort),
-                        streamID: packet.loadBigEndianUInt16(at: offset + 8))
+                        streamID: packet.loadBigEndian(as: UInt16.self, at: offset + 8))
                     let whole = sctpMessages.add(
-                        key: key, tsn: packet.loadBigEndianUInt32(at: offset + 4), beginning: flags & 0x02 != 0,
+                        key: key, tsn: packet.loadBigEndian(as: UInt32.self, at: offset + 4), beginning: flags & 0x02 != 0,
                         ending: flags & 0x01 != 0, data: data, now: context.timestamp.seconds)
                     if let whole {
                         whole.withUnsafeBytes { bytes in
@@ -159,12 +159,12 @@ extension SIPExtractor {
             stats.malformed.add(.badGREHeader)
             return
         }
-        let flags = packet.loadBigEndianUInt16(at: 0)
+        let flags = packet.loadBigEndian(as: UInt16.self, at: 0)
         guard flags & 0x0007 == 0 else {   // version 1 is PPTP's enhanced GRE
             stats.ignored.add(.otherIPProtocol)
             return
         }
-        let protocolType = packet.loadBigEndianUInt16(at: 2)
+        let protocolType = packet.loadBigEndian(as: UInt16.self, at: 2)
         var offset = 4
         if flags & 0x8000 != 0 { offset += 4 }   // checksum + reserved
         if flags & 0x2000 != 0 { offset += 4 }   // key
