@@ -64,17 +64,15 @@ public enum HEPChunkType {
 
     /// Type id for a chunk name (case-insensitive, exact match), or for a number in decimal or `0x` hex (not 0).
     public static func type(named name: String) -> UInt16? {
+        if let type = WireNames.number(named: name, in: names) { return type }
         let lowered = name.lowercased()
-        if let entry = names.first(where: { $0.name == lowered }) { return entry.type }
         let parsed: UInt16? = lowered.hasPrefix("0x") ? UInt16(lowered.dropFirst(2), radix: 16) : UInt16(lowered)
         guard let value = parsed, value != 0 else { return nil }
         return value
     }
 
     /// Canonical name of a generic chunk type, or nil when it has none.
-    public static func name(for type: UInt16) -> String? {
-        names.first(where: { $0.type == type })?.name
-    }
+    public static func name(for type: UInt16) -> String? { WireNames.name(for: type, in: names) }
 }
 
 /// HEP protocol-type values (chunk 0x000B), rev 37 table plus the de-facto values of OpenSIPS, Kamailio and heplify.
@@ -96,13 +94,10 @@ public enum HEPProtoType {
         ("H.248", 7), ("H.322", 11), ("H.321", 12), ("RTPAGENT", 34), ("RTCPXR", 35),
     ]
 
-    public static func name(for value: UInt8) -> String? {
-        names.first(where: { $0.value == value })?.name
-    }
+    public static func name(for value: UInt8) -> String? { WireNames.name(for: value, in: names) }
 
     public static func value(named name: String) -> UInt8? {
-        let upper = name.uppercased()
-        return names.first(where: { $0.name == upper })?.value ?? aliases.first(where: { $0.name == upper })?.value
+        WireNames.number(named: name, in: names) ?? WireNames.number(named: name, in: aliases)
     }
 }
 
@@ -112,12 +107,25 @@ public enum HEPTransport {
         ("udp", 17), ("tcp", 6), ("tls", 22), ("sctp", 132), ("ws", 50),
     ]
 
-    public static func name(forIPProtocol value: UInt8) -> String? {
-        names.first(where: { $0.ipProtocol == value })?.name
+    public static func name(forIPProtocol value: UInt8) -> String? { WireNames.name(for: value, in: names) }
+
+    public static func ipProtocol(named name: String) -> UInt8? { WireNames.number(named: name, in: names) }
+}
+
+/// Lookups in the name tables above (chunk types, protocol types, transports), both ways; names match without
+/// regard to case.
+enum WireNames {
+    static func name<Number: Equatable>(for number: Number, in table: [(String, Number)]) -> String? {
+        table.first(where: { $0.1 == number })?.0
     }
 
-    public static func ipProtocol(named name: String) -> UInt8? {
-        let lowered = name.lowercased()
-        return names.first(where: { $0.name == lowered })?.ipProtocol
+    static func number<Number>(named name: String, in table: [(String, Number)]) -> Number? {
+        table.first(where: { sameIgnoringASCIICase($0.0, name) })?.1
+    }
+
+    /// Compares without allocating (the table names are ASCII; packet edits look names up per packet).
+    static func sameIgnoringASCIICase(_ a: String, _ b: String) -> Bool {
+        func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        return a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { lower($0) == lower($1) }
     }
 }

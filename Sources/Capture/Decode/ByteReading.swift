@@ -8,5 +8,4 @@ extension UnsafeRawBufferPointer {
     func loadBigEndian<T: FixedWidthInteger>(as type: T.Type, at offset: Int) -> T {
         T(bigEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
     }
-
 }

@@ -69,36 +69,31 @@ struct CallSQL {
 
     /// Every SIP message of these calls in a table.
     func messages(table: String, callIDs: [String]) -> Statement {
-        var s = Statement()
-        let list = callIDs.map { s.bind($0, engine) }.joined(separator: ", ")
-        switch flavour {
-        case .homer5:
-            s.sql = """
-                SELECT micro_ts, callid, method, reply_reason, from_user, to_user, cseq, source_ip, source_port, \
-                destination_ip, destination_port, proto, node, msg, id FROM "\(table)" WHERE callid IN (\(list))
-                """
-        case .homer7:
-            let date = engine == .postgres ? "create_date::text" : "create_date"
-            s.sql = """
-                SELECT \(date), sid, data_header, protocol_header, raw, id FROM "\(table)" WHERE sid IN (\(list))
-                """
-        }
-        return s
+        rows(of: table, keyedBy: (homer5: "callid", homer7: "sid"), in: callIDs, columns: (
+            homer5: "micro_ts, callid, method, reply_reason, from_user, to_user, cseq, source_ip, source_port, "
+                + "destination_ip, destination_port, proto, node, msg, id",
+            homer7: "sid, data_header, protocol_header, raw, id"))
     }
 
     /// Reports correlated to these calls in a table.
     func reports(table: String, correlationIDs: [String]) -> Statement {
+        rows(of: table, keyedBy: (homer5: "correlation_id", homer7: "sid"), in: correlationIDs, columns: (
+            homer5: "micro_ts, correlation_id, source_ip, source_port, destination_ip, destination_port, type, node, msg, id",
+            homer7: "sid, protocol_header, raw, id"))
+    }
+
+    /// `SELECT columns FROM table WHERE key IN (values)`; homer7 rows start with their `create_date` (as text on
+    /// PostgreSQL).
+    private func rows(of table: String, keyedBy key: (homer5: String, homer7: String), in values: [String],
+                      columns: (homer5: String, homer7: String)) -> Statement {
         var s = Statement()
-        let list = correlationIDs.map { s.bind($0, engine) }.joined(separator: ", ")
+        let list = values.map { s.bind($0, engine) }.joined(separator: ", ")
         switch flavour {
         case .homer5:
-            s.sql = """
-                SELECT micro_ts, correlation_id, source_ip, source_port, destination_ip, destination_port, type, node, \
-                msg, id FROM "\(table)" WHERE correlation_id IN (\(list))
-                """
+            s.sql = "SELECT \(columns.homer5) FROM \"\(table)\" WHERE \(key.homer5) IN (\(list))"
         case .homer7:
             let date = engine == .postgres ? "create_date::text" : "create_date"
-            s.sql = "SELECT \(date), sid, protocol_header, raw, id FROM \"\(table)\" WHERE sid IN (\(list))"
+            s.sql = "SELECT \(date), \(columns.homer7) FROM \"\(table)\" WHERE \(key.homer7) IN (\(list))"
         }
         return s
     }
