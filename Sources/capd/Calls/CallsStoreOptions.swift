@@ -6,11 +6,8 @@ import Tables
 
 /// `-c FILE` / `--store URL` / `--schema`: which store `capd calls` reads, as `capd run` would write it.
 struct CallsStoreOptions: ParsableArguments {
-    @Option(name: [.short, .customLong("config")], help: "Configuration file (store URL, schema, table templates).")
-    var config = "rules/default.yaml"
-
-    @Option(name: .customLong("store"), help: "Store URL (sqlite://PATH, postgres://...); replaces store.url.")
-    var store: String?
+    /// The configuration gives the store URL, schema and table templates.
+    @OptionGroup var source: ConfigStoreOptions
 
     @Option(name: .customLong("schema"), help: "homer5 or homer7; replaces store.schema.")
     var schema: String?
@@ -25,10 +22,10 @@ struct CallsStoreOptions: ParsableArguments {
     /// with `--store` given, the embedded defaults (`sip_capture`, `rtcp_capture`) are used.
     func configuration() throws -> CallStore.Configuration {
         let loaded: Config?
-        if store != nil, config == "rules/default.yaml", !FileManager.default.fileExists(atPath: config) {
+        if source.store != nil, source.config == ConfigStoreOptions().config, !FileManager.default.fileExists(atPath: source.config) {
             loaded = nil
         } else {
-            let result = ConfigLoader.load(path: config)
+            let result = ConfigLoader.load(path: source.config)
             guard let parsed = result.config else {
                 FileHandle.standardError.write(Data((result.sources.render(result.errors) + "\n").utf8))
                 throw ExitCode(1)
@@ -38,7 +35,7 @@ struct CallsStoreOptions: ParsableArguments {
         var configuration = loaded.map(CallsStoreOptions.configuration(of:))
             ?? CallStore.Configuration(url: "sqlite://capd.db", flavour: .homer5, sipTemplates: ["sip_capture"],
                                        reportTemplates: ["rtcp_capture"])
-        if let store {
+        if let store = source.store {
             configuration.url = store
             configuration.shardURLs = []
         }

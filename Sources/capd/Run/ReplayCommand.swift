@@ -11,11 +11,7 @@ struct ReplayCommand: ParsableCommand {
         abstract: "Push pcap/pcapng files through the rules and the store, then print a summary."
     )
 
-    @Option(name: [.short, .customLong("config")], help: "Configuration file.")
-    var config = "rules/default.yaml"
-
-    @Option(name: .customLong("store"), help: "Store URL; replaces store.url.")
-    var store: String?
+    @OptionGroup var source: ConfigStoreOptions
 
     @Option(name: .customLong("spool"), help: "Spool directory; replaces store.spool.")
     var spool: String?
@@ -27,10 +23,10 @@ struct ReplayCommand: ParsableCommand {
     var files: [String]
 
     func run() throws {
-        let overrides = ConfigOverrides(store: store, admin: "off", spool: spool)
+        let overrides = ConfigOverrides(store: source.store, admin: "off", spool: spool)
         let daemon: Daemon
         do {
-            daemon = try Daemon(configPath: config, overrides: overrides, inputs: .none)
+            daemon = try Daemon(configPath: source.config, overrides: overrides, inputs: .none)
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data((error.rendered + "\n").utf8))
             throw ExitCode(1)

@@ -11,14 +11,10 @@ struct RunCommand: ParsableCommand {
         abstract: "Run the capture daemon (HEP listeners, rules, store, admin endpoint)."
     )
 
-    @Option(name: [.short, .customLong("config")], help: "Configuration file.")
-    var config = "rules/default.yaml"
+    @OptionGroup var source: ConfigStoreOptions
 
     @Option(name: .customLong("listen"), help: "HEP listener URL (udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT); repeatable; replaces the file's listen list.")
     var listen: [String] = []
-
-    @Option(name: .customLong("store"), help: "Store URL (sqlite://PATH, postgres://...); replaces store.url.")
-    var store: String?
 
     @Option(name: .customLong("admin"), help: "Admin endpoint HOST:PORT, or 'off'; replaces admin.listen.")
     var admin: String?
@@ -41,11 +37,11 @@ struct RunCommand: ParsableCommand {
             handler.logLevel = ProcessInfo.processInfo.environment["CAPD_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             return handler
         }
-        let overrides = ConfigOverrides(listen: listen.compactMap { Endpoint(url: $0) }, store: store,
+        let overrides = ConfigOverrides(listen: listen.compactMap { Endpoint(url: $0) }, store: source.store,
                                         admin: admin, spool: spool)
         let daemon: Daemon
         do {
-            daemon = try Daemon(configPath: config, overrides: overrides)
+            daemon = try Daemon(configPath: source.config, overrides: overrides)
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data((error.rendered + "\n").utf8))
             throw ExitCode(1)
