@@ -9,6 +9,19 @@ enum PayloadClass: Equatable {
     case other
 }
 
+extension PayloadClass {
+    /// Why a payload of this class is not kept (`CaptureStats.ignored`); nil for SIP and HEP.
+    var ignoredReason: IgnoredReason? {
+        switch self {
+        case .sip, .hep: nil
+        case .keepAlive: .keepAlive
+        case .http: .http
+        case .rtp: .rtp
+        case .other: .notSIP
+        }
+    }
+}
+
 enum PayloadClassifier {
     static let sipVersion: [UInt8] = Array("SIP/2.0".utf8)
     static let httpVersionPrefix: [UInt8] = Array("HTTP/".utf8)

@@ -1,21 +1,19 @@
 extension SIPExtractor {
+    /// `condition`, counting the packet as malformed for `reason` when it does not hold.
+    @inline(__always)
+    mutating func holds(_ condition: Bool, or reason: MalformedReason) -> Bool {
+        if !condition { stats.malformed.add(reason) }
+        return condition
+    }
+
     mutating func udp(
         _ addresses: Addresses, _ segment: UnsafeRawBufferPointer, _ context: PacketContext,
         _ emit: (CapturedMessage) -> Void
     ) {
-        guard segment.count >= 8 else {
-            stats.malformed.add(.truncatedUDP)
-            return
-        }
+        guard holds(segment.count >= 8, or: .truncatedUDP) else { return }
         let length = Int(segment.loadBigEndian(as: UInt16.self, at: 4))
-        guard length >= 8 else {
-            stats.malformed.add(.badUDPLength)
-            return
-        }
-        guard length <= segment.count else {
-            stats.malformed.add(.truncatedUDP)
-            return
-        }
+        guard holds(length >= 8, or: .badUDPLength) else { return }
+        guard holds(length <= segment.count, or: .truncatedUDP) else { return }
         let payload = UnsafeRawBufferPointer(rebasing: segment[8..<length])
         datagram(
             payload, addresses, sourcePort: segment.loadBigEndian(as: UInt16.self, at: 0),
@@ -33,7 +31,8 @@ extension SIPExtractor {
         }
         let kind: CapturedPayloadKind
         let bytes: [UInt8]
-        switch PayloadClassifier.classify(payload) {
+        let payloadClass = PayloadClassifier.classify(payload)
+        switch payloadClass {
         case .sip(let start):
             kind = .sip
             bytes = Array(payload[start...])
@@ -42,17 +41,8 @@ extension SIPExtractor {
             kind = .hep
             bytes = Array(payload)
             stats.hepPackets += 1
-        case .keepAlive:
-            stats.ignored.add(.keepAlive)
-            return
-        case .http:
-            stats.ignored.add(.http)
-            return
-        case .rtp:
-            stats.ignored.add(.rtp)
-            return
-        case .other:
-            stats.ignored.add(.notSIP)
+        case .keepAlive, .http, .rtp, .other:
+            if let reason = payloadClass.ignoredReason { stats.ignored.add(reason) }
             return
         }
         emit(CapturedMessage(
@@ -65,15 +55,9 @@ extension SIPExtractor {
         _ addresses: Addresses, _ segment: UnsafeRawBufferPointer, _ context: PacketContext,
         _ emit: (CapturedMessage) -> Void
     ) {
-        guard segment.count >= 20 else {
-            stats.malformed.add(.truncatedTCP)
-            return
-        }
+        guard holds(segment.count >= 20, or: .truncatedTCP) else { return }
         let headerLength = Int(segment.loadUInt8(at: 12) >> 4) * 4
-        guard headerLength >= 20, headerLength <= segment.count else {
-            stats.malformed.add(.badTCPHeaderLength)
-            return
-        }
+        guard holds(headerLength >= 20 && headerLength <= segment.count, or: .badTCPHeaderLength) else { return }
         let sourcePort = segment.loadBigEndian(as: UInt16.self, at: 0)
         let destinationPort = segment.loadBigEndian(as: UInt16.self, at: 2)
         let tcpSegment = TCPSegment(
@@ -101,10 +85,7 @@ extension SIPExtractor {
         _ addresses: Addresses, _ packet: UnsafeRawBufferPointer, _ context: PacketContext,
         _ emit: (CapturedMessage) -> Void
     ) {
-        guard packet.count >= 12 else {
-            stats.malformed.add(.truncatedSCTP)
-            return
-        }
+        guard holds(packet.count >= 12, or: .truncatedSCTP) else { return }
         let sourcePort = packet.loadBigEndian(as: UInt16.self, at: 0)
         let destinationPort = packet.loadBigEndian(as: UInt16.self, at: 2)
         var offset = 12
@@ -113,15 +94,9 @@ extension SIPExtractor {
             let type = packet.loadUInt8(at: offset)
             let flags = packet.loadUInt8(at: offset + 1)
             let length = Int(packet.loadBigEndian(as: UInt16.self, at: offset + 2))
-            guard length >= 4, length <= packet.count - offset else {
-                stats.malformed.add(.badSCTPChunk)
-                return
-            }
+            guard holds(length >= 4 && length <= packet.count - offset, or: .badSCTPChunk) else { return }
             if type == 0 {   // DATA
-                guard length >= 16 else {
-                    stats.malformed.add(.badSCTPChunk)
-                    return
-                }
+                guard holds(length >= 16, or: .badSCTPChunk) else { return }
                 sawData = true
                 let data = UnsafeRawBufferPointer(rebasing: packet[(offset + 16)..<(offset + length)])
                 if flags & 0x03 == 0x03 {
@@ -155,10 +130,7 @@ extension SIPExtractor {
 
     /// GRE (RFC 2784/2890) carrying IPv4, IPv6, transparent Ethernet, or ERSPAN II/III.
     mutating func gre(_ packet: UnsafeRawBufferPointer, _ context: PacketContext, _ emit: (CapturedMessage) -> Void) {
-        guard packet.count >= 4 else {
-            stats.malformed.add(.badGREHeader)
-            return
-        }
+        guard holds(packet.count >= 4, or: .badGREHeader) else { return }
         let flags = packet.loadBigEndian(as: UInt16.self, at: 0)
         guard flags & 0x0007 == 0 else {   // version 1 is PPTP's enhanced GRE
             stats.ignored.add(.otherIPProtocol)
@@ -170,10 +142,7 @@ extension SIPExtractor {
         if flags & 0x2000 != 0 { offset += 4 }   // key
         let hasSequence = flags & 0x1000 != 0
         if hasSequence { offset += 4 }
-        guard offset <= packet.count else {
-            stats.malformed.add(.badGREHeader)
-            return
-        }
+        guard holds(offset <= packet.count, or: .badGREHeader) else { return }
         switch protocolType {
         case EtherType.ipv4:
             network(.ipv4(offset: 0), UnsafeRawBufferPointer(rebasing: packet[offset...]), context, emit)
@@ -182,17 +151,11 @@ extension SIPExtractor {
         case EtherType.transparentEthernet, EtherType.erspanII, EtherType.erspanIII:
             if protocolType == EtherType.erspanII && hasSequence { offset += 8 }   // type I has no header
             if protocolType == EtherType.erspanIII {
-                guard packet.count - offset >= 12 else {
-                    stats.malformed.add(.badGREHeader)
-                    return
-                }
+                guard holds(packet.count - offset >= 12, or: .badGREHeader) else { return }
                 let hasSubheader = packet.loadUInt8(at: offset + 11) & 0x01 != 0
                 offset += hasSubheader ? 20 : 12
             }
-            guard offset <= packet.count else {
-                stats.malformed.add(.badGREHeader)
-                return
-            }
+            guard holds(offset <= packet.count, or: .badGREHeader) else { return }
             let inner = UnsafeRawBufferPointer(rebasing: packet[offset...])
             switch LinkLayerDecoder.ethernet(inner, at: 0) {
             case .failure(let reason): stats.malformed.add(reason)

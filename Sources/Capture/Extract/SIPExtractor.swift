@@ -95,10 +95,7 @@ public struct SIPExtractor {
         case 6: tcpSegment(addresses, payload, context, emit)
         case 132: sctp(addresses, payload, context, emit)
         case 4, 41, 47:
-            guard context.depth < configuration.maxTunnelDepth else {
-                stats.malformed.add(.tunnelTooDeep)
-                return
-            }
+            guard holds(context.depth < configuration.maxTunnelDepth, or: .tunnelTooDeep) else { return }
             var inner = context
             inner.depth += 1
             inner.outer = context.outer ?? OuterAddresses(source: source, destination: destination, ipProtocol: ipProtocol)
