@@ -21,14 +21,7 @@
         guard s < e, !(e - s == 1 && p[s] == SIPByte.star) else { return nil }
         var lessThan: Int? = nil
         if p[s] == SIPByte.quote {
-            var i = s + 1
-            var close: Int? = nil
-            while i < e {
-                if p[i] == SIPByte.backslash { i += 2; continue }
-                if p[i] == SIPByte.quote { close = i; break }
-                i += 1
-            }
-            guard let close else { return nil }
+            guard let close = SIPByte.closingQuote(in: p, from: s + 1, to: e) else { return nil }
             var j = close + 1
             while j < e, SIPByte.isLWS(p[j]) { j += 1 }
             guard j < e, p[j] == SIPByte.lessThan else { return nil }

@@ -47,6 +47,20 @@
     /// URI scheme characters after the first: alphanum and `+-.`.
     @inline(__always)
     static func isSchemeChar(_ b: UInt8) -> Bool { isAlpha(b) || isDigit(b) || b == 0x2B || b == 0x2D || b == 0x2E }
+
+    /// The `"` closing a quoted string whose content starts at `start` (backslash escapes skipped); nil when
+    /// none comes before `end`.
+    @inline(__always)
+    static func closingQuote<Bytes: RandomAccessCollection<UInt8>>(in bytes: Bytes, from start: Int, to end: Int) -> Int?
+    where Bytes.Index == Int {
+        var i = start
+        while i < end {
+            if bytes[i] == backslash { i += 2; continue }
+            if bytes[i] == quote { return i }
+            i += 1
+        }
+        return nil
+    }
 }
 
 /// Byte search eight bytes at a time (SWAR) for the short spans of a SIP message, where a libc call costs more

@@ -1,7 +1,7 @@
 /// One value of a From / To / Contact / P-Asserted-Identity-style header: `"Display" <uri>;params`,
 /// `Display <uri>;params` or a bare addr-spec `uri;params` (whose `;params` belong to the header, not the URI).
 /// `Contact: *` is the wildcard.
-public struct SIPNameAddress: Sendable {
+public struct SIPNameAddress: Sendable, SIPParameterized {
     /// The value as written (trimmed).
     public let bytes: ArraySlice<UInt8>
     private let displayRange: Range<Int>?
@@ -28,14 +28,7 @@ public struct SIPNameAddress: Sendable {
         var display: Range<Int>? = nil
         var lessThan: Int? = nil
         if v[s] == SIPByte.quote {
-            var i = s + 1
-            var close: Int? = nil
-            while i < e {
-                if v[i] == SIPByte.backslash { i += 2; continue }
-                if v[i] == SIPByte.quote { close = i; break }
-                i += 1
-            }
-            guard let close else { return nil }
+            guard let close = SIPByte.closingQuote(in: v, from: s + 1, to: e) else { return nil }
             display = (s + 1)..<close
             var j = close + 1
             while j < e, SIPByte.isLWS(v[j]) { j += 1 }
@@ -74,10 +67,5 @@ public struct SIPNameAddress: Sendable {
     public var tag: ArraySlice<UInt8>? {
         guard let parameters else { return nil }
         return SIPParameters.value("tag", in: parameters)
-    }
-    /// A header parameter (ASCII case-insensitive name); empty for a flag parameter.
-    public func param(_ name: some StringProtocol) -> ArraySlice<UInt8>? {
-        guard let parameters else { return nil }
-        return SIPParameters.value(named: name, in: parameters)
     }
 }

@@ -45,3 +45,17 @@ enum SIPParameters {
         return found
     }
 }
+
+/// A header value followed by `;name=value` parameters: a name-addr (From, To, Contact, ...) or a Via.
+public protocol SIPParameterized {
+    /// The parameters without the leading `;`; nil when there are none.
+    var parameters: ArraySlice<UInt8>? { get }
+}
+
+extension SIPParameterized {
+    /// A parameter (`tag`, `received`, `rport`, ...; ASCII case-insensitive name); empty for a flag parameter.
+    public func param(_ name: some StringProtocol) -> ArraySlice<UInt8>? {
+        guard let parameters else { return nil }
+        return SIPParameters.value(named: name, in: parameters)
+    }
+}

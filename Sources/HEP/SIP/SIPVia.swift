@@ -1,5 +1,5 @@
 /// One Via value: `SIP/2.0/UDP host:port;branch=...`, LWS tolerated around `/`, `:` and `;`.
-public struct SIPVia: Sendable {
+public struct SIPVia: Sendable, SIPParameterized {
     /// The value as written (trimmed).
     public let bytes: ArraySlice<UInt8>
     private let protocolNameRange: Range<Int>
@@ -89,10 +89,5 @@ public struct SIPVia: Sendable {
     public var branch: ArraySlice<UInt8>? {
         guard let parameters else { return nil }
         return SIPParameters.value("branch", in: parameters)
-    }
-    /// A Via parameter (`received`, `rport`, ...); empty for a flag parameter.
-    public func param(_ name: some StringProtocol) -> ArraySlice<UInt8>? {
-        guard let parameters else { return nil }
-        return SIPParameters.value(named: name, in: parameters)
     }
 }
