@@ -35,7 +35,7 @@ trap cleanup EXIT
 free_port() {
     python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
-db_url() { echo "${CAPD_TEST_PG_URL/\/postgres?//$1?}"; }
+db_url() { echo "$CAPD_TEST_PG_URL" | sed "s|/postgres?|/$1?|"; }
 
 mkdir -p "$(dirname "$OUT")"
 {
