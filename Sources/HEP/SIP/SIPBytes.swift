@@ -125,17 +125,14 @@ extension ArraySlice where Element == UInt8 {
     /// Index of the first occurrence of `byte` at or after `from`, outside double-quoted strings.
     func sipFirstIndex(of byte: UInt8, from: Int? = nil) -> Int? {
         var i = from ?? startIndex
-        var quoted = false
         while i < endIndex {
             let b = self[i]
-            if quoted {
-                if b == SIPByte.backslash { i += 2; continue }
-                if b == SIPByte.quote { quoted = false }
-            } else if b == SIPByte.quote {
-                quoted = true
-            } else if b == byte {
-                return i
+            if b == SIPByte.quote {
+                guard let close = SIPByte.closingQuote(in: self, from: i + 1, to: endIndex) else { return nil }
+                i = close + 1
+                continue
             }
+            if b == byte { return i }
             i += 1
         }
         return nil

@@ -137,16 +137,15 @@ enum SIPListSplitter {
     static func first(of list: ArraySlice<UInt8>) -> (ArraySlice<UInt8>, ArraySlice<UInt8>?)? {
         guard !list.isEmpty else { return nil }
         var i = list.startIndex
-        var quoted = false
         var angle = false
         while i < list.endIndex {
             let b = list[i]
-            if quoted {
-                if b == SIPByte.backslash { i += 2; continue }
-                if b == SIPByte.quote { quoted = false }
-            } else if b == SIPByte.quote {
-                quoted = true
-            } else if b == SIPByte.lessThan {
+            if b == SIPByte.quote {
+                guard let close = SIPByte.closingQuote(in: list, from: i + 1, to: list.endIndex) else { break }
+                i = close + 1
+                continue
+            }
+            if b == SIPByte.lessThan {
                 angle = true
             } else if b == SIPByte.greaterThan {
                 angle = false
