@@ -22,7 +22,7 @@ struct CallsStoreOptions: ParsableArguments {
     /// with `--store` given, the embedded defaults (`sip_capture`, `rtcp_capture`) are used.
     func configuration() throws -> CallStore.Configuration {
         let loaded: Config?
-        if source.store != nil, source.config == ConfigStoreOptions().config, !FileManager.default.fileExists(atPath: source.config) {
+        if source.store != nil, source.config == ConfigStoreOptions.defaultConfig, !FileManager.default.fileExists(atPath: source.config) {
             loaded = nil
         } else {
             let result = ConfigLoader.load(path: source.config)
