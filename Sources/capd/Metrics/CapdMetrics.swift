@@ -23,6 +23,8 @@ final class CapdMetrics: Sendable {
     let rowsDeadLettered: CounterFamily
     /// Rows waiting for the writer; bind it to the store's queue with `storeQueueDepth.bind { ... }`.
     let storeQueueDepth: GaugeFamily
+    /// Bytes of the rows packed in the queue's tail during a backlog.
+    let storeQueuePackedBytes: GaugeFamily
     /// Seconds per batch write; `bind` it to the store's snapshot.
     let flushLatency: SnapshotHistogram
     /// Bytes in the on-disk spool; bind it to the store.
@@ -65,72 +67,73 @@ final class CapdMetrics: Sendable {
 
     init(exporter: MetricsExporter = MetricsExporter()) {
         self.exporter = exporter
-        let registry = exporter
-        packetsReceived = registry.counterFamily(
+        packetsReceived = exporter.counterFamily(
             "capd_packets_received_total", help: "Packets received, per listener and HEP version.",
             labels: ["listener", "version"])
-        decodeErrors = registry.counterFamily(
+        decodeErrors = exporter.counterFamily(
             "capd_decode_errors_total", help: "Packets that failed to decode, per reason.", labels: ["reason"])
-        drops = registry.counterFamily(
+        drops = exporter.counterFamily(
             "capd_drops_total", help: "Packets dropped, per reason.", labels: ["reason"])
-        ruleMatches = registry.counterFamily(
+        ruleMatches = exporter.counterFamily(
             "capd_rule_matches_total", help: "Rule matches, per rule.", labels: ["rule"])
-        rowsStored = registry.counterFamily(
+        rowsStored = exporter.counterFamily(
             "capd_rows_stored_total", help: "Rows written to the database, per table family.", labels: ["table"])
-        rowsDeadLettered = registry.counterFamily(
+        rowsDeadLettered = exporter.counterFamily(
             "capd_rows_dead_lettered_total", help: "Rows the database refused, parked in the dead-letter file.",
             labels: ["table"])
-        storeQueueDepth = registry.gauge(
+        storeQueueDepth = exporter.gauge(
             "capd_store_queue_depth", help: "Rows accepted and waiting to be written.")
-        flushLatency = registry.histogram(
+        storeQueuePackedBytes = exporter.gauge(
+            "capd_store_queue_packed_bytes", help: "Bytes of the queued rows kept packed in memory during a backlog.")
+        flushLatency = exporter.histogram(
             "capd_store_flush_seconds", help: "Time to write one batch to the database.",
             defaultBounds: Self.flushLatencyBounds)
-        spoolBytes = registry.gauge(
+        spoolBytes = exporter.gauge(
             "capd_spool_bytes", help: "Size of the on-disk spool of rows waiting for the database.")
-        relaySent = registry.counterFamily(
+        relaySent = exporter.counterFamily(
             "capd_relay_sent_total", help: "HEP packets relayed, per target.", labels: ["target"])
-        relayFailed = registry.counterFamily(
+        relayFailed = exporter.counterFamily(
             "capd_relay_failed_total", help: "HEP packets that could not be relayed, per target.",
             labels: ["target"])
-        reloads = registry.counterFamily(
+        reloads = exporter.counterFamily(
             "capd_reloads_total", help: "Configuration reloads, per result.", labels: ["result"])
         reloadsOK = reloads.labels("ok")
         reloadsError = reloads.labels("error")
-        captureEnabled = registry.gauge(
+        captureEnabled = exporter.gauge(
             "capd_capture_enabled", help: "1 when SIP capture is switched on, 0 when off.")
-        adminRefused = registry.counterFamily(
+        adminRefused = exporter.counterFamily(
             "capd_admin_refused_total", help: "Admin requests refused by the access checks, per reason.",
             labels: ["reason"])
-        configLastReloadSuccessful = registry.gauge(
+        configLastReloadSuccessful = exporter.gauge(
             "capd_config_last_reload_successful",
             help: "1 when the last configuration load (start or reload) succeeded, 0 when the last reload failed.").labels()
-        configLastReloadSuccessTimestamp = registry.gauge(
+        configLastReloadSuccessTimestamp = exporter.gauge(
             "capd_config_last_reload_success_timestamp_seconds",
             help: "Unix time of the last successful configuration load (start or reload).").labels()
 
         let sources = captureSources
-        tcpConnectionsRefused = registry.counterFamily(
+        tcpConnectionsRefused = exporter.counterFamily(
             "capd_tcp_connections_refused_total",
             help: "TCP connections refused: every slot was held by a connection delivering frames.", labels: ["listener"])
         tcpConnectionsRefused.collect { sources.tcpRefused }
-        tcpConnectionsClosed = registry.counterFamily(
+        tcpConnectionsClosed = exporter.counterFamily(
             "capd_tcp_connections_closed_total", help: "TCP connections closed, per listener and reason.",
             labels: ["listener", "reason"])
         tcpConnectionsClosed.collect { sources.tcpClosed }
-        tcpConnectionsOpen = registry.gaugeFamily(
+        tcpConnectionsOpen = exporter.gaugeFamily(
             "capd_tcp_connections_open", help: "TCP connections open, per listener.", labels: ["listener"])
         tcpConnectionsOpen.collect { sources.tcpOpen }
-        kernelDrops = registry.counterFamily(
+        kernelDrops = exporter.counterFamily(
             "capd_kernel_drops_total",
             help: "Datagrams the kernel dropped for a UDP listener's socket (receive buffer full), per listener.",
             labels: ["listener"])
         kernelDrops.collect { sources.kernelDrops }
-        rawKernelDrops = registry.counterFamily(
+        rawKernelDrops = exporter.counterFamily(
             "capd_raw_kernel_drops_total",
             help: "Packets the kernel dropped from a raw capture ring (reader behind), per interface and reader.",
             labels: ["interface", "reader"])
         rawKernelDrops.collect { sources.rawDrops.ring }
-        rawInterfaceDrops = registry.counterFamily(
+        rawInterfaceDrops = exporter.counterFamily(
             "capd_raw_interface_drops_total",
             help: "Packets the capture interface dropped (promiscuous mode only), per interface and reader.",
             labels: ["interface", "reader"])
