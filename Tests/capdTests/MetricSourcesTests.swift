@@ -59,8 +59,12 @@ struct MetricSourcesTests {
             }
         }
         // Copy and emit are one step: the 320 scrapes showed 1, 2, ..., 320, each once.
+        let values = shown.withLock { $0 }
+        let missing = Set((1...(8 * 40)).map(Double.init)).subtracting(values).sorted()
+        let twice = Dictionary(grouping: values) { $0 }.filter { $0.value.count > 1 }.keys.sorted()
         #expect(source.value == 8 * 40)
-        #expect(shown.withLock { $0.sorted() } == (1...(8 * 40)).map(Double.init))
+        #expect(values.count == 8 * 40)
+        #expect(missing.isEmpty && twice.isEmpty, "never shown: \(missing.prefix(10)), shown twice: \(twice.prefix(10))")
     }
 
     @Test("a source that goes back (its owner was recreated) resets the series to the new value")
