@@ -21,7 +21,8 @@ final class MetricsExporter: Sendable {
         /// Installed copies by family name: installing another copy for a name retires the earlier one.
         var copies: [String: any ScrapeCopy] = [:]
         var histograms: [String: SnapshotHistogram] = [:]
-        /// Reused between scrapes (cleared, capacity kept).
+        /// The last scrape's text; cleared with its capacity kept, so the next one is written into one
+        /// allocation of the right size (a fresh one when the caller still holds the last text).
         var buffer: [UInt8] = []
     }
 
