@@ -107,6 +107,14 @@ struct MetricsScrapeLeakTests {
         }
         var reference = ""
         for _ in 0..<500 { reference = stable(try exchange("GET", "/metrics").body) }
+        // Every family the daemon declares (capd's own registry checked this at registration before the move
+        // to swift-prometheus): a valid name with capd's prefix, or a standard process_ metric.
+        let families = try ExpositionSamples(try exchange("GET", "/metrics").body).types.keys
+        #expect(families.count > 20)
+        for name in families {
+            #expect(name.hasPrefix("capd_") || name.hasPrefix("process_"), "\(name)")
+            #expect(name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }, "\(name)")
+        }
         let before = try Self.residentKilobytes(daemon.processIdentifier)
         for round in 0..<scrapes {
             // Every tenth scrape through `capd ctl stats`' path (JSON-RPC `stats`) instead.
