@@ -4,11 +4,7 @@ public struct SourceMark: Hashable, Sendable {
     public var file: Int
     public var line: Int
     public var column: Int
-    public init(file: Int, line: Int, column: Int) {
-        self.file = file
-        self.line = line
-        self.column = column
-    }
+    // Made by the loader only: the memberwise initializer is internal.
 }
 
 public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {

@@ -36,12 +36,7 @@ public struct OuterAddresses: Hashable, Sendable {
     public var destination: IPAddress
     /// IANA number of the tunnel protocol carried by the outer header (4 IPIP, 41 IPv6-in-IPv4, 47 GRE).
     public var ipProtocol: UInt8
-
-    public init(source: IPAddress, destination: IPAddress, ipProtocol: UInt8) {
-        self.source = source
-        self.destination = destination
-        self.ipProtocol = ipProtocol
-    }
+    // Made by the extractor only: the memberwise initializer is internal.
 }
 
 /// What a captured payload holds.
