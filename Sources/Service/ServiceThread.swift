@@ -29,7 +29,6 @@ public final class ServiceThread: Sendable {
         case running(pthread_t)
         /// The handle was joined or detached; `ended` says when the body has returned.
         case released
-        case refused
     }
 
     /// The thread's name as `top -H` and `/proc/PID/task/*/comm` show it (the kernel keeps 15 bytes).
@@ -56,7 +55,7 @@ public final class ServiceThread: Sendable {
     }
 
     /// Starts the thread running `body`, once: returns false (and runs nothing) when it was started before or
-    /// was stopped first. Throws when the system refuses the thread.
+    /// was stopped first. Throws when the system refuses the thread (a later `start` may try again).
     @discardableResult
     public func start(_ body: @escaping @Sendable () -> Void) throws(ServiceThreadError) -> Bool {
         var refusal: Int32 = 0
@@ -75,8 +74,7 @@ public final class ServiceThread: Sendable {
             }, context)
             guard status == 0 else {
                 Unmanaged<Launch>.fromOpaque(context).release()
-                refusal = status
-                state = .refused
+                refusal = status   // stays idle: a later start may succeed
                 return false
             }
             state = .running(handle)
@@ -134,7 +132,7 @@ public final class ServiceThread: Sendable {
         enum Step { case none, reap(pthread_t), awaitEnd, ownThread }
         let step = lifecycle.withLock { state -> Step in
             switch state {
-            case .idle, .refused: return .none
+            case .idle: return .none
             case .released: return .awaitEnd
             case .running(let handle):
                 if pthread_equal(handle, pthread_self()) != 0 {
