@@ -44,7 +44,8 @@ import Testing
         service.wake()
         proceed.signal()
         waitUntil { rounds.load(ordering: .relaxed) >= 1 }
-        #expect(rounds.load(ordering: .relaxed) >= 1)
+        let woken = rounds.load(ordering: .relaxed)
+        #expect(woken >= 1)
         #expect(service.stopAndJoin(timeout: .seconds(30)) == .ended)
     }
 
@@ -59,7 +60,8 @@ import Testing
             }
         }
         waitUntil { timeouts.load(ordering: .relaxed) >= 3 }
-        #expect(timeouts.load(ordering: .relaxed) >= 3)
+        let timedOut = timeouts.load(ordering: .relaxed)
+        #expect(timedOut >= 3)
         service.stopAndJoin()
     }
 
@@ -116,14 +118,16 @@ import Testing
         let ran = Atomic<Bool>(false)
         #expect(try never.start { ran.store(true, ordering: .relaxed) } == false)
         #expect(never.join() == .notStarted)
-        #expect(!ran.load(ordering: .relaxed))
+        let didRun = ran.load(ordering: .relaxed)
+        #expect(!didRun)
 
         let once = ServiceThread(name: "test-once")
         let runs = Atomic<Int>(0)
         #expect(try once.start { runs.add(1, ordering: .relaxed) } == true)
         #expect(try once.start { runs.add(1, ordering: .relaxed) } == false)
         #expect(once.join() == .ended)
-        #expect(runs.load(ordering: .relaxed) == 1)
+        let runCount = runs.load(ordering: .relaxed)
+        #expect(runCount == 1)
     }
 
     @Test func refusedStartIsATypedError() {
@@ -178,7 +182,8 @@ import Testing
         waitUntil { polls.load(ordering: .relaxed) >= 1 }
         // Cleared: the loop sleeps again until the stop.
         #expect(service.stopAndJoin(timeout: .seconds(30)) == .ended)
-        #expect(polls.load(ordering: .relaxed) >= 2)
+        let pollCount = polls.load(ordering: .relaxed)
+        #expect(pollCount >= 2)
     }
 }
 
