@@ -27,6 +27,8 @@ public enum RowDropReason: String, Sendable, CaseIterable {
     /// The spool could not be written (disk full, I/O error): the rows could not be kept.
     case spoolWriteFailed = "spool_write_failed"
     case closed = "closed"
+    /// A row packed in the queue's tail did not decode again (a codec bug; logged).
+    case queueUndecodable = "queue_undecodable"
 }
 
 public struct DrainReport: Sendable, Equatable, CustomStringConvertible {

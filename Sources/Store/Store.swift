@@ -18,7 +18,10 @@ public final class Store: RowSink, @unchecked Sendable {
     let logger: Logger
 
     struct Shared {
+        /// The head of the queue: the rows the writer takes next, as values.
         var queue: [StoreRow] = []
+        /// The rest of the queue while a backlog exists, packed (`PackedRows`); always after `queue` in order.
+        var packed = PackedRows()
         var oldest: ContinuousClock.Instant?
         var closed = false
         var drainRequests: UInt64 = 0
@@ -29,6 +32,9 @@ public final class Store: RowSink, @unchecked Sendable {
         var stopDeadline: ContinuousClock.Instant?
         var writerExited = false
         var inMemory = 0
+
+        /// Rows waiting in the queue (head and packed tail).
+        var queuedCount: Int { queue.count + packed.count }
     }
 
     let shared = Mutex(Shared())
@@ -89,18 +95,28 @@ public final class Store: RowSink, @unchecked Sendable {
     /// of MB more for the default 20 000; docs/performance.md "Stop 18").
     static let holdFactorWithoutSpool = 2
 
+    /// Rows kept as values at the head of the queue; beyond them (a backlog) rows are packed until the writer
+    /// has taken every packed row.
+    var headCapacity: Int { min(settings.queueCapacity, max(settings.batchRows * 2, 1_000)) }
+
     /// Queues the row in memory; past the queue's bound hands it to the spool's thread (no disk I/O here).
     @discardableResult
     public func append(_ row: StoreRow) -> AppendResult {
         enum Admission { case queued(wake: Bool), overflow, closed }
+        let headCapacity = headCapacity
         let admission = shared.withLock { s -> Admission in
             if s.closed { return .closed }
-            guard s.queue.count < settings.queueCapacity
-                    || (s.queue.count < settings.queueCapacity * Self.holdFactorWithoutSpool
+            let queued = s.queuedCount
+            guard queued < settings.queueCapacity
+                    || (queued < settings.queueCapacity * Self.holdFactorWithoutSpool
                         && spool.health.withLock({ $0.noRoom })) else { return .overflow }
-            s.queue.append(row)
-            if s.queue.count == 1 { s.oldest = .now }
-            return .queued(wake: s.queue.count == settings.batchRows)
+            if s.packed.isEmpty && s.queue.count < headCapacity {
+                s.queue.append(row)
+            } else {
+                s.packed.append(row)
+            }
+            if queued == 0 { s.oldest = .now }
+            return .queued(wake: queued + 1 == settings.batchRows)
         }
         let result: AppendResult
         switch admission {
@@ -136,7 +152,7 @@ public final class Store: RowSink, @unchecked Sendable {
             return report
         }
         let s = shared.withLock { $0 }
-        return DrainReport(complete: false, rowsInMemory: s.inMemory + s.queue.count + spool.rowsNotWritten, spoolBytes: spool.bytes,
+        return DrainReport(complete: false, rowsInMemory: s.inMemory + s.queuedCount + spool.rowsNotWritten, spoolBytes: spool.bytes,
                            timedOut: true, lastError: metrics().lastError)
     }
 
@@ -178,7 +194,8 @@ public final class Store: RowSink, @unchecked Sendable {
         for (reason, count) in spoolHealth.dropped { snapshot.dropped[reason.rawValue, default: 0] += count }
         if spoolHealth.writeErrors > 0 { snapshot.errors["spool_write", default: 0] += spoolHealth.writeErrors }
         snapshot.spoolWaitSeconds = spoolHealth.waitedSeconds
-        let (depth, exited) = shared.withLock { ($0.queue.count + $0.inMemory, $0.writerExited) }
+        let (depth, exited, packedBytes) = shared.withLock { ($0.queuedCount + $0.inMemory, $0.writerExited, $0.packed.bytes) }
+        snapshot.packedQueueBytes = packedBytes
         snapshot.queueDepth = depth + spool.rowsNotWritten
         // Worst first: rows being lost beats the database being away.
         if spoolHealth.writeFailure != nil {

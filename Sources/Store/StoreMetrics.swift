@@ -10,6 +10,8 @@ public struct StoreMetricsSnapshot: Sendable, Equatable {
     public var rowsSpooled: UInt64 = 0
     /// Rows waiting in memory (queue and batches not yet written).
     public var queueDepth: Int = 0
+    /// Bytes of the rows packed in the queue's tail while a backlog exists (`PackedRows`).
+    public var packedQueueBytes: Int = 0
     /// Flush latency (batch formed → committed), cumulative counts per upper bound in seconds (last is +Inf).
     public var flushLatencyBuckets: [(upperBound: Double, count: UInt64)] = []
     public var flushLatencySum: Double = 0

@@ -138,6 +138,7 @@ public final class ShardedStore: RowSink, Sendable {
             total.rowsSpooled += s.rowsSpooled
             total.spoolWaitSeconds += s.spoolWaitSeconds
             total.queueDepth += s.queueDepth
+            total.packedQueueBytes += s.packedQueueBytes
             total.flushLatencySum += s.flushLatencySum
             total.flushLatencyCount += s.flushLatencyCount
             if buckets.isEmpty {

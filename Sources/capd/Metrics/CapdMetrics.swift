@@ -21,6 +21,8 @@ final class CapdMetrics: Sendable {
     let rowsDeadLettered: MetricFamily<Counter>
     /// Rows waiting for the writer; bind it to the store's queue with `storeQueueDepth.bind { ... }`.
     let storeQueueDepth: Gauge
+    /// Bytes of the rows packed in the queue's tail during a backlog.
+    let storeQueuePackedBytes: Gauge
     /// Seconds per batch write; observe directly or `bind` it to the store's snapshot.
     let flushLatency: Histogram
     /// Bytes in the on-disk spool; bind it to the store.
@@ -79,6 +81,8 @@ final class CapdMetrics: Sendable {
             labels: ["table"])
         storeQueueDepth = try registry.gauge(
             "capd_store_queue_depth", help: "Rows accepted and waiting to be written.")
+        storeQueuePackedBytes = try registry.gauge(
+            "capd_store_queue_packed_bytes", help: "Bytes of the queued rows kept packed in memory during a backlog.")
         flushLatency = try registry.histogram(
             "capd_store_flush_seconds", help: "Time to write one batch to the database.",
             buckets: Self.flushLatencyBounds)

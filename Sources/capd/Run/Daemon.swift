@@ -172,6 +172,7 @@ final class Daemon: Sendable {
     /// latency: read from the store's snapshot at scrape time.
     static func bridgeStoreMetrics(store: StoreFront, metrics: CapdMetrics) throws {
         metrics.storeQueueDepth.bind { Double(store.metrics().queueDepth) }
+        metrics.storeQueuePackedBytes.bind { Double(store.metrics().packedQueueBytes) }
         metrics.spoolBytes.bind { Double(store.metrics().spoolBytes) }
         metrics.rowsStored.collect {
             store.metrics().rowsStored.map { (labels: [$0.key], value: Double($0.value)) }

@@ -66,6 +66,17 @@ extension Spool {
         return nil
     }
 
+    /// Whether `enqueue(_:lostBatches:force:)` without `force` would refuse rows of this estimate now (nothing
+    /// is counted or logged).
+    func wouldRefuse(estimatedBytes estimate: Int, rows: Int) -> Bool {
+        inboxLock.lock()
+        let refused = refusal(adding: estimate, rows: rows) != nil
+        inboxLock.unlock()
+        if refused { return true }
+        if let free = freeBytes(), free < estimate + Self.freeSpaceMargin { return true }
+        return false
+    }
+
     /// Room the spool disk must keep beyond a batch's estimate before the batch is taken.
     static let freeSpaceMargin = 1 << 20
 

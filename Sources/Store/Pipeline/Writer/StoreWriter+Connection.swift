@@ -41,8 +41,18 @@ extension StoreWriter {
         if stagedIndex < staged.count { rows += staged[stagedIndex...] }
         store.shared.withLock { s in
             rows += s.queue
+            if !s.packed.isEmpty {
+                // Unpacked only when the spool will take them (a disk without room would refuse them again
+                // every turn, each time doubling the memory they hold).
+                let estimate = s.packed.bytes / 3 + 64 * s.packed.count
+                if !force, store.spool.wouldRefuse(estimatedBytes: estimate, rows: rows.count + s.packed.count) { return }
+                let unpacked = s.packed.decodedRows()
+                rows += unpacked.rows
+                if unpacked.undecodable > 0 { lostUndecodable(unpacked.undecodable, store) }
+            }
             guard store.spool.enqueue(rows, lostBatches: lostBatches, force: force) == nil else { return }
             s.queue = []
+            s.packed = PackedRows()
             s.oldest = nil
             s.inMemory = 0
             pending.removeAll { !$0.fromSpool }

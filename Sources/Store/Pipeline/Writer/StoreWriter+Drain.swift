@@ -12,7 +12,7 @@ extension StoreWriter {
         if down || outOfTime { spoolMemory(store, force: true) }
         store.spool.flush()
         let inMemory = pending.reduce(0) { $0 + ($1.fromSpool ? 0 : $1.rows.count) } + (staged.count - stagedIndex)
-            + store.shared.withLock { $0.queue.count } + store.spool.rowsNotWritten
+            + store.shared.withLock { $0.queuedCount } + store.spool.rowsNotWritten
         let report = DrainReport(complete: idle && store.spool.isEmpty, rowsInMemory: inMemory,
                                  spoolBytes: store.spool.bytes, timedOut: false, lastError: idle ? nil : lastError)
         store.shared.withLock { s in

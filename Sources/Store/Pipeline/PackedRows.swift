@@ -1,0 +1,89 @@
+/// The tail of the store's in-memory queue: rows kept as spool records (`SpoolCodec`) in large chunks instead of
+/// as `StoreRow` values.
+///
+/// A homer5 `StoreRow` holds a dozen separately allocated strings and its message bytes beside a 632-byte value:
+/// ~1.9 KB for a 451-byte INVITE, ~1.05 KB as a record. In a chunk the records sit back to back, so a backlog of
+/// tens of thousands of rows is a few dozen allocations of ~1 MB that go back to the system as a whole when
+/// they are taken, instead of hundreds of thousands of small ones that fragment the heap. Rows are only packed
+/// while a backlog exists (the head of the queue is full), so the path without one is unchanged.
+///
+/// Chunks are appended at the end and taken whole from the front, in order.
+struct PackedRows: Sendable {
+    /// One chunk: records, each a 4-byte little-endian length and a spool record.
+    struct Chunk: Sendable {
+        var bytes: [UInt8] = []
+        var count = 0
+
+        /// The chunk's rows in order; `undecodable` counts records that did not decode (a codec bug: they are
+        /// counted as store errors, never silently skipped).
+        func decoded() -> (rows: [StoreRow], undecodable: Int) {
+            var rows: [StoreRow] = []
+            rows.reserveCapacity(count)
+            var undecodable = 0
+            var index = 0
+            while index + 4 <= bytes.count {
+                let length = Int(bytes[index]) | Int(bytes[index + 1]) << 8 | Int(bytes[index + 2]) << 16
+                    | Int(bytes[index + 3]) << 24
+                let start = index + 4
+                let end = start + length
+                guard end <= bytes.count else {
+                    undecodable += 1
+                    break
+                }
+                if let row = SpoolCodec.decode(bytes[start..<end]) { rows.append(row) } else { undecodable += 1 }
+                index = end
+            }
+            undecodable = max(undecodable, count - rows.count)
+            return (rows, undecodable)
+        }
+    }
+
+    /// A chunk is closed once it holds this many bytes (~1 000 homer5 rows).
+    static let chunkBytes = 1 << 20
+
+    private var chunks: [Chunk] = []
+    private(set) var count = 0
+    /// Bytes held by the records (the memory a backlog costs).
+    private(set) var bytes = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    mutating func append(_ row: StoreRow) {
+        if chunks.isEmpty || chunks[chunks.count - 1].bytes.count >= Self.chunkBytes {
+            var chunk = Chunk()
+            chunk.bytes.reserveCapacity(Self.chunkBytes + 16 * 1024)
+            chunks.append(chunk)
+        }
+        let last = chunks.count - 1
+        let before = chunks[last].bytes.count
+        chunks[last].bytes.append(contentsOf: [0, 0, 0, 0] as [UInt8])
+        SpoolCodec.encode(row, into: &chunks[last].bytes)
+        let length = chunks[last].bytes.count - before - 4
+        for shift in 0..<4 { chunks[last].bytes[before + shift] = UInt8(truncatingIfNeeded: length >> (8 * shift)) }
+        chunks[last].count += 1
+        count += 1
+        bytes += length + 4
+    }
+
+    /// Removes and returns the oldest chunk (cheap: no record is copied or decoded here).
+    mutating func takeFirstChunk() -> Chunk? {
+        guard !chunks.isEmpty else { return nil }
+        let chunk = chunks.removeFirst()
+        count -= chunk.count
+        bytes -= chunk.bytes.count
+        return chunk
+    }
+
+    /// Every row, decoded, in order, without removing them (the value is a copy).
+    func decodedRows() -> (rows: [StoreRow], undecodable: Int) {
+        var rows: [StoreRow] = []
+        rows.reserveCapacity(count)
+        var undecodable = 0
+        for chunk in chunks {
+            let part = chunk.decoded()
+            rows += part.rows
+            undecodable += part.undecodable
+        }
+        return (rows, undecodable)
+    }
+}
