@@ -140,6 +140,9 @@ public final class HEPUDPListener: Sendable {
             counters.bytes.add(bytesInBatch, ordering: .relaxed)
             if truncated > 0 { counters.truncated.add(truncated, ordering: .relaxed) }
             if !batch.isEmpty { consumer(batch) }
+            // A short batch emptied the socket: sleep now (poll returns at once if more has arrived) rather than
+            // spend a recvmmsg on EAGAIN first. Full batches go straight back to recvmmsg.
+            if Int(received) < count { sleepUntilReadable(timeoutMilliseconds: idleTimeout) }
         }
     }
 
