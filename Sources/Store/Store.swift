@@ -71,6 +71,7 @@ public final class Store: RowSink, @unchecked Sendable {
         do throws(ServiceThreadError) {
             wakeDescriptor = try WakeDescriptor()
         } catch {
+            spool.shutdown()
             throw .thread("\(error)")
         }
         writerThread = ServiceThread(name: "store-wr-" + tag, wakeDescriptor: wakeDescriptor)
@@ -181,8 +182,10 @@ public final class Store: RowSink, @unchecked Sendable {
         }
         wake()
         if let final = waitForWriter(timeout: .seconds(30), { $0.writerExited ? $0.lastDrain : nil }) { report = final }
-        // The writer said it exited: its thread ends now (reaped here rather than left detached).
-        if shared.withLock({ $0.writerExited }) { writerThread.join() }
+        // The writer said it exited: its thread ends once it has closed the database connections.
+        if shared.withLock({ $0.writerExited }), writerThread.join(timeout: .seconds(5)) == .timedOut {
+            logger.warning("event=store_writer_stop_slow detail=\"writer still closing its connections 5 s after it stopped\"")
+        }
         spool.shutdown()
         return report
     }
