@@ -109,7 +109,7 @@ PY
         --seconds $((SECONDS_SENT + 5)) --seed "$n" --pool 0 >"$dir/blast.out"
     wait "$locker" || true
     for _ in $(seq 1 300); do
-        [ "$(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^capd_store_queue_depth /{print $2}')" = 0 ] && break
+        curl -s "http://127.0.0.1:$admin/metrics" | awk '$1 == "capd_store_queue_depth" { d = $2 } END { exit !(d != "" && d + 0 == 0) }' && break
         sleep 0.2
     done
     touch "$dir/stop"; wait "$sampler" || true

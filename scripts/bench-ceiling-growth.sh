@@ -61,7 +61,7 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$admin/metrics" -o /dev/nul
     --seconds $((SEED_SECONDS + 5)) --seed 7 --pool 0 >"$WORK/blast.out"
 for _ in $(seq 1 600); do
     depth=$(curl -sf "http://127.0.0.1:$admin/metrics" | awk '$1 == "capd_store_queue_depth" { print $2 }')
-    [ "${depth:-1}" = 0 ] && break
+    awk -v d="${depth:-1}" 'BEGIN { exit !(d + 0 == 0) }' && break   # 0 or 0.0
     sleep 0.2
 done
 kill -TERM "$CAPD_PID"; wait "$CAPD_PID" || true; CAPD_PID=""

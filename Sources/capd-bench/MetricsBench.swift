@@ -4,7 +4,7 @@ import Prometheus
 import Synchronization
 
 /// `capd-bench metrics [--updates N] [--per-row K] [--cpu-us-per-row X]`: what a counter update costs with
-/// capd's own registry and with swift-metrics + swift-prometheus (issue 11: adopt them unless they cost more
+/// capd's former registry and with swift-metrics + swift-prometheus (issue 11: adopt them unless they cost more
 /// than 2 % of capd's CPU per stored row). Each kind counts `N` increments on one labelled counter, best of
 /// 5 rounds; with `--cpu-us-per-row` (capd's CPU per stored row, which `make bench` measures in the same run)
 /// it prints the share of that CPU `K` updates per row would take.
@@ -22,7 +22,7 @@ func metricsBench(_ arguments: [String]) throws {
     let viaSwiftMetrics = CoreMetrics.Counter(label: "capd_bench_swift_metrics_total",
                                               dimensions: [("listener", "udp://127.0.0.1:9060")])
     let kinds: [(name: String, run: () -> Void)] = [
-        ("capd registry (one relaxed atomic add, Sources/capd/Metrics/Counter.swift)", { for _ in 0..<updates { own.increment() } }),
+        ("capd's former registry (one relaxed atomic add, its hot path before issue 11)", { for _ in 0..<updates { own.increment() } }),
         ("swift-prometheus Counter, called directly", { for _ in 0..<updates { direct.increment() } }),
         ("swift-metrics Counter on swift-prometheus (MetricsSystem.bootstrap)", { for _ in 0..<updates { viaSwiftMetrics.increment() } }),
     ]
@@ -50,7 +50,8 @@ func metricsBench(_ arguments: [String]) throws {
     }
 }
 
-/// The hot path of capd's `Counter` (the type itself is in the executable target, which a bench cannot import).
+/// The hot path of the `Counter` capd had before it moved to swift-prometheus (issue 11): the baseline the
+/// swift-prometheus lines are compared with. capd itself now counts with "swift-prometheus Counter, called directly".
 private final class OwnCounter: Sendable {
     private let storage = Atomic<Int>(0)
     @inline(__always) func increment() { storage.wrappingAdd(1, ordering: .relaxed) }

@@ -169,11 +169,19 @@ struct CtlCommand: ParsableCommand {
     static func format(_ value: JSONValue) -> String {
         switch value {
         case .int(let number): return String(number)
-        case .double(let number): return MetricText.format(number)
+        case .double(let number): return formatNumber(number)
         case .string(let text): return text
         case .bool(let flag): return flag ? "1" : "0"
         default: return "null"
         }
+    }
+
+    /// Integral values without a fraction ("3", not "3.0"); `+Inf`, `-Inf`, `NaN` as Prometheus spells them.
+    private static func formatNumber(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
     }
 }
 

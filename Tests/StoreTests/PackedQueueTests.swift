@@ -120,4 +120,39 @@ import CLibSQLite3
         #expect(last.first?["c3"] == String(min(original.customField3.count, 120)))  // VARCHAR(120)
         #expect(last.first?["msg"] == original.msg.map { String(format: "%02X", $0) }.joined())
     }
+
+    @Test("rows that overflow into the spool are packed in its inbox and replayed once, column for column")
+    func overflowIntoSpoolIsPackedAndReplayed() throws {
+        let db = try StoreTarget(engine: .sqlite).make("packed_spool") {
+            $0.batchRows = 100
+            $0.queueCapacity = 100
+            $0.flushMilliseconds = 60_000
+        }
+        let store = try Store(settings: db.settings)
+        var spooled = 0
+        var spooledSIP: [Int] = []
+        for i in 0..<3_000 where store.append(Self.sipRow(i)) == .spooled { spooledSIP.append(i) }
+        for i in 0..<300 { for row in Self.otherRows(i) where store.append(row) == .spooled { spooled += 1 } }
+        spooled += spooledSIP.count
+        let report = store.close(timeout: .seconds(60))
+        #expect(report.complete, "\(report)")
+        #expect(spooled > 100, "only \(spooled) rows went through the spool")
+        #expect(store.metrics().totalDropped == 0)
+        #expect(try db.count("sip_capture") + db.count("sip_capture_20231114") == 3_000)
+        #expect(try db.count("rtcp_capture") == 300)
+        let distinct = try db.query("SELECT count(DISTINCT callid) AS n FROM (SELECT callid FROM sip_capture UNION ALL "
+                                    + "SELECT callid FROM sip_capture_20231114)")
+        #expect(distinct.first?["n"] == "3000")
+        // A row that went through the spool (an even one: `sip_capture`), column for column.
+        guard let probe = spooledSIP.last(where: { $0.isMultiple(of: 2) }), case .sip(let original) = Self.sipRow(probe) else {
+            Issue.record("no even row was spooled")
+            return
+        }
+        let row = try db.query("SELECT user_agent, hex(msg) AS msg, family FROM sip_capture WHERE callid = '\(original.callID)'")
+        #expect(row.first?["user_agent"] == original.userAgent)
+        #expect(row.first?["family"] == original.family.map(String.init) ?? "NULL")
+        #expect(row.first?["msg"] == original.msg.map { String(format: "%02X", $0) }.joined())
+        let report0 = try db.query("SELECT msg FROM rtcp_capture WHERE correlation_id = 'packed-299@192.0.2.1'")
+        #expect(report0.first?["msg"] == "{\"ssrc\":299}")
+    }
 }

@@ -11,7 +11,7 @@ struct AdminAccessTests {
     static let local = AdminRequest.LocalAddress(host: "127.0.0.1", port: 9096)
 
     private func service(token: String? = nil) throws -> (AdminService, RecordingControl, CapdMetrics) {
-        let metrics = try CapdMetrics()
+        let metrics = CapdMetrics()
         let control = RecordingControl()
         return (AdminService(metrics: metrics, control: control, access: AdminAccessPolicy(token: token)), control, metrics)
     }
@@ -27,7 +27,7 @@ struct AdminAccessTests {
         let reply = service.respond(to: mi([("Content-Type", ""), ("Origin", "http://evil.example")]))
         #expect(reply.status == .forbidden)
         #expect(control.captureEnabled)
-        #expect(metrics.adminRefused.labels("foreign_origin").value == 1)
+        #expect(metrics.value("capd_admin_refused_total{reason=\"foreign_origin\"}") == 1)
     }
 
     @Test("no Content-Type, or not JSON: 415 and nothing changes", arguments: [
@@ -85,7 +85,7 @@ struct AdminAccessTests {
         }
         #expect(control.captureEnabled)
         #expect(control.reloadCount.value == 0)
-        #expect(metrics.adminRefused.labels("unauthorized").value == 5)
+        #expect(metrics.value("capd_admin_refused_total{reason=\"unauthorized\"}") == 5)
         let reply = service.respond(to: mi([json, ("Authorization", "bearer s3cret-T0ken")]))
         #expect(reply.status == .ok)
         #expect(!control.captureEnabled)

@@ -8,10 +8,10 @@ struct AdminServerTests {
     @Test("GET /metrics serves the text format with the values the pipeline counted")
     func metrics() throws {
         let fixture = try AdminFixture()
-        fixture.metrics.packetsReceived.labels("udp://127.0.0.1:9060", "3").increment(by: 41)
+        fixture.metrics.packetsReceived.labels("udp://127.0.0.1:9060", "3").increment(by: Int64(41))
         fixture.metrics.packetsReceived.labels("udp://127.0.0.1:9060", "3").increment()
-        fixture.metrics.decodeErrors.labels("chunk_overrun").increment(by: 2)
-        fixture.metrics.flushLatency.observe(0.02)
+        fixture.metrics.decodeErrors.labels("chunk_overrun").increment(by: Int64(2))
+        fixture.metrics.flushLatency.bind { HistogramSnapshot(observing: [0.02], upperBounds: CapdMetrics.flushLatencyBounds) }
         fixture.metrics.storeQueueDepth.bind { 17 }
         let reply = try get(fixture.address, "/metrics")
         #expect(reply.status == 200)
@@ -81,7 +81,7 @@ struct AdminServerTests {
     @Test("stats over HTTP lists the registry's series")
     func stats() throws {
         let fixture = try AdminFixture()
-        fixture.metrics.relaySent.labels("central").increment(by: 9)
+        fixture.metrics.relaySent.labels("central").increment(by: Int64(9))
         let reply = try post(fixture.address, #"{"jsonrpc":"2.0","method":"stats","params":["capd_relay"],"id":1}"#)
         #expect(JSONValue.parse(reply.body) == .object([
             "jsonrpc": .string("2.0"), "id": .int(1),
@@ -123,7 +123,7 @@ struct AdminServerTests {
         let huge = [UInt8](repeating: UInt8(ascii: "x"), count: 256 * 1024)
         let hugeRequest = Array("POST /mi HTTP/1.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(huge.count)\r\n\r\n".utf8) + huge
         #expect(try rawHTTP(address, hugeRequest).status == 413)
-        #expect(fixture.metrics.adminRefused.labels("too_large").value == 1)
+        #expect(fixture.metrics.value("capd_admin_refused_total{reason=\"too_large\"}") == 1)
         // A head over the limit: the HTTP decoder refuses it.
         let longHeader = "GET /metrics HTTP/1.1\r\nX-Fill: " + String(repeating: "a", count: 8192) + "\r\n\r\n"
         #expect(try rawHTTP(address, longHeader).status == 400)
@@ -171,7 +171,7 @@ struct AdminServerTests {
         #expect(closed)
         #expect(elapsed < .seconds(5))
         #expect(String(decoding: reply, as: UTF8.self).hasPrefix("HTTP/1.1 408"))
-        #expect(fixture.metrics.adminRefused.labels("body_timeout").value == 1)
+        #expect(fixture.metrics.value("capd_admin_refused_total{reason=\"body_timeout\"}") == 1)
         #expect(fixture.captureSwitch.isOn)
         #expect(try get(fixture.address, "/healthz").status == 200)
     }
@@ -242,7 +242,7 @@ struct AdminServerTests {
     func portInUse() throws {
         let fixture = try AdminFixture()
         let second = AdminServer(address: fixture.address,
-                                 service: AdminService(registry: fixture.metrics.registry, control: RecordingControl()))
+                                 service: AdminService(exporter: fixture.metrics.exporter, control: RecordingControl()))
         #expect(throws: AdminServerError.cannotListen(fixture.address, reason: "address already in use")) { try second.start() }
         #expect(try get(fixture.address, "/healthz").status == 200)
     }

@@ -20,7 +20,7 @@ final class AdminFixture: Sendable {
     let address: SocketAddress
 
     init(host: String = "127.0.0.1", limits: AdminLimits = AdminLimits(), token: String? = nil) throws {
-        let metrics = try CapdMetrics()
+        let metrics = CapdMetrics()
         let captureSwitch = CaptureSwitch(enabled: true)
         captureSwitch.bind(to: metrics.captureEnabled)
         self.metrics = metrics
@@ -29,7 +29,7 @@ final class AdminFixture: Sendable {
         let health = self.health
         let reloader = ReloadCoordinator(metrics: metrics) { nextReload.withLock { $0 } }
         let control = DaemonAdminControl(
-            captureSwitch: captureSwitch, reloader: reloader, registry: metrics.registry,
+            captureSwitch: captureSwitch, reloader: reloader, exporter: metrics.exporter,
             health: { health.withLock { $0 } })
         let requested = try SocketAddress(parsing: host.contains(":") ? "[\(host)]:0" : "\(host):0")
         server = AdminServer(

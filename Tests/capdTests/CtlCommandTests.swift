@@ -29,15 +29,15 @@ struct CtlCommandTests {
         fixture.nextReload.withLock { $0 = .failed("rules.yaml:4:11: error: invalid CIDR '10.0.0.0/33'") }
         #expect(try ctl(["--admin", admin, "reload"])
                 == .init(errorOutput: "rules.yaml:4:11: error: invalid CIDR '10.0.0.0/33'\n", exitCode: 1))
-        #expect(fixture.metrics.reloadsOK.value == 1)
-        #expect(fixture.metrics.reloadsError.value == 1)
+        #expect(fixture.metrics.value("capd_reloads_total{result=\"ok\"}") == 1)
+        #expect(fixture.metrics.value("capd_reloads_total{result=\"error\"}") == 1)
     }
 
     @Test("stats prints one 'name value' line per series, sorted")
     func stats() throws {
         let fixture = try AdminFixture()
-        fixture.metrics.drops.labels("dedup").increment(by: 3)
-        fixture.metrics.flushLatency.observe(0.5)
+        fixture.metrics.drops.labels("dedup").increment(by: Int64(3))
+        fixture.metrics.flushLatency.bind { HistogramSnapshot(observing: [0.5], upperBounds: CapdMetrics.flushLatencyBounds) }
         let outcome = try ctl(["--admin", fixture.address.description, "stats"])
         #expect(outcome.exitCode == 0)
         let lines = outcome.output.split(separator: "\n").map(String.init)

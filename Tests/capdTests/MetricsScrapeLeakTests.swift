@@ -32,19 +32,21 @@ private final class DepthProbe: Sendable {
 /// closure out of `Mutex.withLock { $0 }` converts it and writes it back converted), so memory, scrape
 /// time and the call depth of a source grew with every scrape. The structural measure used here: the
 /// stack depth at which a bound source runs must be the same at the 3 000th scrape as at the first (old
-/// code: two more frames per scrape and source).
+/// code: two more frames per scrape and source). With swift-prometheus the sources run in the copy step
+/// (`ScrapeCopy`) and the store's histogram in `SnapshotHistogram`; both are measured.
 @Suite("Metrics: scraping does not grow anything", .serialized)
 struct MetricsScrapeLeakTests {
     static let scrapes = 3_000
 
     @Test("3 000 in-process scrapes (exposition and ctl stats): every source runs at the same depth, output identical")
     func inProcessScrapesStayFlat() throws {
-        let metrics = try CapdMetrics()
+        let metrics = CapdMetrics()
         let probe = DepthProbe()
         let captureSwitch = CaptureSwitch(enabled: true)
         captureSwitch.bind(to: metrics.captureEnabled)
         metrics.storeQueueDepth.bind { probe.note("gauge"); return 5 }
-        metrics.relaySent.labels("central").bind { probe.note("counter"); return 7 }
+        metrics.exporter.counter("capd_probe_total", help: "A source read at scrape time.")
+            .bind { probe.note("counter"); return 7 }
         metrics.flushLatency.bind {
             probe.note("histogram")
             return HistogramSnapshot(upperBounds: [0.1, 1], cumulativeCounts: [1, 2, 3], sum: 2.5)
@@ -52,20 +54,24 @@ struct MetricsScrapeLeakTests {
         metrics.drops.collect { probe.note("collector"); return [(labels: ["store_closed"], value: 2)] }
 
         probe.setPath("exposition")
-        let first = metrics.registry.exposition()
+        let first = metrics.exporter.exposition()
         probe.setPath("stats")
-        let firstStats = metrics.registry.snapshot().map { "\($0.name) \($0.value)" }
+        let firstStats = metrics.exporter.stats().map { "\($0.name) \($0.value)" }
         var changedExpositions = 0
         var changedStats = 0
         for _ in 0..<Self.scrapes {
             probe.setPath("exposition")
-            if metrics.registry.exposition() != first { changedExpositions += 1 }
+            if metrics.exporter.exposition() != first { changedExpositions += 1 }
             probe.setPath("stats")
-            if metrics.registry.snapshot().map({ "\($0.name) \($0.value)" }) != firstStats { changedStats += 1 }
+            if metrics.exporter.stats().map({ "\($0.name) \($0.value)" }) != firstStats { changedStats += 1 }
         }
         #expect(changedExpositions == 0)
         #expect(changedStats == 0)
-        #expect(try ExpositionSamples(first).value("capd_store_queue_depth") == 5)
+        let samples = try ExpositionSamples(first)
+        #expect(samples.value("capd_store_queue_depth") == 5)
+        #expect(samples.value("capd_probe_total") == 7)
+        #expect(samples.value("capd_drops_total{reason=\"store_closed\"}") == 2)
+        #expect(samples.value("capd_store_flush_seconds_count") == 3)
 
         let recorded = probe.recorded
         #expect(recorded.count == 8, "each of 4 sources seen on both paths: \(recorded.keys.sorted())")
@@ -101,6 +107,14 @@ struct MetricsScrapeLeakTests {
         }
         var reference = ""
         for _ in 0..<500 { reference = stable(try exchange("GET", "/metrics").body) }
+        // Every family the daemon declares (capd's own registry checked this at registration before the move
+        // to swift-prometheus): a valid name with capd's prefix, or a standard process_ metric.
+        let families = try ExpositionSamples(try exchange("GET", "/metrics").body).types.keys
+        #expect(families.count > 20)
+        for name in families {
+            #expect(name.hasPrefix("capd_") || name.hasPrefix("process_"), "\(name)")
+            #expect(name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }, "\(name)")
+        }
         let before = try Self.residentKilobytes(daemon.processIdentifier)
         for round in 0..<scrapes {
             // Every tenth scrape through `capd ctl stats`' path (JSON-RPC `stats`) instead.

@@ -5,7 +5,7 @@ import Synchronization
 final class RecordingControl: AdminControl {
     let captureSwitch = CaptureSwitch(enabled: true)
     let nextReload = Mutex<ReloadResult>(.ok)
-    let reloadCount = Counter()
+    let reloadCount = CallCount()
     let statValues = Mutex<[(name: String, value: Double)]>([])
     let healthStatus = Mutex<HealthStatus>(.ok)
 

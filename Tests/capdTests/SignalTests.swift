@@ -21,8 +21,8 @@ struct SignalTests {
 
     @Test("SIGHUP sent to this process runs the reload callback and is counted")
     func sighupReloads() throws {
-        let metrics = try CapdMetrics()
-        let calls = Counter()
+        let metrics = CapdMetrics()
+        let calls = CallCount()
         let reloader = ReloadCoordinator(metrics: metrics) {
             calls.increment()
             return .ok
@@ -33,15 +33,15 @@ struct SignalTests {
         #expect(eventually { calls.value == 1 })
         #expect(kill(getpid(), SIGHUP) == 0)
         #expect(eventually { calls.value == 2 })
-        #expect(metrics.reloadsOK.value == 2)
-        #expect(metrics.reloadsError.value == 0)
+        #expect(metrics.value("capd_reloads_total{result=\"ok\"}") == 2)
+        #expect(metrics.value("capd_reloads_total{result=\"error\"}") == 0)
     }
 
     @Test("remove restores the disposition the signal had before")
     func removeRestores() throws {
         var before = sigaction()
         _ = sigaction(SIGUSR2, nil, &before)
-        let seen = Counter()
+        let seen = CallCount()
         try SignalWatcher.shared.install(SIGUSR2) { _ in seen.increment() }
         var during = sigaction()
         _ = sigaction(SIGUSR2, nil, &during)
@@ -58,7 +58,7 @@ struct SignalTests {
 
     @Test("run: SIGHUP reloads, SIGTERM drains and returns 0, a second SIGTERM forces the exit")
     func lifecycleRun() throws {
-        let metrics = try CapdMetrics()
+        let metrics = CapdMetrics()
         let reloader = ReloadCoordinator(metrics: metrics) { .failed("x.yaml:1:1: error: broken") }
         let forced = Locked<Int32?>(nil)
         let lifecycle = DaemonLifecycle(forceExit: { code in forced.withLock { $0 = code } })
@@ -66,7 +66,7 @@ struct SignalTests {
         let drainStarted = DispatchSemaphore(value: 0)
         let finishDrain = DispatchSemaphore(value: 0)
         let exitCode = Locked<Int32?>(nil)
-        let drained = Counter()
+        let drained = CallCount()
         let thread = Thread {
             let code = try? lifecycle.run(reload: reloader, ready: { ready.signal() }) {
                 drainStarted.signal()
@@ -78,7 +78,7 @@ struct SignalTests {
         thread.start()
         #expect(ready.wait(timeout: .now() + 5) == .success)
         #expect(kill(getpid(), SIGHUP) == 0)
-        #expect(eventually { metrics.reloadsError.value == 1 })
+        #expect(eventually { metrics.value("capd_reloads_total{result=\"error\"}") == 1 })
         #expect(lifecycle.isShutdownRequested == false)
         #expect(kill(getpid(), SIGTERM) == 0)
         #expect(drainStarted.wait(timeout: .now() + 5) == .success)
@@ -118,17 +118,17 @@ struct SignalTests {
 
     @Test("end to end, wired as the daemon wires it: admin, ctl, SIGHUP, SIGTERM drain, admin closed")
     func endToEnd() throws {
-        let metrics = try CapdMetrics()
+        let metrics = CapdMetrics()
         let captureSwitch = CaptureSwitch(enabled: true)
         captureSwitch.bind(to: metrics.captureEnabled)
-        let reloads = Counter()
+        let reloads = CallCount()
         let reloader = ReloadCoordinator(metrics: metrics) {
             reloads.increment()
             return reloads.value == 1 ? .ok : .failed("c.yaml:2:3: error: nope")
         }
-        let control = DaemonAdminControl(captureSwitch: captureSwitch, reloader: reloader, registry: metrics.registry)
+        let control = DaemonAdminControl(captureSwitch: captureSwitch, reloader: reloader, exporter: metrics.exporter)
         let server = AdminServer(address: try SocketAddress(parsing: "127.0.0.1:0"),
-                                 service: AdminService(registry: metrics.registry, control: control))
+                                 service: AdminService(exporter: metrics.exporter, control: control))
         let address = try server.start()
         let admin = address.description
         let listening = listeningSocketInodes(port: address.port)
@@ -139,7 +139,7 @@ struct SignalTests {
         let lifecycle = DaemonLifecycle()
         let ready = DispatchSemaphore(value: 0)
         let exitCode = Locked<Int32?>(nil)
-        let drained = Counter()
+        let drained = CallCount()
         let thread = Thread {
             let code = try? lifecycle.run(reload: reloader, ready: { ready.signal() }) {
                 server.stop()
@@ -150,10 +150,10 @@ struct SignalTests {
         thread.start()
         #expect(ready.wait(timeout: .now() + 5) == .success)
         #expect(kill(getpid(), SIGHUP) == 0)
-        #expect(eventually { metrics.reloadsOK.value == 1 })
+        #expect(eventually { metrics.value("capd_reloads_total{result=\"ok\"}") == 1 })
         let failed = try CtlCommand.parse(["--admin", admin, "reload"]).perform()
         #expect(failed == .init(errorOutput: "c.yaml:2:3: error: nope\n", exitCode: 1))
-        #expect(metrics.reloadsError.value == 1)
+        #expect(metrics.value("capd_reloads_total{result=\"error\"}") == 1)
         #expect(kill(getpid(), SIGTERM) == 0)
         #expect(eventually { exitCode.withLock { $0 } == 0 })
         #expect(drained.value == 1)

@@ -22,8 +22,7 @@ struct PackedRows: Sendable {
             var undecodable = 0
             var index = 0
             while index + 4 <= bytes.count {
-                let length = Int(bytes[index]) | Int(bytes[index + 1]) << 8 | Int(bytes[index + 2]) << 16
-                    | Int(bytes[index + 3]) << 24
+                let length = PackedRows.length(bytes, at: index)
                 let start = index + 4
                 let end = start + length
                 guard end <= bytes.count else {
@@ -72,6 +71,39 @@ struct PackedRows: Sendable {
         count -= chunk.count
         bytes -= chunk.bytes.count
         return chunk
+    }
+
+    /// Every record (without its length), stably grouped by destination — family and table template, read
+    /// from the record's header without decoding it — each group where its first record was, as
+    /// `StoreRow.groupedByDestination` orders rows.
+    func recordsGroupedByDestination() -> [ArraySlice<UInt8>] {
+        var order: [ArraySlice<UInt8>] = []
+        var groups: [ArraySlice<UInt8>: [ArraySlice<UInt8>]] = [:]
+        for chunk in chunks {
+            var index = 0
+            while index + 4 <= chunk.bytes.count {
+                let length = Self.length(chunk.bytes, at: index)
+                let record = chunk.bytes[(index + 4)..<min(index + 4 + length, chunk.bytes.count)]
+                index += 4 + length
+                let key = Self.destinationKey(record)
+                if groups[key] == nil { order.append(key) }
+                groups[key, default: []].append(record)
+            }
+        }
+        if order.count == 1 { return groups[order[0]] ?? [] }
+        return order.flatMap { groups[$0] ?? [] }
+    }
+
+    /// The kind byte and the length-prefixed table template that open a record.
+    private static func destinationKey(_ record: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        guard record.count >= 5 else { return record }
+        let templateLength = length(record, at: record.startIndex + 1)
+        return record.prefix(min(record.count, 5 + templateLength))
+    }
+
+    private static func length<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, at index: Bytes.Index) -> Int
+    where Bytes.Index == Int {
+        Int(bytes[index]) | Int(bytes[index + 1]) << 8 | Int(bytes[index + 2]) << 16 | Int(bytes[index + 3]) << 24
     }
 
     /// Every row, decoded, in order, without removing them (the value is a copy).

@@ -25,20 +25,20 @@ struct HealthStatus: Equatable, Sendable {
 struct DaemonAdminControl: AdminControl {
     let captureSwitch: CaptureSwitch
     let reloader: ReloadCoordinator
-    let registry: MetricsRegistry
+    let exporter: MetricsExporter
     let healthProbe: @Sendable () -> HealthStatus
 
-    init(captureSwitch: CaptureSwitch, reloader: ReloadCoordinator, registry: MetricsRegistry,
+    init(captureSwitch: CaptureSwitch, reloader: ReloadCoordinator, exporter: MetricsExporter,
          health: @escaping @Sendable () -> HealthStatus = { .ok }) {
         self.captureSwitch = captureSwitch
         self.reloader = reloader
-        self.registry = registry
+        self.exporter = exporter
         self.healthProbe = health
     }
 
     var captureEnabled: Bool { captureSwitch.isOn }
     func setCaptureEnabled(_ enabled: Bool) { captureSwitch.set(enabled) }
     func reload() -> ReloadResult { reloader.reload(trigger: "mi") }
-    func stats() -> [(name: String, value: Double)] { registry.snapshot() }
+    func stats() -> [(name: String, value: Double)] { exporter.stats() }
     func health() -> HealthStatus { healthProbe() }
 }

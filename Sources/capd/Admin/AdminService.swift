@@ -3,19 +3,19 @@ import Logging
 /// Routes admin requests: `GET /metrics`, `GET /healthz`, `POST /mi`. Pure (no sockets), so every answer
 /// can be tested directly; `AdminServer` (Hummingbird) feeds it.
 struct AdminService: Sendable {
-    let registry: MetricsRegistry
+    let exporter: MetricsExporter
     let control: any AdminControl
     var access: AdminAccessPolicy
     /// `capd_admin_refused_total{reason}`; nil in tests that do not count.
-    var refused: MetricFamily<Counter>?
+    var refused: CounterFamily?
     var logger: Logger
     /// The calls web view (`/`, `/call`, `/api/...`); nil serves only the admin paths.
     var calls: CallsWebEndpoint?
     private let refusalLog = RateLimitedLog(interval: .seconds(60))
 
-    init(registry: MetricsRegistry, control: any AdminControl, access: AdminAccessPolicy = AdminAccessPolicy(),
-         refused: MetricFamily<Counter>? = nil, logger: Logger = Logger(label: "capd.admin")) {
-        self.registry = registry
+    init(exporter: MetricsExporter, control: any AdminControl, access: AdminAccessPolicy = AdminAccessPolicy(),
+         refused: CounterFamily? = nil, logger: Logger = Logger(label: "capd.admin")) {
+        self.exporter = exporter
         self.control = control
         self.access = access
         self.refused = refused
@@ -24,7 +24,7 @@ struct AdminService: Sendable {
 
     init(metrics: CapdMetrics, control: any AdminControl, access: AdminAccessPolicy, calls: CallsWebEndpoint? = nil,
          logger: Logger = Logger(label: "capd.admin")) {
-        self.init(registry: metrics.registry, control: control, access: access, refused: metrics.adminRefused,
+        self.init(exporter: metrics.exporter, control: control, access: access, refused: metrics.adminRefused,
                   logger: logger)
         self.calls = calls
     }
@@ -82,8 +82,7 @@ struct AdminService: Sendable {
         }
         switch request.path {
         case "/metrics":
-            return AdminResponse(status: .ok, contentType: MetricText.contentType,
-                                 body: Array(registry.exposition().utf8))
+            return AdminResponse(status: .ok, contentType: MetricsExporter.contentType, body: exporter.expositionBytes())
         case "/healthz":
             return health(wantsJSON: request.header("Accept")?.contains("application/json") ?? false)
         default:

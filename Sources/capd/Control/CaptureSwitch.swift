@@ -18,7 +18,7 @@ final class CaptureSwitch: Sendable {
     }
 
     /// Makes `gauge` report 1 while on and 0 while off.
-    func bind(to gauge: Gauge) {
+    func bind(to gauge: GaugeFamily) {
         gauge.bind { [self] in isOn ? 1 : 0 }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Prometheus
 import Synchronization
 
 /// Runs reloads one at a time, whoever asks (SIGHUP or `capd ctl reload`), counts each result in
@@ -47,7 +48,7 @@ final class ReloadCoordinator: Sendable {
                 }
             case .failed(let message):
                 error.increment()
-                lastSuccessful.set(0)
+                lastSuccessful.set(to: 0)
                 let lines = message.split(separator: "\n", omittingEmptySubsequences: true)
                 logger.error("event=reload result=error trigger=\(trigger) kept=old_config diagnostics=\(lines.count)")
                 // One log line per diagnostic (`FILE:LINE:COL: error: ...`), bounded.
@@ -60,8 +61,8 @@ final class ReloadCoordinator: Sendable {
     }
 
     private func markSuccess() {
-        lastSuccessful.set(1)
-        lastSuccessTimestamp.set(Int(Date().timeIntervalSince1970))
+        lastSuccessful.set(to: 1)
+        lastSuccessTimestamp.set(to: Date().timeIntervalSince1970.rounded(.down))
     }
 
     private static func quoted(_ text: Substring) -> String {

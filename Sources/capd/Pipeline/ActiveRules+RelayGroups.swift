@@ -1,6 +1,7 @@
 import Affinity
 import Capture
 import HEP
+import Prometheus
 import Rules
 
 extension ActiveRules {

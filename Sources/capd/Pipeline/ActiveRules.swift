@@ -1,4 +1,5 @@
 import Capture
+import Prometheus
 import Rules
 
 /// One loaded configuration as the packet path uses it: the compiled program, a counter per rule and a

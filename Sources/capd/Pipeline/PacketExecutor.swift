@@ -137,7 +137,7 @@ struct PacketExecutor: RuleExecutor {
             try subject.packet.setChunk(type: edit.type, vendor: edit.vendor, value: value)
             reparseIfPayload(edit.type, &subject)
         } catch {
-            pipeline.actionErrors.labels("set").increment()
+            pipeline.actionErrors.set.increment()
         }
     }
 
@@ -147,7 +147,7 @@ struct PacketExecutor: RuleExecutor {
             _ = try subject.packet.deleteChunk(type: chunk.type, vendor: vendor)
             reparseIfPayload(chunk.type, &subject)
         } catch {
-            pipeline.actionErrors.labels("del").increment()
+            pipeline.actionErrors.del.increment()
         }
     }
 
@@ -162,7 +162,7 @@ struct PacketExecutor: RuleExecutor {
     private mutating func relay(to target: Rules.RelayTarget, subject: PacketSubject) {
         // A message over 64 KiB captured raw cannot be a HEP packet.
         guard let relay = rules.relays[target.senderKey], subject.oversizePayload == nil else {
-            pipeline.actionErrors.labels("relay").increment()
+            pipeline.actionErrors.relay.increment()
             return
         }
         let bytes: [UInt8]
@@ -171,7 +171,7 @@ struct PacketExecutor: RuleExecutor {
             bytes = version == subject.packet.version && subject.isHEP
                 ? subject.packet.bytes : try subject.packet.encoded(as: version)
         } catch {
-            pipeline.actionErrors.labels("relay").increment()
+            pipeline.actionErrors.relay.increment()
             return
         }
         if relay.sender.send(bytes) {

@@ -1,5 +1,6 @@
 import Capture
 import HEP
+import Prometheus
 import Rules
 import Store
 import Synchronization
@@ -43,15 +44,15 @@ final class Pipeline: Sendable {
 
     let drops: [PacketDropReason: Counter]
     let decodeErrors: [String: Counter]
-    let actionErrors: MetricFamily<Counter>
+    let actionErrors: ActionErrorCounters
 
     init(config: Config, metrics: CapdMetrics, store: StoreFront, captureSwitch: CaptureSwitch, relays: RelayPool,
          decodeOptions: HEPDecodeOptions = .init()) throws {
         // Everything that can throw first, before any stored property is set.
         let rules = try ActiveRules(config: config, metrics: metrics, relays: relays, generation: 0)
-        let actionErrors = try metrics.registry.counterFamily(
+        let actionErrors = ActionErrorCounters(metrics.exporter.counterFamily(
             "capd_action_errors_total", help: "Actions that could not be carried out (the packet went on), per action.",
-            labels: ["action"])
+            labels: ["action"]))
         self.metrics = metrics
         self.store = store
         self.captureSwitch = captureSwitch

@@ -74,7 +74,7 @@ extension Daemon {
     /// `capd_tls_handshake_failures_total{listener,reason}` and the relays' TLS handshake failures.
     static func registerTLSMetrics(_ metrics: CapdMetrics, relays: RelayPool) throws {
         let sources = metrics.captureSources
-        let failures = try metrics.registry.counterFamily(
+        let failures = metrics.exporter.counterFamily(
             "capd_tls_handshake_failures_total",
             help: "TLS handshakes a tls:// listener refused or lost, per listener and reason (protocol_version, no_client_certificate, certificate_expired, certificate_untrusted, peer_rejected_certificate, not_tls, timeout, peer_closed, socket_error, other).",
             labels: ["listener", "reason"])
@@ -85,7 +85,7 @@ extension Daemon {
                 }
             }
         }
-        let completed = try metrics.registry.counterFamily(
+        let completed = metrics.exporter.counterFamily(
             "capd_tls_handshakes_total", help: "TLS handshakes a tls:// listener completed, per listener.",
             labels: ["listener"])
         completed.collect {
@@ -93,7 +93,7 @@ extension Daemon {
                 (labels: [$0.label], value: Double($0.listener.handshakes.completed.load(ordering: .relaxed)))
             }
         }
-        let relayFailures = try metrics.registry.counterFamily(
+        let relayFailures = metrics.exporter.counterFamily(
             "capd_relay_tls_handshake_failures_total",
             help: "TLS handshakes a tls:// relay target failed (server certificate refused, protocol error, timeout), per target.",
             labels: ["target"])

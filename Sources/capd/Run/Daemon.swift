@@ -42,7 +42,7 @@ final class Daemon: Sendable {
         self.overrides = overrides
         let config = try Daemon.load(path: configPath, overrides: overrides, logger: logger)
 
-        metrics = try CapdMetrics()
+        metrics = CapdMetrics()
         store = try Daemon.makeStore(config)
         captureSwitch = CaptureSwitch(enabled: config.capture.enabled)
         captureSwitch.bind(to: metrics.captureEnabled)
@@ -58,7 +58,7 @@ final class Daemon: Sendable {
         }
         if config.admin.enabled && inputs.admin {
             let address = try SocketAddress(parsing: Daemon.hostPort(config.admin.host, config.admin.port))
-            let control = DaemonAdminControl(captureSwitch: captureSwitch, reloader: reloader, registry: metrics.registry) {
+            let control = DaemonAdminControl(captureSwitch: captureSwitch, reloader: reloader, exporter: metrics.exporter) {
                 [store] in
                 let snapshot = store.metrics()
                 // Degraded (database away, disk full, spool full or failing, writer stuck): not healthy.
@@ -72,8 +72,8 @@ final class Daemon: Sendable {
             if !config.admin.isLoopback && access.token == nil {
                 logger.warning("event=admin_unprotected address=\(address) detail=\"admin address is not loopback and admin.token is not set\"")
             }
-            let registry = metrics.registry
-            let sampler = LiveSampler { registry.snapshot() }
+            let exporter = metrics.exporter
+            let sampler = LiveSampler { exporter.stats() }
             live = sampler
             let calls = CallsWebEndpoint(
                 handler: CallsWebHandler(configuration: CallsStoreOptions.configuration(of: config), live: sampler),
@@ -181,19 +181,19 @@ final class Daemon: Sendable {
         metrics.drops.collect {
             store.metrics().dropped.map { (labels: ["store_" + $0.key], value: Double($0.value)) }
         }
-        let recovered = try metrics.registry.counter(
+        let recovered = metrics.exporter.counter(
             "capd_store_batches_found_committed_total",
             help: "Batches whose result was lost with their connection and were found already committed (not written twice).")
         recovered.bind { Double(store.metrics().batchesFoundCommitted) }
-        let spoolWait = try metrics.registry.counter(
+        let spoolWait = metrics.exporter.counter(
             "capd_store_spool_wait_seconds_total",
             help: "Seconds listener threads waited for the spool thread to take rows (it was behind): back-pressure on the sockets instead of accepted rows dropped.")
         spoolWait.bind { store.metrics().spoolWaitSeconds }
-        let errors = try metrics.registry.counterFamily(
+        let errors = metrics.exporter.counterFamily(
             "capd_store_errors_total",
             help: "Store errors by kind: connect, transient, disk_full, permanent (rows dead-lettered), spool_write.", labels: ["kind"])
         errors.collect { store.metrics().errors.map { (labels: [$0.key], value: Double($0.value)) } }
-        let state = try metrics.registry.gaugeFamily(
+        let state = metrics.exporter.gaugeFamily(
             "capd_store_state",
             help: "1 for the store's current state (ok, database_unreachable, disk_full, spool_full, spool_write_failed, writer_stuck), 0 for the others.",
             labels: ["state"])
@@ -212,9 +212,9 @@ final class Daemon: Sendable {
 
     /// `process_resident_memory_bytes` (the Prometheus client convention) and what the trimmer gave back.
     static func registerProcessMetrics(_ metrics: CapdMetrics, trimmer: MemoryTrimmer) throws {
-        try metrics.registry.gauge("process_resident_memory_bytes", help: "Resident memory size in bytes.")
+        metrics.exporter.gauge("process_resident_memory_bytes", help: "Resident memory size in bytes.")
             .bind { Double(ProcessMemory.residentBytes()) }
-        try metrics.registry.counter(
+        metrics.exporter.counter(
             "capd_memory_trimmed_bytes_total",
             help: "Resident bytes handed back to the system by the periodic malloc_trim after bursts.")
             .bind { Double(trimmer.trimmedBytes.load(ordering: .relaxed)) }

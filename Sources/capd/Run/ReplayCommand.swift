@@ -61,7 +61,7 @@ struct ReplayCommand: ParsableCommand {
         let report = daemon.store.close(timeout: .seconds(300))
         daemon.relays.close(drainTimeout: 2)
         print(ReplaySummary(files: files.count - unreadable.count, capture: totals,
-                            metrics: daemon.metrics.registry.snapshot(), store: report.description).text)
+                            metrics: daemon.metrics.exporter.stats(), store: report.description).text)
         if !unreadable.isEmpty || !report.complete { throw ExitCode(1) }
     }
 }

@@ -28,11 +28,11 @@ extension Spool {
             count(rows: 1, as: refusal, failure: nil)
             return refusal
         }
-        let wasIdle = inbox.rows.isEmpty
-        inbox.rows.append(row)
+        let wasIdle = inbox.count == 0
+        inbox.packed.append(row)
         inbox.estimatedBytes += estimate
         inbox.enqueued &+= 1
-        if wasIdle { inboxLock.broadcast() }
+        if wasIdle || inbox.count == min(Self.coalesceRows, inboxLimit) { inboxLock.broadcast() }
         inboxLock.unlock()
         return nil
     }
@@ -104,7 +104,7 @@ extension Spool {
     private func refusal(adding bytes: Int, rows: Int) -> RowDropReason? {
         if inbox.stopped { return .closed }
         if bytes + inbox.estimatedBytes + inbox.busyBytes + diskBytes.load(ordering: .relaxed) > maxBytes { return .spoolFull }
-        if inbox.rows.count + rows > inboxLimit { return .spoolBehind }
+        if inbox.count + rows > inboxLimit { return .spoolBehind }
         return nil
     }
 
@@ -133,25 +133,38 @@ extension Spool {
 
     // MARK: - The spool thread
 
+    /// A take of fewer rows waits up to `coalesceWait` for this many.
+    static let coalesceRows = 1_000
+    static let coalesceWait = Duration.milliseconds(50)
+
     func runSpoolThread() {
         var record: [UInt8] = []
         while true {
             inboxLock.lock()
-            while inbox.rows.isEmpty, !inbox.stopping { inboxLock.wait() }
-            if inbox.rows.isEmpty {
+            while inbox.count == 0, !inbox.stopping { inboxLock.wait() }
+            // Rows overflowing one by one: let a few more come, so that a take groups into full batches for the
+            // replay (interleaved tables would otherwise make takes, and batches, of a handful of rows).
+            let enough = min(Self.coalesceRows, inboxLimit)
+            if inbox.count < enough, !inbox.stopping, !inbox.forced {
+                let deadline = Date().addingTimeInterval(Self.coalesceWait.inSeconds)
+                while inbox.count < enough, !inbox.stopping, !inbox.forced, inboxLock.wait(until: deadline) {}
+            }
+            if inbox.count == 0 {
                 inbox.stopped = true
                 inboxLock.broadcast()
                 inboxLock.unlock()
                 return
             }
             let rows = inbox.rows
+            let packed = inbox.packed
             let lost = inbox.lostBatches
             let force = inbox.forced
             let generation = inbox.enqueued
             inbox.rows = []
+            inbox.packed = PackedRows()
             inbox.lostBatches = []
             inbox.forced = false
-            inbox.busyRows = rows.count
+            inbox.busyRows = rows.count + packed.count
             inbox.busyBytes = inbox.estimatedBytes
             inbox.estimatedBytes = 0
             // Room in the inbox again: callers waiting in `enqueue(_:)` go on.
@@ -161,6 +174,7 @@ extension Spool {
             // Grouped by table, so that the replay reads full batches (rows of a lost batch keep their places).
             write(lost.isEmpty ? StoreRow.groupedByDestination(rows) : rows, lostBatches: lost, force: force,
                   scratch: &record)
+            if !packed.isEmpty { write(packed, force: force) }
 
             inboxLock.lock()
             inbox.busyRows = 0
@@ -175,44 +189,68 @@ extension Spool {
     /// Encodes rows into blocks of about `blockTarget` bytes and writes each block.
     private func write(_ rows: [StoreRow], lostBatches: [(index: Int, id: BatchID, rows: Int)], force: Bool,
                        scratch record: inout [UInt8]) {
-        var raw: [UInt8] = []
-        raw.reserveCapacity(SpoolSegmentFormat.blockTarget + 4096)
-        var rowsInBlock = 0
+        var blocks = BlockBuilder(force: force)
         var markers = lostBatches.makeIterator()
         var nextMarker = markers.next()
         for (index, row) in rows.enumerated() {
             if let marker = nextMarker, marker.index == index {
                 record.removeAll(keepingCapacity: true)
                 SpoolCodec.encodeLostBatch(marker.id, rows: marker.rows, into: &record)
-                SpoolSegmentFormat.appendUInt32(record.count, to: &raw)
-                raw.append(contentsOf: record)
+                blocks.add(record, isRow: false, self)
                 nextMarker = markers.next()
             }
             record.removeAll(keepingCapacity: true)
             SpoolCodec.encode(row, into: &record)
-            if raw.count + 4 + record.count > SpoolSegmentFormat.maxInflatedBlock, !raw.isEmpty {
-                writeBlock(raw, rows: rowsInBlock, force: force)
-                raw.removeAll(keepingCapacity: true)
-                rowsInBlock = 0
-            }
+            blocks.add(record, isRow: true, self)
+        }
+        blocks.finish(self)
+    }
+
+    /// Writes packed rows as they are (they are spool records already), grouped by destination like `rows`.
+    private func write(_ packed: PackedRows, force: Bool) {
+        var blocks = BlockBuilder(force: force)
+        for record in packed.recordsGroupedByDestination() { blocks.add(record, isRow: true, self) }
+        blocks.finish(self)
+    }
+
+    /// Records gathered into blocks of about `blockTarget` bytes (never over `maxInflatedBlock`), each block
+    /// written as it fills.
+    private struct BlockBuilder {
+        let force: Bool
+        var raw: [UInt8] = []
+        var rowsInBlock = 0
+
+        init(force: Bool) {
+            self.force = force
+            raw.reserveCapacity(SpoolSegmentFormat.blockTarget + 4096)
+        }
+
+        /// `isRow`: false for a lost-batch marker (not a row in the block's count).
+        mutating func add<Record: Collection<UInt8>>(_ record: Record, isRow: Bool, _ spool: Spool) {
+            if raw.count + 4 + record.count > SpoolSegmentFormat.maxInflatedBlock, !raw.isEmpty { flush(spool) }
             guard 4 + record.count <= SpoolSegmentFormat.maxInflatedBlock else {
-                count(rows: 1, as: .spoolWriteFailed, failure: "a row of \(record.count) bytes does not fit a spool block")
-                continue
+                spool.count(rows: 1, as: .spoolWriteFailed, failure: "a row of \(record.count) bytes does not fit a spool block")
+                return
             }
             SpoolSegmentFormat.appendUInt32(record.count, to: &raw)
             raw.append(contentsOf: record)
-            rowsInBlock += 1
-            if raw.count >= SpoolSegmentFormat.blockTarget {
-                writeBlock(raw, rows: rowsInBlock, force: force)
-                raw.removeAll(keepingCapacity: true)
-                rowsInBlock = 0
-            }
+            if isRow { rowsInBlock += 1 }
+            if raw.count >= SpoolSegmentFormat.blockTarget { flush(spool) }
         }
-        if !raw.isEmpty { writeBlock(raw, rows: rowsInBlock, force: force) }
+
+        mutating func finish(_ spool: Spool) {
+            if !raw.isEmpty { flush(spool) }
+        }
+
+        private mutating func flush(_ spool: Spool) {
+            spool.writeBlock(raw, rows: rowsInBlock, force: force)
+            raw.removeAll(keepingCapacity: true)
+            rowsInBlock = 0
+        }
     }
 
     /// Deflates and appends one block to the current segment, or counts its rows as dropped.
-    private func writeBlock(_ raw: [UInt8], rows: Int, force: Bool) {
+    fileprivate func writeBlock(_ raw: [UInt8], rows: Int, force: Bool) {
         guard let block = SpoolSegmentFormat.deflateBlock(raw) else {
             count(rows: rows, as: .spoolWriteFailed, failure: "deflate failed")
             return

@@ -17,7 +17,10 @@ final class Spool: @unchecked Sendable {
     static let firstSegment: UInt64 = 1_000_000_000
 
     struct Inbox {
+        /// Rows handed over in bulk by the writer (its memory while the database is away), as values.
         var rows: [StoreRow] = []
+        /// Rows that overflowed the queue one by one, packed as the records the spool writes (`PackedRows`).
+        var packed = PackedRows()
         /// Row index in `rows` → a batch starting there whose outcome is unknown (spooled with a marker).
         var lostBatches: [(index: Int, id: BatchID, rows: Int)] = []
         /// Rows the spool thread has taken and not yet written, and the byte estimates of both.
@@ -33,6 +36,8 @@ final class Spool: @unchecked Sendable {
         /// A caller waited `behindWait` for the spool thread and gave up: later callers refuse at once until
         /// the spool thread finishes a write (a disk that hangs must not stall every packet for `behindWait`).
         var stalled = false
+
+        var count: Int { rows.count + packed.count }
     }
 
     struct Files {
@@ -204,7 +209,7 @@ final class Spool: @unchecked Sendable {
     var rowsNotWritten: Int {
         inboxLock.lock()
         defer { inboxLock.unlock() }
-        return inbox.rows.count + inbox.busyRows
+        return inbox.count + inbox.busyRows
     }
 
     /// True when nothing is left to replay (writer thread).
