@@ -1,8 +1,8 @@
-import Dispatch
 import Glibc
 import Hummingbird
 import HummingbirdCore
 import Logging
+import Service
 import Synchronization
 import protocol NIOCore.Channel
 import struct NIOCore.ChannelOptions
@@ -40,7 +40,8 @@ final class AdminServer: Sendable {
     /// The listening channel, closed first on `stop()` so that no connection arrives while the server task is
     /// cancelled (NIO traps when a connection's async channel is dropped unserved).
     private let listening = ListeningChannel()
-    private let finished = DispatchSemaphore(value: 0)
+    /// Signalled when the server task ends (`stop` waits for it, bounded).
+    private let finished = WakeSignal()
     @available(macOS 15.0, *)
     private static let executor = AdminTaskExecutor()
 
@@ -126,7 +127,8 @@ final class AdminServer: Sendable {
             // Stop accepting without closing first: closing the listening channel while a just-accepted
             // connection is still being set up drops that connection's async channel unserved, and NIO traps
             // ("Deinited NIOAsyncWriter without calling finish()"). With reads off no connection is accepted;
-            // the ones in setup reach the server's loop within a few event-loop turns; then close.
+            // the ones in setup reach the server's loop within a few event-loop turns; then close. (A grace
+            // period of three turns 10 ms apart, not a poll: nothing signals "no connection in setup".)
             try? channel.setOption(ChannelOptions.autoRead, value: false).wait()
             for _ in 0..<3 {
                 try? channel.eventLoop.submit {}.wait()
@@ -139,7 +141,7 @@ final class AdminServer: Sendable {
             }
         }
         task.cancel()
-        if finished.wait(timeout: .now() + 5) == .timedOut {
+        if !finished.wait(timeout: .seconds(5)) {
             logger.warning("event=admin_stop_slow detail=\"server task still running 5 s after cancel\"")
         }
         bound.withLock { $0 = nil }
@@ -177,7 +179,7 @@ private final class ListeningChannel: Sendable {
 /// The first result of a server start (bound, or failed), waited for by the starting thread.
 private final class StartOutcome: Sendable {
     private let result = Mutex<Result<SocketAddress, AdminServerError>?>(nil)
-    private let signal = DispatchSemaphore(value: 0)
+    private let signal = WakeSignal()
 
     func finish(_ value: Result<SocketAddress, AdminServerError>) {
         let first = result.withLock { stored -> Bool in
@@ -189,7 +191,7 @@ private final class StartOutcome: Sendable {
     }
 
     func wait(timeout: Duration) -> Result<SocketAddress, AdminServerError>? {
-        guard signal.wait(timeout: .now() + timeout.seconds) == .success else { return nil }
+        guard signal.wait(timeout: timeout) else { return nil }
         return result.withLock { $0 }
     }
 }
