@@ -33,6 +33,8 @@ let package = Package(
         .systemLibrary(name: "CLibSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // recvmmsg/sendmmsg and friends need _GNU_SOURCE, which Glibc's module does not expose.
         .target(name: "CSocket"),
+        // The one shape of every long-running loop: a named joinable thread with a stop flag and a wake-up.
+        .target(name: "Service"),
 
         // Call affinity: the rendezvous hash that relay groups and the sharded store share.
         .target(name: "Affinity"),
@@ -45,15 +47,15 @@ let package = Package(
         // YAML rules -> validated AST -> compiled decision tree; BPF generation.
         .target(name: "Rules", dependencies: ["HEP", "Tables", "Affinity", "CLibYAML", "CLibPcap", "TLS"]),
         // I/O in (HEP listeners, libpcap, pcap files, reassembly) and out (HEP relay).
-        .target(name: "Capture", dependencies: ["HEP", "Affinity", "CLibPcap", "CSocket", "TLS"]),
+        .target(name: "Capture", dependencies: ["HEP", "Affinity", "CLibPcap", "CSocket", "TLS", "Service"]),
         // Sinks: SQLite (embedded default) and PostgreSQL (libpq).
         .target(name: "Store", dependencies: [
-            "HEP", "Tables", "Affinity", "CLibPQ", "CLibSQLite3", "CZlib", .product(name: "Logging", package: "swift-log"),
+            "HEP", "Tables", "Affinity", "CLibPQ", "CLibSQLite3", "CZlib", "Service", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(
             name: "capd",
             dependencies: [
-                "HEP", "Rules", "Capture", "Store", "Tables", "TLS", "Affinity", "CSocket",
+                "HEP", "Rules", "Capture", "Store", "Tables", "TLS", "Affinity", "CSocket", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -76,6 +78,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HEPTests", dependencies: ["HEP"]),
         .testTarget(name: "AffinityTests", dependencies: ["Affinity"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "HEP", "Tables", "CLibPcap", "CLibSQLite3", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "HEP", "TLS"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "HEP", "Tables", "TestSupport", .product(name: "Logging", package: "swift-log")]),

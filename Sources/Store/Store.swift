@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Logging
+import Service
 import Synchronization
 import Tables
 
@@ -41,9 +42,10 @@ public final class Store: RowSink, @unchecked Sendable {
     let spool: Spool
     /// Signalled whenever a drain is answered or the writer exits.
     let drainSignal = NSCondition()
-    /// Read end of the wake-up pipe (the writer polls it); `wakeWriteFD` is its write end.
+    /// The writer's thread (`store-wr-<tag>`); its wake descriptor is what the writer polls next to the database.
+    let writerThread: ServiceThread
+    /// The read end of the writer thread's wake descriptor.
     let wakeFD: Int32
-    let wakeWriteFD: Int32
     private let writer: StoreWriter
     /// Ends this store's thread names (`store-wr-<tag>`, `store-sp-<tag>`): one process may hold several stores.
     let threadTag: String
@@ -65,14 +67,15 @@ public final class Store: RowSink, @unchecked Sendable {
         threadTag = tag
         spool = try Spool(directory: settings.spoolDirectory, maxBytes: settings.spoolMaxBytes,
                           inboxLimit: max(settings.queueCapacity, 10_000), threadName: "store-sp-" + tag, logger: logger)
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw .spool("pipe failed: errno \(errno)") }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        let wakeDescriptor: WakeDescriptor
+        do throws(ServiceThreadError) {
+            wakeDescriptor = try WakeDescriptor()
+        } catch {
+            spool.shutdown()
+            throw .thread("\(error)")
         }
-        wakeFD = fds[0]
-        wakeWriteFD = fds[1]
+        writerThread = ServiceThread(name: "store-wr-" + tag, wakeDescriptor: wakeDescriptor)
+        wakeFD = wakeDescriptor.readEnd
         let backend: any SinkBackend = switch location {
         case .sqlite(let path): SQLiteBackend(path: path, flavour: settings.schema)
         case .postgres(let conninfo): PostgresBackend(conninfo: conninfo, flavour: settings.schema, maxInFlight: settings.maxInFlight,
@@ -80,17 +83,12 @@ public final class Store: RowSink, @unchecked Sendable {
         }
         writer = StoreWriter(settings: settings, engine: location.engine, backend: backend, logger: logger)
         writer.store = self
-        let thread = Thread { [writer] in
-            Store.nameCurrentThread("store-wr-" + tag)
-            writer.run()
+        do throws(ServiceThreadError) {
+            try writerThread.start { [writer] in writer.run() }
+        } catch {
+            spool.shutdown()
+            throw .thread("\(error)")
         }
-        thread.name = "capd-store-writer"
-        thread.start()
-    }
-
-    deinit {
-        Glibc.close(wakeFD)
-        Glibc.close(wakeWriteFD)
     }
 
     /// While the spool disk has no room, memory is the only place left for rows: the queue may hold this many
@@ -184,6 +182,10 @@ public final class Store: RowSink, @unchecked Sendable {
         }
         wake()
         if let final = waitForWriter(timeout: .seconds(30), { $0.writerExited ? $0.lastDrain : nil }) { report = final }
+        // The writer said it exited: its thread ends once it has closed the database connections.
+        if shared.withLock({ $0.writerExited }), writerThread.join(timeout: .seconds(5)) == .timedOut {
+            logger.warning("event=store_writer_stop_slow detail=\"writer still closing its connections 5 s after it stopped\"")
+        }
         spool.shutdown()
         return report
     }
@@ -213,17 +215,7 @@ public final class Store: RowSink, @unchecked Sendable {
         return snapshot
     }
 
-    /// Names the thread for `top -H`, `/proc/PID/task/*/comm` (at most 15 bytes).
-    static func nameCurrentThread(_ name: String) {
-        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        let bytes = Array(name.utf8.prefix(15))
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        Glibc.close(fd)
-    }
-
     func wake() {
-        var one: UInt8 = 1
-        _ = write(wakeWriteFD, &one, 1)
+        writerThread.wake()
     }
 }

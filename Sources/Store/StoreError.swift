@@ -11,6 +11,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case statementFailed(sqlState: String, message: String)
     case spool(String)
     case closed
+    /// The system refused one of the store's threads (or its wake pipe).
+    case thread(String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .statementFailed(let s, let m): "statement failed (\(s)): \(m)"
         case .spool(let m): "spool: \(m)"
         case .closed: "store is closed"
+        case .thread(let m): "store thread: \(m)"
         }
     }
 }

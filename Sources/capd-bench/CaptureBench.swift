@@ -294,7 +294,7 @@ private func drainedReceive(rounds: Int, datagrams: Int, useListener: Bool) thro
             var received = 0
             while received < sent {
                 let count = capd_recvmmsg(descriptor, buffers, slot, UInt32(slots), lengths, flags, nil, 1)
-                guard count > 0 else { break }   // 100 ms receive timeout: the buffer is empty
+                guard count > 0 else { break }   // non-blocking socket: EAGAIN, the buffer is empty
                 received += Int(count)
                 lastChange = now()
             }

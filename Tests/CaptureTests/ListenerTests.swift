@@ -30,6 +30,19 @@ import Testing
         #expect(listener.counters.batches.load(ordering: .relaxed) <= count)
     }
 
+    @Test("the receive thread is named after its port, and is gone once stop returns, with nothing ever received")
+    func namedThreadEndsOnStop() throws {
+        let listener = try HEPUDPListener(endpoint: #require(SocketEndpoint("127.0.0.1:0")))
+        let name = "hep-udp-\(listener.localEndpoint.port)"
+        try listener.start { _ in }
+        let deadline = Clock.monotonicSeconds() + 10
+        while threadCount(named: name) == 0 && Clock.monotonicSeconds() < deadline { usleep(1_000) }
+        #expect(threadCount(named: name) == 1)
+        // Idle (no datagram ever arrives): stop wakes the thread, which has ended when stop returns.
+        listener.stop()
+        #expect(threadCount(named: name) == 0)
+    }
+
     @Test("IPv4: 5000 datagrams on 127.0.0.1 arrive exactly once")
     func ipv4() throws {
         try exactlyOnce(on: SocketEndpoint(address: IPAddress(ipv4: 0x7F00_0001), port: 0), count: 5_000)
@@ -215,4 +228,22 @@ import Testing
         #expect(collector.count + listener.kernelDrops == sent)
         #expect(listener.kernelDrops == drops)
     }
+}
+
+/// Threads of this process whose name (`/proc/self/task/*/comm`) is `name`.
+func threadCount(named name: String) -> Int {
+    guard let directory = opendir("/proc/self/task") else { return 0 }
+    defer { closedir(directory) }
+    var count = 0
+    while let entry = readdir(directory) {
+        let task = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard !task.hasPrefix(".") else { continue }
+        let fd = open("/proc/self/task/\(task)/comm", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { continue }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let length = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        if length > 0, String(decoding: buffer.prefix(length), as: UTF8.self) == name + "\n" { count += 1 }
+    }
+    return count
 }

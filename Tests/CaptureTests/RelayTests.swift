@@ -78,6 +78,29 @@ import Testing
         #expect(relay.counters.connects.load(ordering: .relaxed) == 1)
     }
 
+    @Test("close sends everything queued before it returns (it waits for the sender's idle signal)")
+    func closeDrainsTheQueue() throws {
+        let listener = try HEPUDPListener(endpoint: #require(SocketEndpoint("127.0.0.1:0")))
+        let collector = Collector()
+        try listener.start(collector.consumer)
+        defer { listener.stop() }
+        var configuration = RelayConfiguration()
+        configuration.queueCapacity = 5_000
+        let relay = try HEPRelay(target: target(.udp, "\(listener.localEndpoint)"), configuration: configuration)
+        var accepted = 0
+        for index in 0..<2_000 where relay.send(testFrame(index: index, size: 60)) { accepted += 1 }
+        relay.close(drainTimeout: 30)
+        // Counted before close returned: nothing was left in the queue to drop.
+        let sent = relay.counters.sent.load(ordering: .relaxed)
+        let dropped = relay.counters.dropped.load(ordering: .relaxed)
+        #expect(accepted == 2_000)
+        #expect(sent == 2_000)
+        #expect(dropped == 0)
+        #expect(collector.wait(for: 2_000) == 2_000)
+        // A closed relay refuses and counts.
+        #expect(!relay.send(testFrame(index: 0)))
+    }
+
     @Test func fullQueueDropsAndCounts() throws {
         let port = try {
             let probe = try HEPTCPListener(endpoint: #require(SocketEndpoint("127.0.0.1:0")))

@@ -18,7 +18,7 @@ import Testing
     @Test("the trimmer thread trims on its own every interval and stops when asked")
     func periodicTrim() throws {
         let trimmer = MemoryTrimmer(interval: .milliseconds(200))
-        trimmer.start()
+        try trimmer.start()
         _ = try Self.burstThenFree()
         let deadline = Date().addingTimeInterval(5)
         while trimmer.trimmedBytes.load(ordering: .relaxed) < 100 << 20, Date() < deadline { usleep(50_000) }

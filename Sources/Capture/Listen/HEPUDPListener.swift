@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSocket
 import HEP
+import Service
 import Synchronization
 
 public struct UDPListenerConfiguration: Sendable {
@@ -38,7 +39,9 @@ public final class ListenerCounters: Sendable {
 }
 
 /// HEP over UDP: a dedicated thread receives batches with recvmmsg (MSG_WAITFORONE) into fixed slots and
-/// hands each batch to the consumer. The only per-packet allocation is the packet's own byte array.
+/// hands each batch to the consumer. The only per-packet allocation is the packet's own byte array. The socket
+/// is non-blocking: the thread reads until it is empty, then sleeps in `poll` on it and on its wake
+/// descriptor, so `stop` ends the loop at once (no receive timeout to wait out).
 public final class HEPUDPListener: Sendable {
     public let localEndpoint: SocketEndpoint
     public let counters = ListenerCounters()
@@ -47,12 +50,12 @@ public final class HEPUDPListener: Sendable {
     private let socket: UDPReceiveSocket
     private var descriptor: Int32 { socket.descriptor }
     private let configuration: UDPListenerConfiguration
-    private let stopping = Atomic<Bool>(false)
-    private let thread = Mutex<CaptureThread?>(nil)
+    private let service: ServiceThread
 
     /// Binds the socket (port 0 picks a free port; see `localEndpoint`). Receiving starts with `start`.
     public init(endpoint: SocketEndpoint, configuration: UDPListenerConfiguration = .init()) throws(CaptureError) {
         socket = try UDPReceiveSocket(endpoint: endpoint, receiveBufferBytes: configuration.receiveBufferBytes)
+        service = try ServiceThread.polling(name: "hep-udp-\(socket.localEndpoint.port)")
         receiveBufferBytes = socket.receiveBufferBytes
         self.configuration = configuration
         localEndpoint = socket.localEndpoint
@@ -72,18 +75,12 @@ public final class HEPUDPListener: Sendable {
         _ consumer: @escaping @Sendable ([ReceivedDatagram]) -> Void,
         logDrops: (@Sendable (_ new: Int, _ total: Int) -> Void)? = nil
     ) throws(CaptureError) {
-        let started = try CaptureThread.start { [self] in receiveLoop(consumer, logDrops: logDrops) }
-        thread.withLock { $0 = started }
+        try service.startCapture { [self] in receiveLoop(consumer, logDrops: logDrops) }
     }
 
-    /// Stops receiving and returns when the receive thread has ended (within ~100 ms).
+    /// Stops receiving and returns when the receive thread has ended (it is woken, not polled).
     public func stop() {
-        stopping.store(true, ordering: .releasing)
-        let running = thread.withLock { current -> CaptureThread? in
-            defer { current = nil }
-            return current
-        }
-        running?.join()
+        service.stopAndJoin()
     }
 
     private func receiveLoop(
@@ -104,14 +101,18 @@ public final class HEPUDPListener: Sendable {
         }
         guard let base = buffers.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let local = localEndpoint
-        while !stopping.load(ordering: .acquiring) {
+        // Idle, the drop watch still looks once per check interval: drops of a burst that ended get logged.
+        let idleTimeout: Int32 = logDrops == nil ? -1 : Int32(dropWatch.checkInterval * 1_000)
+        while !service.isStopping {
             if let logDrops {
                 dropWatch.observe(now: Clock.monotonicSeconds(), read: { kernelDrops }, report: logDrops)
             }
             let received = capd_recvmmsg(descriptor, base, slot, UInt32(count), lengths, flags, addresses, 1)
             if received < 0 {
                 let code = errno
-                if code != EAGAIN && code != EWOULDBLOCK && code != EINTR {
+                if code == EAGAIN || code == EWOULDBLOCK {
+                    sleepUntilReadable(timeoutMilliseconds: idleTimeout)
+                } else if code != EINTR {
                     counters.receiveErrors.add(1, ordering: .relaxed)
                 }
                 continue
@@ -139,6 +140,20 @@ public final class HEPUDPListener: Sendable {
             counters.bytes.add(bytesInBatch, ordering: .relaxed)
             if truncated > 0 { counters.truncated.add(truncated, ordering: .relaxed) }
             if !batch.isEmpty { consumer(batch) }
+            // A short batch emptied the socket: sleep now (poll returns at once if more has arrived) rather than
+            // spend a recvmmsg on EAGAIN first. Full batches go straight back to recvmmsg.
+            if Int(received) < count { sleepUntilReadable(timeoutMilliseconds: idleTimeout) }
         }
+    }
+
+    /// The socket is empty: sleeps until a datagram arrives, `stop` wakes the thread, or the timeout passes.
+    private func sleepUntilReadable(timeoutMilliseconds: Int32) {
+        guard let wake = service.wakeDescriptor else { return }
+        var entries = (pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0))
+        let ready = withUnsafeMutableBytes(of: &entries) { raw in
+            poll(raw.baseAddress?.assumingMemoryBound(to: pollfd.self), 2, timeoutMilliseconds)
+        }
+        if ready > 0 && entries.1.revents != 0 { service.clearWake() }
     }
 }

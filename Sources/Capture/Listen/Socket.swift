@@ -17,7 +17,7 @@ enum Socket {
         _ = setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
     }
 
-    /// Receive timeout so that blocking loops notice a stop request.
+    /// Receive timeout of a blocking socket (the TLS relay's handshake).
     static func setReceiveTimeout(_ descriptor: Int32, milliseconds: Int) {
         var timeout = timeval(tv_sec: milliseconds / 1_000, tv_usec: (milliseconds % 1_000) * 1_000)
         _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

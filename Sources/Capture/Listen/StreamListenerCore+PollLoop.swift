@@ -21,7 +21,7 @@ extension StreamListenerCore {
         }
         while !isStopping {
             pollSet.removeAll(keepingCapacity: true)
-            pollSet.append(pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0))
+            pollSet.append(pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0))
             pollSet.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
             var nextDeadline = Double.infinity
             for connection in connections {
@@ -34,7 +34,10 @@ extension StreamListenerCore {
                 : -1
             let ready = poll(&pollSet, nfds_t(pollSet.count), timeout)
             if ready < 0 { continue }   // EINTR
-            if pollSet[0].revents != 0 { continue }   // woken by stop
+            if pollSet[0].revents != 0 {   // woken by stop
+                service.clearWake()
+                continue
+            }
             let now = Clock.now()
             let monotonic = Clock.monotonicSeconds()
             var batch: [ReceivedDatagram] = []

@@ -3,17 +3,15 @@ import Glibc
 #endif
 import CSocket
 import HEP
-import Synchronization
+import Service
 
-/// The part of a stream listener that is not about its protocol: the non-blocking listening socket, the
-/// self-pipe that wakes the poll, and the thread that runs it (`run`, in StreamListenerCore+PollLoop.swift).
+/// The part of a stream listener that is not about its protocol: the non-blocking listening socket and the
+/// service thread that runs the poll (`run`, in StreamListenerCore+PollLoop.swift), woken through its wake
+/// descriptor.
 final class StreamListenerCore: Sendable {
     let localEndpoint: SocketEndpoint
     let descriptor: Int32
-    /// Self-pipe: `stop` writes to [1] to wake the poll.
-    let wake: (read: Int32, write: Int32)
-    private let stopping = Atomic<Bool>(false)
-    private let thread = Mutex<CaptureThread?>(nil)
+    let service: ServiceThread
 
     init(endpoint: SocketEndpoint) throws(CaptureError) {
         let descriptor = try Socket.make(family: endpoint.socketFamily, type: Int32(SOCK_STREAM.rawValue))
@@ -24,44 +22,33 @@ final class StreamListenerCore: Sendable {
             throw .socket(operation: "listen \(endpoint)", errno: code)
         }
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
-        var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else {
-            let code = errno
+        let local = SocketEndpoint.local(of: descriptor) ?? endpoint
+        do throws(CaptureError) {
+            service = try ServiceThread.polling(name: "hep-tcp-\(local.port)")
+        } catch {
             close(descriptor)
-            throw .socket(operation: "pipe", errno: code)
+            throw error
         }
-        for end in ends {
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-        }
-        wake = (ends[0], ends[1])
         self.descriptor = descriptor
-        localEndpoint = SocketEndpoint.local(of: descriptor) ?? endpoint
+        localEndpoint = local
     }
 
     deinit {
         close(descriptor)
-        close(wake.read)
-        close(wake.write)
     }
 
-    var isStopping: Bool { stopping.load(ordering: .acquiring) }
+    var isStopping: Bool { service.isStopping }
 
-    /// Runs `body` (the poll loop) on a new thread.
+    /// Polled next to the sockets: readable once `stop` was called.
+    var wakeDescriptor: Int32 { service.wakeDescriptor?.readEnd ?? -1 }
+
+    /// Runs `body` (the poll loop) on the service thread.
     func start(_ body: @escaping @Sendable () -> Void) throws(CaptureError) {
-        let started = try CaptureThread.start(body)
-        thread.withLock { $0 = started }
+        try service.startCapture(body)
     }
 
     /// Asks the loop to end, wakes its poll, returns when the thread has ended.
     func stop() {
-        stopping.store(true, ordering: .releasing)
-        var byte: UInt8 = 1
-        _ = write(wake.write, &byte, 1)
-        let running = thread.withLock { current -> CaptureThread? in
-            defer { current = nil }
-            return current
-        }
-        running?.join()
+        service.stopAndJoin()
     }
 }

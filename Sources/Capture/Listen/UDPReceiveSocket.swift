@@ -4,8 +4,8 @@ import Glibc
 import CSocket
 import HEP
 
-/// A bound UDP socket set up the way the HEP listener receives: the requested receive buffer and a 100 ms
-/// receive timeout. Owns the descriptor (closed on deinit). `HEPUDPListener` receives on one; `capd-bench
+/// A bound UDP socket set up the way the HEP listener receives: the requested receive buffer, non-blocking (the
+/// listener sleeps in `poll` when it is empty). Owns the descriptor (closed on deinit). `HEPUDPListener` receives on one; `capd-bench
 /// capture` opens one of its own for its bare recvmmsg baseline on the same socket setup.
 public final class UDPReceiveSocket: Sendable {
     public let descriptor: Int32
@@ -18,7 +18,7 @@ public final class UDPReceiveSocket: Sendable {
         let descriptor = try Socket.make(family: endpoint.socketFamily, type: Int32(SOCK_DGRAM.rawValue))
         try Socket.bind(descriptor, to: endpoint)   // closes the descriptor when it throws
         receiveBufferBytes = Socket.setReceiveBuffer(descriptor, bytes: requested)
-        Socket.setReceiveTimeout(descriptor, milliseconds: 100)
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
         self.descriptor = descriptor
         localEndpoint = SocketEndpoint.local(of: descriptor) ?? endpoint
     }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLibPcap
 import HEP
+import Service
 import Synchronization
 
 extension LiveCapture {
@@ -58,13 +59,14 @@ extension LiveCapture {
             }
         }
 
+        /// The reader's loop, on its service thread; `stop` ends it with `breakLoop` (libpcap wakes its poll).
         func run(
-            stopping: borrowing Atomic<Bool>, consumer: @Sendable ([CapturedMessage]) -> Void,
+            service: ServiceThread, consumer: @Sendable ([CapturedMessage]) -> Void,
             logDrops: (@Sendable (Int, Int) -> Void)?
         ) {
             var dropWatch = DropCounterWatch()
             let context = Unmanaged.passUnretained(self).toOpaque().assumingMemoryBound(to: UInt8.self)
-            while !stopping.load(ordering: .acquiring) {
+            while !service.isStopping {
                 let status = pcap_dispatch(handle, -1, { user, header, data in
                     guard let user, let header, let data else { return }
                     let reader = Unmanaged<Reader>.fromOpaque(UnsafeRawPointer(user)).takeUnretainedValue()

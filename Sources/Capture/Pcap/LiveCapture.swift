@@ -4,6 +4,7 @@ import Glibc
 import CLibPcap
 import CSocket
 import HEP
+import Service
 import Synchronization
 
 public enum LiveCaptureMode: String, Sendable {
@@ -49,8 +50,9 @@ public final class LiveCapture: Sendable {
     /// Makes the default fanout group of every capture in this process distinct.
     private static let captureCount = Atomic<UInt16>(0)
     private let readers: [Reader]
-    private let stopping = Atomic<Bool>(false)
-    private let threads = Mutex<[CaptureThread]>([])
+    private let stopped = Atomic<Bool>(false)
+    /// One service thread per reader, from `start` to `stop`.
+    private let threads = Mutex<[ServiceThread]>([])
 
     /// Opens and activates every reader (needs root or CAP_NET_RAW); capture starts with `start`.
     public init(configuration: LiveCaptureConfiguration) throws(CaptureError) {
@@ -135,28 +137,38 @@ public final class LiveCapture: Sendable {
         _ consumer: @escaping @Sendable ([CapturedMessage]) -> Void,
         logDrops: (@Sendable (_ reader: Int, _ new: Int, _ total: Int) -> Void)? = nil
     ) throws(CaptureError) {
-        var started: [CaptureThread] = []
+        guard !stopped.load(ordering: .acquiring) else { return }
+        var started: [ServiceThread] = []
         for (index, reader) in readers.enumerated() {
             var report: (@Sendable (Int, Int) -> Void)?
             if let logDrops {
                 report = { new, total in logDrops(index, new, total) }
             }
             let readerReport = report
-            started.append(try CaptureThread.start { [self] in
-                reader.run(stopping: stopping, consumer: consumer, logDrops: readerReport)
-            })
+            let service = ServiceThread(name: "pcap-\(configuration.interface)-\(index)")
+            do throws(CaptureError) {
+                try service.startCapture { reader.run(service: service, consumer: consumer, logDrops: readerReport) }
+            } catch {
+                // No reader half-started: the ones already running end before the error is reported.
+                for thread in started { thread.stop() }
+                for reader in readers { reader.breakLoop() }
+                for thread in started { thread.join() }
+                throw error
+            }
+            started.append(service)
         }
         threads.withLock { $0 = started }
     }
 
     /// Stops every reader and returns when their threads have ended.
     public func stop() {
-        stopping.store(true, ordering: .releasing)
-        for reader in readers { reader.breakLoop() }
-        let running = threads.withLock { current -> [CaptureThread] in
+        stopped.store(true, ordering: .releasing)
+        let running = threads.withLock { current -> [ServiceThread] in
             defer { current = [] }
             return current
         }
+        for thread in running { thread.stop() }
+        for reader in readers { reader.breakLoop() }
         for thread in running { thread.join() }
     }
 

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CSocket
-import Dispatch
+import Service
 import Synchronization
 import TLS
 
@@ -44,9 +44,10 @@ public final class HEPRelay: Sendable {
     public let counters = RelayCounters()
     let configuration: RelayConfiguration
     private let queue: Mutex<RelayQueue>
-    private let wake = DispatchSemaphore(value: 0)
-    private let stopping = Atomic<Bool>(false)
-    private let thread = Mutex<CaptureThread?>(nil)
+    /// The sender thread: `send` wakes it, it sleeps when the queue is empty or until the next reconnect.
+    private let service: ServiceThread
+    /// Signalled by the sender each time it finds the queue empty (`close` waits on it to drain).
+    private let idle = WakeSignal()
     /// The client context of a TLS target (HEPRelay+TLS).
     let tlsContext: TLSContext?
 
@@ -55,8 +56,8 @@ public final class HEPRelay: Sendable {
         self.configuration = configuration
         tlsContext = try Self.makeTLSContext(for: target)
         queue = Mutex(RelayQueue(capacity: max(1, configuration.queueCapacity)))
-        let started = try CaptureThread.start { [self] in run() }
-        thread.withLock { $0 = started }
+        service = ServiceThread(name: "relay-\(target.endpoint.port)")
+        try service.startCapture { [self] in run() }
     }
 
     public var isConnectedOrStarting: Bool { counters.connectedOrStarting.load(ordering: .relaxed) }
@@ -71,25 +72,19 @@ public final class HEPRelay: Sendable {
             counters.rejected.add(1, ordering: .relaxed)
             return false
         }
-        guard !stopping.load(ordering: .relaxed), queue.withLock({ $0.push(bytes) }) else {
+        guard !service.isStopping, queue.withLock({ $0.push(bytes) }) else {
             counters.dropped.add(1, ordering: .relaxed)
             return false
         }
-        wake.signal()
+        service.wake()
         return true
     }
 
     /// Sends what is queued for at most `drainTimeout` seconds, then stops the thread and returns.
     public func close(drainTimeout: Double = 1) {
-        let deadline = Clock.monotonicSeconds() + drainTimeout
-        while queued > 0 && Clock.monotonicSeconds() < deadline { usleep(1_000) }
-        stopping.store(true, ordering: .releasing)
-        wake.signal()
-        let running = thread.withLock { current -> CaptureThread? in
-            defer { current = nil }
-            return current
-        }
-        running?.join()
+        let deadline = ContinuousClock.now + .milliseconds(Int((max(0, drainTimeout) * 1_000).rounded()))
+        while queued > 0, idle.wait(until: deadline) {}
+        service.stopAndJoin()
         let left = queue.withLock { queue -> Int in
             defer { queue.removeAll() }
             return queue.count
@@ -98,8 +93,7 @@ public final class HEPRelay: Sendable {
     }
 
     deinit {
-        stopping.store(true, ordering: .releasing)
-        wake.signal()
+        service.stop()
     }
 
     // MARK: sender thread
@@ -111,11 +105,11 @@ public final class HEPRelay: Sendable {
         var nextAttempt = 0.0
         var batch: [[UInt8]] = []
         defer { if descriptor >= 0 { Glibc.close(descriptor) } }
-        while !stopping.load(ordering: .acquiring) {
+        while !service.isStopping {
             if descriptor < 0 {
                 let now = Clock.monotonicSeconds()
                 if now < nextAttempt {
-                    _ = wake.wait(timeout: .now() + .milliseconds(Int(min(100, (nextAttempt - now) * 1_000) + 1)))
+                    service.waitForWake(timeout: .milliseconds(Int((nextAttempt - now) * 1_000) + 1))
                     continue
                 }
                 descriptor = connectSocket()
@@ -139,7 +133,8 @@ public final class HEPRelay: Sendable {
             batch.removeAll(keepingCapacity: true)
             queue.withLock { $0.pop(upTo: 64, into: &batch) }
             if batch.isEmpty {
-                _ = wake.wait(timeout: .now() + .milliseconds(100))
+                idle.signal()
+                service.waitForWake()
                 continue
             }
             switch target.transport {

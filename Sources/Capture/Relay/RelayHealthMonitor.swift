@@ -2,8 +2,8 @@
 import Glibc
 #endif
 import CSocket
-import Dispatch
 import HEP
+import Service
 import Synchronization
 
 /// Liveness of one relay group member as the monitor last saw it. Read per packet (one atomic load).
@@ -73,9 +73,8 @@ public final class RelayHealthMonitor: Sendable {
 
     private let settings: Settings
     private let members = Mutex<[SocketEndpoint: RelayMemberHealth]>([:])
-    private let stopping = Atomic<Bool>(false)
-    private let wake = DispatchSemaphore(value: 0)
-    private let thread = Mutex<CaptureThread?>(nil)
+    /// Started on first use; sleeps `intervalMilliseconds` between rounds, woken early only by `stop`.
+    private let service = ServiceThread(name: "relay-health")
     /// Called on the monitor's thread once per change (the member, now up).
     private let onChange: @Sendable (RelayMemberHealth, Bool) -> Void
 
@@ -106,35 +105,20 @@ public final class RelayHealthMonitor: Sendable {
     }
 
     public func stop() {
-        stopping.store(true, ordering: .releasing)
-        wake.signal()
-        let running = thread.withLock { current -> CaptureThread? in
-            defer { current = nil }
-            return current
-        }
-        running?.join()
+        service.stopAndJoin()
     }
 
     deinit {
-        stopping.store(true, ordering: .releasing)
-        wake.signal()
+        service.stop()
     }
 
+    /// Starts the thread unless it runs already or the monitor was stopped.
     private func startIfNeeded() throws(CaptureError) {
-        var failure: CaptureError?
-        thread.withLock { current in
-            guard current == nil, !stopping.load(ordering: .acquiring) else { return }
-            do throws(CaptureError) {
-                current = try CaptureThread.start { [self] in run() }
-            } catch {
-                failure = error
-            }
-        }
-        if let failure { throw failure }
+        try service.startCapture { [self] in run() }
     }
 
     private func run() {
-        while !stopping.load(ordering: .acquiring) {
+        while !service.isStopping {
             let round = watched
             let reachable = Self.probe(round.map(\.endpoint), timeoutMilliseconds: settings.timeoutMilliseconds)
             // Rounds in the last second (each is at least an interval long).
@@ -144,7 +128,7 @@ public final class RelayHealthMonitor: Sendable {
                 health.account(rounds: rounds, wentDown: change == false)
                 if let now = change { onChange(health, now) }
             }
-            _ = wake.wait(timeout: .now() + .milliseconds(settings.intervalMilliseconds))
+            service.waitForWake(timeout: .milliseconds(settings.intervalMilliseconds))
         }
     }
 

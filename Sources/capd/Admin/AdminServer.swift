@@ -1,9 +1,9 @@
-import Dispatch
 import Glibc
 import HEP
 import Hummingbird
 import HummingbirdCore
 import Logging
+import Service
 import Synchronization
 import protocol NIOCore.Channel
 import struct NIOCore.ChannelOptions
@@ -41,7 +41,8 @@ final class AdminServer: Sendable {
     /// The listening channel, closed first on `stop()` so that no connection arrives while the server task is
     /// cancelled (NIO traps when a connection's async channel is dropped unserved).
     private let listening = ListeningChannel()
-    private let finished = DispatchSemaphore(value: 0)
+    /// Signalled when the server task ends (`stop` waits for it, bounded).
+    private let finished = WakeSignal()
     @available(macOS 15.0, *)
     private static let executor = AdminTaskExecutor()
 
@@ -127,7 +128,8 @@ final class AdminServer: Sendable {
             // Stop accepting without closing first: closing the listening channel while a just-accepted
             // connection is still being set up drops that connection's async channel unserved, and NIO traps
             // ("Deinited NIOAsyncWriter without calling finish()"). With reads off no connection is accepted;
-            // the ones in setup reach the server's loop within a few event-loop turns; then close.
+            // the ones in setup reach the server's loop within a few event-loop turns; then close. (A grace
+            // period of three turns 10 ms apart, not a poll: nothing signals "no connection in setup".)
             try? channel.setOption(ChannelOptions.autoRead, value: false).wait()
             for _ in 0..<3 {
                 try? channel.eventLoop.submit {}.wait()
@@ -140,7 +142,7 @@ final class AdminServer: Sendable {
             }
         }
         task.cancel()
-        if finished.wait(timeout: .now() + 5) == .timedOut {
+        if !finished.wait(timeout: .seconds(5)) {
             logger.warning("event=admin_stop_slow detail=\"server task still running 5 s after cancel\"")
         }
         bound.withLock { $0 = nil }
@@ -178,7 +180,7 @@ private final class ListeningChannel: Sendable {
 /// The first result of a server start (bound, or failed), waited for by the starting thread.
 private final class StartOutcome: Sendable {
     private let result = Mutex<Result<SocketEndpoint, AdminServerError>?>(nil)
-    private let signal = DispatchSemaphore(value: 0)
+    private let signal = WakeSignal()
 
     func finish(_ value: Result<SocketEndpoint, AdminServerError>) {
         let first = result.withLock { stored -> Bool in
@@ -190,7 +192,7 @@ private final class StartOutcome: Sendable {
     }
 
     func wait(timeout: Duration) -> Result<SocketEndpoint, AdminServerError>? {
-        guard signal.wait(timeout: .now() + timeout.seconds) == .success else { return nil }
+        guard signal.wait(timeout: timeout) else { return nil }
         return result.withLock { $0 }
     }
 }

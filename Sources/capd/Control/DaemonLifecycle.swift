@@ -3,8 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
 import Logging
+import Service
 import Synchronization
 
 /// Runs the daemon until a shutdown is requested (SIGTERM, SIGINT or a call), then drains.
@@ -12,7 +12,8 @@ import Synchronization
 final class DaemonLifecycle: Sendable {
     private let requested = Atomic<Bool>(false)
     private let reason = Mutex<String?>(nil)
-    private let wakeUp = DispatchSemaphore(value: 0)
+    /// Latched by the first shutdown request: every waiter, now and later, goes through.
+    private let wakeUp = WakeSignal()
     private let logger: Logger
     private let forceExit: @Sendable (Int32) -> Void
 
@@ -31,20 +32,13 @@ final class DaemonLifecycle: Sendable {
         guard first else { return false }
         self.reason.withLock { $0 = reason }
         logger.info("event=shutdown_requested reason=\(reason)")
-        wakeUp.signal()
+        wakeUp.latch()
         return true
     }
 
     /// Blocks until a shutdown is requested (returns its reason) or `timeout` passes (returns nil).
     func waitForShutdown(timeout: Duration? = nil) -> String? {
-        if let timeout {
-            let (seconds, attoseconds) = timeout.components
-            let nanos = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-            guard wakeUp.wait(timeout: .now() + .nanoseconds(max(0, nanos))) == .success else { return nil }
-        } else {
-            wakeUp.wait()
-        }
-        wakeUp.signal()     // let any other waiter through too
+        guard wakeUp.wait(timeout: timeout) else { return nil }
         return reason.withLock { $0 }
     }
 

@@ -3,19 +3,21 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
+import Service
 import Synchronization
 
 /// Why signal handling could not be set up.
 enum SignalWatcherError: Error, Equatable, Sendable, CustomStringConvertible {
     case pipeFailed(errno: Int32)
     case sigactionFailed(signal: Int32, errno: Int32)
+    case threadFailed(ServiceThreadError)
 
     var description: String {
         switch self {
         case .pipeFailed(let code): return "cannot create the signal pipe: \(String(cString: strerror(code)))"
         case .sigactionFailed(let signal, let code):
             return "cannot install a handler for signal \(signal): \(String(cString: strerror(code)))"
+        case .threadFailed(let error): return "cannot start the signal thread: \(error)"
         }
     }
 }
@@ -24,7 +26,8 @@ enum SignalWatcherError: Error, Equatable, Sendable, CustomStringConvertible {
 /// handler only writes the signal number to a non-blocking pipe, which is async-signal-safe; a thread reads
 /// the pipe and runs the Swift callback. The watcher thread unblocks every signal, so process-directed
 /// signals (`kill`, the operator's SIGHUP/SIGTERM) are taken even when all other threads block them, as
-/// dispatch worker threads do. Signals are process-wide, so there is one watcher.
+/// dispatch worker threads do. Signals are process-wide, so there is one watcher; its service thread
+/// (`capd-signals`) lives as long as the process, asleep in `read` on the pipe (the pipe is its wake-up).
 final class SignalWatcher: Sendable {
     static let shared = SignalWatcher()
 
@@ -36,6 +39,7 @@ final class SignalWatcher: Sendable {
     }
 
     private let state = Mutex<State>(State())
+    private let service = ServiceThread(name: "capd-signals")
 
     private init() {}
 
@@ -50,13 +54,17 @@ final class SignalWatcher: Sendable {
                     _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                 }
                 _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
-                signalPipeWriteFD = fds[1]
-                state.readFD = fds[0]
-                state.started = true
                 let readFD = fds[0]
-                let thread = Thread { [self] in self.readLoop(readFD) }
-                thread.name = "capd-signals"
-                thread.start()
+                do throws(ServiceThreadError) {
+                    try service.start { [self] in self.readLoop(readFD) }
+                } catch {
+                    close(fds[0])
+                    close(fds[1])
+                    return .failure(.threadFailed(error))
+                }
+                signalPipeWriteFD = fds[1]
+                state.readFD = readFD
+                state.started = true
             }
             state.handlers[signal] = handler
             if state.previous[signal] == nil {

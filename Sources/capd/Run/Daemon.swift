@@ -95,9 +95,9 @@ final class Daemon: Sendable {
             try startRawCapture(raw, config: config)
         }
         try Daemon.registerProcessMetrics(metrics, trimmer: memoryTrimmer)
-        memoryTrimmer.start()
+        try memoryTrimmer.start()
         try admin?.start()
-        live?.start()
+        try live?.start()
         let started = inputs.listeners ? config.listen.map(\.description).joined(separator: ",") : "none"
         logger.info("event=started config=\(configPath) listeners=\(started) store=\(Daemon.redacted(config.store.url)) hep_route=\(config.hepRoute)")
     }

@@ -1,8 +1,8 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 import CSocket
+import Service
 import Synchronization
 
 /// Hands freed heap back to the system every `interval` (glibc's `malloc_trim`).
@@ -13,33 +13,26 @@ import Synchronization
 /// minute after a 70 000 msg/s burst into PostgreSQL had drained, 78 MB right after one `malloc_trim(0)`.
 final class MemoryTrimmer: Sendable {
     let interval: Duration
-    private let stopping = Atomic<Bool>(false)
-    private let wake = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
-    private let started = Atomic<Bool>(false)
+    /// Sleeps `interval` between trims; `stop` wakes it.
+    private let service = ServiceThread(name: "capd-memory-trim")
     /// Bytes of resident memory the trims gave back (`capd_memory_trimmed_bytes_total`).
     let trimmedBytes = Atomic<Int>(0)
 
     init(interval: Duration = .seconds(5)) { self.interval = interval }
 
-    func start() {
-        guard !started.exchange(true, ordering: .relaxed) else { return }
-        let thread = Thread { [self] in
-            while !stopping.load(ordering: .acquiring) {
-                if wake.wait(timeout: .now() + interval.seconds) == .success { continue }
+    /// Starts the thread (once).
+    func start() throws(ServiceThreadError) {
+        try service.start { [self] in
+            while !service.isStopping {
+                if service.waitForWake(timeout: interval) { continue }
                 trim()
             }
-            finished.signal()
         }
-        thread.name = "capd-memory-trim"
-        thread.start()
     }
 
     /// Stops the thread and waits for it (at most 2 s).
     func stop() {
-        guard started.load(ordering: .relaxed), !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        wake.signal()
-        _ = finished.wait(timeout: .now() + 2)
+        service.stopAndJoin(timeout: .seconds(2))
     }
 
     /// One trim now; returns the resident bytes it gave back.

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Logging
+import Service
 import Synchronization
 
 /// On-disk overflow spool: segment files of deflated blocks of rows (`spool-<n>.seg`, `SpoolSegmentFormat`).
@@ -76,8 +77,13 @@ final class Spool: @unchecked Sendable {
     let behindWait: Duration
     let logger: Logger
 
+    /// Guards `inbox` and carries its three waits (the spool thread for rows, `flush` for their writing,
+    /// `enqueue` for room): a monitor over shared state, so the spool thread sleeps on it rather than on its
+    /// service thread's wake signal.
     let inboxLock = NSCondition()
     var inbox = Inbox()
+    /// The spool thread (`store-sp-<tag>`).
+    let spoolThread: ServiceThread
     let files: Mutex<Files>
     let diskBytes = Atomic<Int>(0)
     let health = Mutex(Health())
@@ -135,12 +141,12 @@ final class Spool: @unchecked Sendable {
         readPosition = SpoolPosition(segment: first, offset: starts[first] ?? SpoolSegmentFormat.firstOffset(side.versions[first] ?? .current))
         diskBytes.store(total, ordering: .relaxed)
         files = Mutex(side)
-        let thread = Thread { [self] in
-            Store.nameCurrentThread(threadName)
-            runSpoolThread()
+        spoolThread = ServiceThread(name: threadName)
+        do throws(ServiceThreadError) {
+            try spoolThread.start { [self] in runSpoolThread() }
+        } catch {
+            throw .thread("\(error)")
         }
-        thread.name = "capd-store-spool"
-        thread.start()
     }
 
     deinit {
@@ -149,13 +155,17 @@ final class Spool: @unchecked Sendable {
         }
     }
 
-    /// Writes what is enqueued and ends the spool thread (the store is closed).
+    /// Writes what is enqueued and ends the spool thread (the store is closed), waiting for it at most 5 s.
     func shutdown() {
         flush()
         inboxLock.lock()
         inbox.stopping = true
         inboxLock.broadcast()
         inboxLock.unlock()
+        spoolThread.stop()
+        if spoolThread.join(timeout: .seconds(5)) == .timedOut {
+            logger.warning("event=store_spool_stop_slow detail=\"spool thread still writing 5 s after shutdown\"")
+        }
     }
 
     private static func loadIdentity(_ directory: String) throws(StoreError) -> UInt64 {

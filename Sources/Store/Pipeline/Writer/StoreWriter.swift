@@ -129,8 +129,7 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     func clearWake(_ store: Store) {
-        var sink = [UInt8](repeating: 0, count: 256)
-        while read(store.wakeFD, &sink, sink.count) > 0 {}
+        store.writerThread.clearWake()
     }
 
     func publishDepth(_ store: Store) {

@@ -1,4 +1,5 @@
 import Foundation
+import Service
 import Synchronization
 
 /// Samples the metric counters every `interval` and keeps the last `capacity` samples, so the web view can
@@ -15,7 +16,8 @@ final class LiveSampler: Sendable {
     let capacity: Int
     private let read: @Sendable () -> [(name: String, value: Double)]
     private let samples = Mutex<[Sample]>([])
-    private let stopped = Mutex(false)
+    /// Takes a sample, sleeps `interval`; `stop` wakes it.
+    private let service = ServiceThread(name: "capd-live-sampler")
 
     init(interval: Duration = .seconds(2), capacity: Int = 150, read: @escaping @Sendable () -> [(name: String, value: Double)]) {
         self.interval = interval
@@ -23,18 +25,18 @@ final class LiveSampler: Sendable {
         self.read = read
     }
 
-    func start() {
-        let thread = Thread { [self] in
-            while !stopped.withLock({ $0 }) {
+    /// Starts the sampling thread (once).
+    func start() throws(ServiceThreadError) {
+        try service.start { [self] in
+            while !service.isStopping {
                 take()
-                Thread.sleep(forTimeInterval: interval.seconds)
+                service.waitForWake(timeout: interval)
             }
         }
-        thread.name = "capd-live-sampler"
-        thread.start()
     }
 
-    func stop() { stopped.withLock { $0 = true } }
+    /// Stops sampling and waits for the thread (a sample takes microseconds; bounded at 2 s all the same).
+    func stop() { service.stopAndJoin(timeout: .seconds(2)) }
 
     /// One sample of the counters now.
     func take() {
