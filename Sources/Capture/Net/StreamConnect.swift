@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSocket
 import HEP
 
 /// A TCP connect that does not block the caller: the relay health probe starts many and polls them together,
