@@ -97,8 +97,9 @@ public final class Store: RowSink, @unchecked Sendable {
     static let holdFactorWithoutSpool = 2
 
     /// Rows kept as values at the head of the queue; beyond them (a backlog) rows are packed until the writer
-    /// has taken every packed row.
-    var headCapacity: Int { min(settings.queueCapacity, max(settings.batchRows * 2, 1_000)) }
+    /// has taken every packed row. A quarter of the queue (5 000 rows by default, ~15 MB): packing costs the
+    /// listener an encode and the writer a decode per row, so short backlogs are not packed at all.
+    var headCapacity: Int { min(settings.queueCapacity, max(settings.batchRows * 2, settings.queueCapacity / 4)) }
 
     /// Queues the row in memory; past the queue's bound hands it to the spool's thread (no disk I/O here).
     @discardableResult

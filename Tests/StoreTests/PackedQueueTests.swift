@@ -81,6 +81,7 @@ import CLibSQLite3
         let db = try StoreTarget(engine: .sqlite).make("packed_backlog") {
             $0.batchRows = 200
             $0.flushMilliseconds = 20
+            $0.queueCapacity = 4_000  // a head of 1 000 rows; the rest of the queue packed, beyond it the spool
         }
         let store = try Store(settings: db.settings)
         store.append(Self.sipRow(-1))
@@ -94,12 +95,12 @@ import CLibSQLite3
         }
         #expect(sqlite3_exec(lock, "BEGIN EXCLUSIVE", nil, nil, nil) == SQLITE_OK)
         var appended = 0
-        for i in 0..<6_000 where store.append(Self.sipRow(i)) != .dropped(.closed) { appended += 1 }
+        for i in 0..<10_000 where store.append(Self.sipRow(i)) != .dropped(.closed) { appended += 1 }
         let during = store.metrics()
         #expect(sqlite3_exec(lock, "COMMIT", nil, nil, nil) == SQLITE_OK)
         sqlite3_close(lock)
 
-        #expect(appended == 6_000)
+        #expect(appended == 10_000)
         #expect(during.packedQueueBytes > 1_000_000, "queue depth \(during.queueDepth), packed \(during.packedQueueBytes) bytes")
         let report = store.close(timeout: .seconds(60))
         #expect(report.complete, "\(report)")
@@ -107,12 +108,12 @@ import CLibSQLite3
         #expect(store.metrics().totalDropped == 0)
         let stored = try db.query("SELECT callid FROM sip_capture UNION ALL SELECT callid FROM sip_capture_20231114")
             .compactMap { $0["callid"] }
-        #expect(stored.count == 6_001)
-        #expect(Set(stored) == Set((-1..<6_000).map { "packed-\($0)@192.0.2.1" }))
+        #expect(stored.count == 10_001)
+        #expect(Set(stored) == Set((-1..<10_000).map { "packed-\($0)@192.0.2.1" }))
         // One packed row, column by column as it went in.
         let last = try db.query("SELECT user_agent, from_user, source_port, family, length(custom_field3) AS c3, hex(msg) AS msg "
-                                + "FROM sip_capture_20231114 WHERE callid = 'packed-5999@192.0.2.1'")
-        guard case .sip(let original) = Self.sipRow(5_999) else { return }
+                                + "FROM sip_capture_20231114 WHERE callid = 'packed-9999@192.0.2.1'")
+        guard case .sip(let original) = Self.sipRow(9_999) else { return }
         #expect(last.first?["user_agent"] == original.userAgent)
         #expect(last.first?["from_user"] == original.fromUser)
         #expect(last.first?["source_port"] == String(original.sourcePort))

@@ -55,7 +55,7 @@ struct PackedRows: Sendable {
         }
         let last = chunks.count - 1
         let before = chunks[last].bytes.count
-        chunks[last].bytes.append(contentsOf: [0, 0, 0, 0] as [UInt8])
+        for _ in 0..<4 { chunks[last].bytes.append(0) }  // the length, filled in below
         SpoolCodec.encode(row, into: &chunks[last].bytes)
         let length = chunks[last].bytes.count - before - 4
         for shift in 0..<4 { chunks[last].bytes[before + shift] = UInt8(truncatingIfNeeded: length >> (8 * shift)) }

@@ -9,12 +9,10 @@ struct SpoolRecordWriter {
     }
     mutating func int32(_ v: Int32) { length(Int(UInt32(bitPattern: v))) }
     mutating func int64(_ v: Int64) {
-        let u = UInt64(bitPattern: v)
-        for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: u >> UInt64(shift))) }
+        withUnsafeBytes(of: UInt64(bitPattern: v).littleEndian) { out.append(contentsOf: $0) }
     }
     mutating func length(_ n: Int) {
-        let u = UInt32(truncatingIfNeeded: n)
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: u >> UInt32(shift))) }
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: n).littleEndian) { out.append(contentsOf: $0) }
     }
     mutating func string(_ s: String) { length(s.utf8.count); out.append(contentsOf: s.utf8) }
     mutating func bytes(_ b: [UInt8]) { length(b.count); out.append(contentsOf: b) }
