@@ -10,6 +10,7 @@
 #          BM_RUNS (1 per binary, alternating), BM_OUT (.build/bench/backlog-memory-<UTC time>.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/bench-capd.sh
 
 RATE="${BM_RATE:-10000}"
 SECONDS_SENT="${BM_SECONDS:-12}"
@@ -32,9 +33,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 db_url() { echo "$CAPD_TEST_PG_URL" | sed "s|/postgres?|/$1?|"; }
 
 mkdir -p "$(dirname "$OUT")"
@@ -49,32 +47,10 @@ run_one() {
     local label=$1 binary=$2 run=$3 n=$4
     local dir="$WORK/run$n" port admin db url
     mkdir -p "$dir/spool"
-    port=$(free_port); admin=$(free_port); db="bm_$n"
+    port=$(bench_free_port); admin=$(bench_free_port); db="bm_$n"
     psql -X -q "$CAPD_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
     url=$(db_url "$db")
-    cat >"$dir/capd.yaml" <<EOF
-capture:
-  enabled: true
-  node: bench
-listen:
-  - udp://127.0.0.1:$port
-store:
-  url: $url
-  schema: homer5
-admin:
-  listen: 127.0.0.1:$admin
-hep_route: sip
-routes:
-  main:
-    - name: capture-everything
-      do: [capture]
-EOF
-    "$binary" run -c "$dir/capd.yaml" --spool "$dir/spool" 2>"$dir/capd.log" &
-    CAPD_PID=$!
-    for _ in $(seq 1 100); do
-        curl -sf "http://127.0.0.1:$admin/metrics" -o /dev/null && break
-        sleep 0.1
-    done
+    bench_start_capd "$binary" "$dir" "$port" "$admin" "$url"
     # The table exists once the first row is stored.
     "$BENCH" blast --to "udp://127.0.0.1:$port" --rate 1000 --count 10 --seconds 5 --seed 99 --pool 0 >/dev/null
     for _ in $(seq 1 100); do

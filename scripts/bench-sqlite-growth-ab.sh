@@ -10,6 +10,7 @@
 #          SG_OUT (.build/bench/sqlite-growth-<UTC time>.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/bench-capd.sh
 
 RATE="${SG_RATE:-20000}"
 SECONDS_SENT="${SG_SECONDS:-60}"
@@ -21,9 +22,6 @@ OUT="${SG_OUT:-.build/bench/sqlite-growth-$(date -u +%Y%m%dT%H%M%SZ).md}"
 WORK=$(mktemp -d /tmp/capd-sg.XXXXXX)
 CAPD_PID=""
 trap '[ -n "$CAPD_PID" ] && kill -TERM "$CAPD_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
-free_port() {
-    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 mkdir -p "$(dirname "$OUT")"
 {
@@ -38,27 +36,8 @@ for run in $(seq 1 "$RUNS"); do
     for pair in "$@"; do
         n=$((n + 1)); label=${pair%%=*}; binary=${pair#*=}
         dir="$WORK/run$n"; mkdir -p "$dir/spool"
-        port=$(free_port); admin=$(free_port)
-        cat >"$dir/capd.yaml" <<EOF
-capture:
-  enabled: true
-  node: bench
-listen:
-  - udp://127.0.0.1:$port
-store:
-  url: sqlite://$dir/capd.db
-  schema: homer5
-admin:
-  listen: 127.0.0.1:$admin
-hep_route: sip
-routes:
-  main:
-    - name: capture-everything
-      do: [capture]
-EOF
-        "$binary" run -c "$dir/capd.yaml" --spool "$dir/spool" 2>"$dir/capd.log" &
-        CAPD_PID=$!
-        for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$admin/metrics" -o /dev/null && break; sleep 0.1; done
+        port=$(bench_free_port); admin=$(bench_free_port)
+        bench_start_capd "$binary" "$dir" "$port" "$admin" "sqlite://$dir/capd.db"
         load=$(cut -d' ' -f1 /proc/loadavg)
         python3 - "$CAPD_PID" "$admin" "$dir/samples" "$dir/sent" "$DRAIN" <<'PY' &
 import sys, time, urllib.request, os
