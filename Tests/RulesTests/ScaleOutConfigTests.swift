@@ -60,6 +60,8 @@ import Testing
         ("store:\n  url: postgres://a@h/db\n  shards: [postgres://a@h/db, postgres://b@h/db]\n", "store.url and store.shards exclude each other"),
         ("store:\n  shards: [postgres://a@h/db, postgres://b@h/db]\n  shard_by: src_ip\n", "store.shard_by must be call_id or correlation_id"),
         ("store:\n  shard_by: call_id\n", "store.shard_by needs store.shards"),
+        ("relay:\n  g: { to: [udp://127.0.0.1:9161, tcp://127.0.0.1:9162], version: 2 }\n", "HEP over TCP needs version 3 (HEPv2 is UDP only)"),
+        ("relay:\n  g: { to: [udp://127.0.0.1:9161, tls://127.0.0.1:9162], version: 2 }\n", "HEP over TLS needs version 3 (HEPv2 is UDP only)"),
     ])
     func mistakesAreDiagnosed(snippet: String, message: String) {
         let result = ConfigLoader.load(text: "listen: [udp://127.0.0.1:9060]\nhep_route: none\n" + snippet, path: "bad.yaml")

@@ -57,8 +57,9 @@ extension ConfigParser {
             guard var member = relayTarget(item, name: nil) else { continue }
             member.name = name + "/" + url
             member.version = version
-            if member.endpoint.transport == .tcp && version < 3 {
-                error(item.mark, "HEP over TCP needs version 3 (HEPv\(version) is UDP only)")
+            if member.endpoint.transport != .udp && version < 3 {
+                let transport = member.endpoint.transport.rawValue.uppercased()
+                error(item.mark, "HEP over \(transport) needs version 3 (HEPv\(version) is UDP only)")
                 continue
             }
             if members.contains(where: { $0.url == member.url }) {
