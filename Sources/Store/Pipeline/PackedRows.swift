@@ -14,26 +14,24 @@ struct PackedRows: Sendable {
         var bytes: [UInt8] = []
         var count = 0
 
+        /// The chunk's records (without their lengths), in order. Records are framed as in an inflated spool
+        /// block; a last record cut short (never written so) is returned cut, so that it fails to decode.
+        var records: [ArraySlice<UInt8>] {
+            var records: [ArraySlice<UInt8>] = []
+            records.reserveCapacity(count)
+            var index = 0
+            while let length = SpoolSegmentFormat.readUInt32(bytes, at: index) {
+                records.append(bytes[(index + 4)..<min(index + 4 + length, bytes.count)])
+                index += 4 + length
+            }
+            return records
+        }
+
         /// The chunk's rows in order; `undecodable` counts records that did not decode (a codec bug: they are
         /// counted as store errors, never silently skipped).
         func decoded() -> (rows: [StoreRow], undecodable: Int) {
-            var rows: [StoreRow] = []
-            rows.reserveCapacity(count)
-            var undecodable = 0
-            var index = 0
-            while index + 4 <= bytes.count {
-                let length = PackedRows.length(bytes, at: index)
-                let start = index + 4
-                let end = start + length
-                guard end <= bytes.count else {
-                    undecodable += 1
-                    break
-                }
-                if let row = SpoolCodec.decode(bytes[start..<end]) { rows.append(row) } else { undecodable += 1 }
-                index = end
-            }
-            undecodable = max(undecodable, count - rows.count)
-            return (rows, undecodable)
+            let rows = records.compactMap { SpoolCodec.decode($0) }
+            return (rows, count - rows.count)
         }
     }
 
@@ -55,10 +53,12 @@ struct PackedRows: Sendable {
         }
         let last = chunks.count - 1
         let before = chunks[last].bytes.count
-        for _ in 0..<4 { chunks[last].bytes.append(0) }  // the length, filled in below
+        SpoolSegmentFormat.appendUInt32(0, to: &chunks[last].bytes)  // the length, filled in below
         SpoolCodec.encode(row, into: &chunks[last].bytes)
         let length = chunks[last].bytes.count - before - 4
-        for shift in 0..<4 { chunks[last].bytes[before + shift] = UInt8(truncatingIfNeeded: length >> (8 * shift)) }
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: length).littleEndian) { length in
+            chunks[last].bytes.replaceSubrange(before..<(before + 4), with: length)
+        }
         chunks[last].count += 1
         count += 1
         bytes += length + 4
@@ -80,12 +80,8 @@ struct PackedRows: Sendable {
         var order: [ArraySlice<UInt8>] = []
         var groups: [ArraySlice<UInt8>: [ArraySlice<UInt8>]] = [:]
         for chunk in chunks {
-            var index = 0
-            while index + 4 <= chunk.bytes.count {
-                let length = Self.length(chunk.bytes, at: index)
-                let record = chunk.bytes[(index + 4)..<min(index + 4 + length, chunk.bytes.count)]
-                index += 4 + length
-                let key = Self.destinationKey(record)
+            for record in chunk.records {
+                let key = Self.destinationKey(record, in: chunk.bytes)
                 if groups[key] == nil { order.append(key) }
                 groups[key, default: []].append(record)
             }
@@ -94,16 +90,11 @@ struct PackedRows: Sendable {
         return order.flatMap { groups[$0] ?? [] }
     }
 
-    /// The kind byte and the length-prefixed table template that open a record.
-    private static func destinationKey(_ record: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        guard record.count >= 5 else { return record }
-        let templateLength = length(record, at: record.startIndex + 1)
+    /// The kind byte and the length-prefixed table template that open a record of `bytes`.
+    private static func destinationKey(_ record: ArraySlice<UInt8>, in bytes: [UInt8]) -> ArraySlice<UInt8> {
+        guard record.count >= 5, let templateLength = SpoolSegmentFormat.readUInt32(bytes, at: record.startIndex + 1)
+        else { return record }
         return record.prefix(min(record.count, 5 + templateLength))
-    }
-
-    private static func length<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, at index: Bytes.Index) -> Int
-    where Bytes.Index == Int {
-        Int(bytes[index]) | Int(bytes[index + 1]) << 8 | Int(bytes[index + 2]) << 16 | Int(bytes[index + 3]) << 24
     }
 
     /// Every row, decoded, in order, without removing them (the value is a copy).

@@ -108,6 +108,9 @@ extension Spool {
         return nil
     }
 
+    /// The same guess for packed rows (their records are about the size of the message they carry).
+    static func estimatedBytes(_ packed: PackedRows) -> Int { 64 * packed.count + packed.bytes / 3 }
+
     /// A guess of a row's deflated size, for the bound check before it is written.
     static func estimatedBytes(_ row: StoreRow) -> Int {
         switch row {

@@ -11,9 +11,7 @@ struct SpoolRecordWriter {
     mutating func int64(_ v: Int64) {
         withUnsafeBytes(of: UInt64(bitPattern: v).littleEndian) { out.append(contentsOf: $0) }
     }
-    mutating func length(_ n: Int) {
-        withUnsafeBytes(of: UInt32(truncatingIfNeeded: n).littleEndian) { out.append(contentsOf: $0) }
-    }
+    mutating func length(_ n: Int) { SpoolSegmentFormat.appendUInt32(n, to: &out) }
     mutating func string(_ s: String) { length(s.utf8.count); out.append(contentsOf: s.utf8) }
     mutating func bytes(_ b: [UInt8]) { length(b.count); out.append(contentsOf: b) }
 }

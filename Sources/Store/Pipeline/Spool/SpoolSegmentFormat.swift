@@ -74,9 +74,9 @@ enum SpoolSegmentFormat {
         version.isBlocked ? position(block: headerSize, inner: 0) : 0
     }
 
+    /// `n` as 4 little-endian bytes (record lengths and block sizes; record fields use the same form).
     static func appendUInt32(_ n: Int, to out: inout [UInt8]) {
-        let u = UInt32(truncatingIfNeeded: n)
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: u >> UInt32(shift))) }
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: n).littleEndian) { out.append(contentsOf: $0) }
     }
 
     static func readUInt32(_ bytes: [UInt8], at offset: Int) -> Int? {

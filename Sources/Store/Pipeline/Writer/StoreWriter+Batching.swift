@@ -34,12 +34,7 @@ extension StoreWriter {
             return (rows, chunk)
         }
         if let taken {
-            var rows = taken.rows
-            if let chunk = taken.chunk {
-                let unpacked = chunk.decoded()
-                rows += unpacked.rows
-                if unpacked.undecodable > 0 { lostUndecodable(unpacked.undecodable, store) }
-            }
+            let rows = taken.rows + (taken.chunk.map { unpacked($0.decoded(), store) } ?? [])
             staged = StoreRow.groupedByDestination(rows)
             stagedIndex = 0
         }
@@ -154,11 +149,15 @@ extension StoreWriter {
         deadLetter(row, table: row.tableTemplate, error: error, store)
     }
 
-    /// Packed rows that did not decode again: a bug in the codec, never silent — counted as drops and logged.
-    func lostUndecodable(_ rows: Int, _ store: Store) {
-        store.metricsState.withLock { $0.snapshot.dropped[RowDropReason.queueUndecodable.rawValue, default: 0] += UInt64(rows) }
+    /// The rows of decoded packed records. Records that did not decode again (a bug in the codec, never silent)
+    /// are counted as drops and logged.
+    func unpacked(_ decoded: (rows: [StoreRow], undecodable: Int), _ store: Store) -> [StoreRow] {
+        let lost = decoded.undecodable
+        guard lost > 0 else { return decoded.rows }
+        store.metricsState.withLock { $0.snapshot.dropped[RowDropReason.queueUndecodable.rawValue, default: 0] += UInt64(lost) }
         if logLimiter.allow("queue_undecodable", every: .seconds(60)) {
-            logger.error("event=store_queue_undecodable rows=\(rows) detail=\"rows packed in the queue did not decode; dropped\"")
+            logger.error("event=store_queue_undecodable rows=\(lost) detail=\"rows packed in the queue did not decode; dropped\"")
         }
+        return decoded.rows
     }
 }

@@ -44,11 +44,9 @@ extension StoreWriter {
             if !s.packed.isEmpty {
                 // Unpacked only when the spool will take them (a disk without room would refuse them again
                 // every turn, each time doubling the memory they hold).
-                let estimate = s.packed.bytes / 3 + 64 * s.packed.count
-                if !force, store.spool.wouldRefuse(estimatedBytes: estimate, rows: rows.count + s.packed.count) { return }
-                let unpacked = s.packed.decodedRows()
-                rows += unpacked.rows
-                if unpacked.undecodable > 0 { lostUndecodable(unpacked.undecodable, store) }
+                if !force, store.spool.wouldRefuse(estimatedBytes: Spool.estimatedBytes(s.packed),
+                                                   rows: rows.count + s.packed.count) { return }
+                rows += unpacked(s.packed.decodedRows(), store)
             }
             guard store.spool.enqueue(rows, lostBatches: lostBatches, force: force) == nil else { return }
             s.queue = []
