@@ -35,7 +35,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 log() { echo "growth: $*" >&2; }
 now() { date +%s.%N; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=scripts/lib/bench-capd.sh
+. scripts/lib/bench-capd.sh
 
 [ "${GROWTH_SKIP_BUILD:-0}" = 1 ] || { swift build -c release --product capd >&2; swift build -c release --product capd-bench >&2; }
 eval "$(CAPD_PG_STATE="$PG_STATE" scripts/pg-test-cluster.sh start)"
@@ -43,20 +44,8 @@ URL="$CAPD_TEST_PG_URL"
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$URL" "$@"; }
 
 log "seed: capd stores $SEED_RATE msg/s for $SEED_SECONDS s"
-port=$(free_port); admin=$(free_port)
-cat >"$WORK/capd.yaml" <<YAML
-capture: { enabled: true, node: bench }
-store: { url: sqlite://unused.db, schema: homer5 }
-hep_route: sip
-routes:
-  main:
-    - name: capture-everything
-      do: [capture]
-YAML
-"$CAPD" run -c "$WORK/capd.yaml" --listen "udp://127.0.0.1:$port" --store "$URL" --admin "127.0.0.1:$admin" \
-    --spool "$WORK/spool" 2>"$WORK/capd.log" &
-CAPD_PID=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$admin/metrics" -o /dev/null && break; sleep 0.1; done
+port=$(bench_free_port); admin=$(bench_free_port)
+bench_start_capd "$CAPD" "$WORK" "$port" "$admin" "$URL" || { log "capd did not start"; exit 1; }
 "$BENCH" blast --to "udp://127.0.0.1:$port" --rate "$SEED_RATE" --count $((SEED_RATE * SEED_SECONDS)) \
     --seconds $((SEED_SECONDS + 5)) --seed 7 --pool 0 >"$WORK/blast.out"
 for _ in $(seq 1 600); do

@@ -1,5 +1,5 @@
 # Sustained runs of `make bench` (issue 10), sourced by scripts/bench.sh after its short runs; it uses bench.sh's
-# PostgreSQL cluster and helpers (log, now, free_port, psql_main, db_url, CAPD, BENCH, WORK, PG_DATADIR, STORES).
+# PostgreSQL cluster and helpers (log, now, bench_free_port and bench_start_capd of scripts/lib/bench-capd.sh, psql_main, db_url, CAPD, BENCH, WORK, PG_DATADIR, STORES).
 #
 # For each store:
 #   1. seed: a fresh capd stores SEED_RATE msg/s for SEED_SECONDS (the same pooled blast traffic as the runs);
@@ -24,37 +24,11 @@ SRUN=0
 
 # start_capd STORE URL DIR -> sets SC_PID SC_PORT SC_ADMIN (capture everything, homer5, one UDP listener)
 start_capd() {
-    local store=$1 url=$2 dir=$3 i
-    mkdir -p "$dir/spool"
-    SC_PORT=$(free_port)
-    SC_ADMIN=$(free_port)
-    cat >"$dir/capd.yaml" <<EOF
-capture:
-  enabled: true
-  node: bench
-listen:
-  - udp://127.0.0.1:$SC_PORT
-store:
-  url: sqlite://unused.db
-  schema: homer5
-admin:
-  listen: 127.0.0.1:$SC_ADMIN
-hep_route: sip
-routes:
-  main:
-    - name: capture-everything
-      do: [capture]
-EOF
-    "$CAPD" run -c "$dir/capd.yaml" --listen "udp://127.0.0.1:$SC_PORT" --store "$url" --admin "127.0.0.1:$SC_ADMIN" \
-        --spool "$dir/spool" 2>"$dir/capd.log" &
-    SC_PID=$!
-    CAPD_PID=$SC_PID
-    for i in $(seq 1 100); do
-        curl -sf "http://127.0.0.1:$SC_ADMIN/metrics" -o /dev/null 2>/dev/null && return 0
-        kill -0 "$SC_PID" 2>/dev/null || { cat "$dir/capd.log" >&2; log "capd did not start"; exit 1; }
-        sleep 0.1
-    done
-    log "capd did not answer /metrics"; exit 1
+    local url=$2 dir=$3
+    SC_PORT=$(bench_free_port)
+    SC_ADMIN=$(bench_free_port)
+    bench_start_capd "$CAPD" "$dir" "$SC_PORT" "$SC_ADMIN" "$url" || { log "capd did not start"; exit 1; }
+    SC_PID=$CAPD_PID
 }
 
 stop_capd() {

@@ -59,9 +59,8 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
 fi
 [ -x "$CAPD" ] && [ -x "$BENCH" ] || { log "release binaries missing"; exit 1; }
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); p=s.getsockname()[1]; t=socket.socket(); t.bind(("127.0.0.1",p)); print(p)'
-}
+# shellcheck source=scripts/lib/bench-capd.sh
+. scripts/lib/bench-capd.sh
 
 # CPU seconds (utime+stime) of one process, as ticks.
 proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -106,8 +105,8 @@ run_one() {
     RUN=$((RUN + 1))
     local dir="$WORK/run$RUN" port admin url
     mkdir -p "$dir/spool"
-    port=$(free_port)
-    admin=$(free_port)
+    port=$(bench_free_port)
+    admin=$(bench_free_port)
     if [ "$store" = postgres ]; then
         psql_main -c "CREATE DATABASE bench_$RUN"
         url=$(db_url "bench_$RUN")
@@ -116,34 +115,9 @@ run_one() {
         url="sqlite://$dir/capd.db"
         LAST_SQLITE="$dir/capd.db"
     fi
-    cat >"$dir/capd.yaml" <<EOF
-capture:
-  enabled: true
-  node: bench
-listen:
-  - udp://127.0.0.1:$port
-store:
-  url: sqlite://unused.db
-  schema: homer5
-admin:
-  listen: 127.0.0.1:$admin
-hep_route: sip
-routes:
-  main:
-    - name: capture-everything
-      do: [capture]
-EOF
     local pg_before
     pg_before=$(pg_ticks)
-    "$CAPD" run -c "$dir/capd.yaml" --listen "udp://127.0.0.1:$port" --store "$url" --admin "127.0.0.1:$admin" \
-        --spool "$dir/spool" 2>"$dir/capd.log" &
-    CAPD_PID=$!
-    local i
-    for i in $(seq 1 100); do
-        if curl -sf "http://127.0.0.1:$admin/metrics" -o "$dir/metrics" 2>/dev/null; then break; fi
-        kill -0 "$CAPD_PID" 2>/dev/null || { cat "$dir/capd.log" >&2; log "capd did not start"; exit 1; }
-        sleep 0.1
-    done
+    bench_start_capd "$CAPD" "$dir" "$port" "$admin" "$url" || { log "capd did not start"; exit 1; }
     local blast_args=(--to "udp://127.0.0.1:$port" --count "$count" --seconds "$seconds" --rate "$rate")
     "$BENCH" blast "${blast_args[@]}" >"$dir/blast.out"
     local sent started blast_end

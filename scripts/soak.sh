@@ -61,9 +61,8 @@ fi
 [ -x "$CAPD" ] && [ -x "$BENCH" ] || { log "release binaries missing"; exit 1; }
 mkdir -p "$RESULTS"
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); p=s.getsockname()[1]; t=socket.socket(); t.bind(("127.0.0.1",p)); print(p)'
-}
+# shellcheck source=scripts/lib/bench-capd.sh
+. scripts/lib/bench-capd.sh
 
 log "starting a throwaway PostgreSQL"
 eval "$(pg start)"
@@ -81,33 +80,9 @@ else
 fi
 mkdir -p "$SPOOLFS/spool"
 
-PORT=$(free_port)
-ADMIN=$(free_port)
-cat >"$WORK/capd.yaml" <<EOF
-capture:
-  enabled: true
-  node: soak
-listen:
-  - udp://127.0.0.1:$PORT
-store:
-  url: sqlite://unused.db
-  schema: homer5
-admin:
-  listen: 127.0.0.1:$ADMIN
-hep_route: sip
-routes:
-  main:
-    - name: capture-everything
-      do: [capture]
-EOF
-"$CAPD" run -c "$WORK/capd.yaml" --listen "udp://127.0.0.1:$PORT" --store "$URL" --admin "127.0.0.1:$ADMIN" \
-    --spool "$SPOOLFS/spool" 2>"$WORK/capd.log" &
-CAPD_PID=$!
-for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$ADMIN/metrics" -o /dev/null 2>/dev/null && break
-    kill -0 "$CAPD_PID" 2>/dev/null || { cat "$WORK/capd.log" >&2; log "capd did not start"; exit 1; }
-    sleep 0.1
-done
+PORT=$(bench_free_port)
+ADMIN=$(bench_free_port)
+bench_start_capd "$CAPD" "$WORK" "$PORT" "$ADMIN" "$URL" "$SPOOLFS/spool" soak || { log "capd did not start"; exit 1; }
 
 EVENTS="$RESULTS/events.log"
 : >"$EVENTS"

@@ -1,19 +1,21 @@
-# Shared by the A/B bench scripts (bench-backlog-memory.sh, bench-sqlite-growth-ab.sh): a capd that captures
-# every SIP packet of one UDP listener into one store, started and waited for.
+# Shared by the bench scripts (bench.sh and bench-sustained.sh, soak.sh, bench-backlog-memory.sh,
+# bench-sqlite-growth-ab.sh): a capd that captures every SIP packet of one UDP listener into one store, started
+# and waited for.
 
-# A free loopback UDP port.
+# A loopback port free for UDP and TCP (the listener and the admin endpoint each take one).
 bench_free_port() {
-    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); p=s.getsockname()[1]; t=socket.socket(); t.bind(("127.0.0.1",p)); print(p)'
 }
 
-# bench_start_capd BINARY DIR PORT ADMIN STORE_URL -> sets CAPD_PID; config and log in DIR, spool in DIR/spool.
+# bench_start_capd BINARY DIR PORT ADMIN STORE_URL [SPOOL_DIR] [NODE] -> sets CAPD_PID; config and log in DIR,
+# spool in SPOOL_DIR (DIR/spool), capture node NODE (bench).
 bench_start_capd() {
-    local binary=$1 dir=$2 port=$3 admin=$4 url=$5
-    mkdir -p "$dir/spool"
+    local binary=$1 dir=$2 port=$3 admin=$4 url=$5 spool=${6:-$2/spool} node=${7:-bench}
+    mkdir -p "$spool"
     cat >"$dir/capd.yaml" <<YAML
 capture:
   enabled: true
-  node: bench
+  node: $node
 listen:
   - udp://127.0.0.1:$port
 store:
@@ -27,7 +29,7 @@ routes:
     - name: capture-everything
       do: [capture]
 YAML
-    "$binary" run -c "$dir/capd.yaml" --spool "$dir/spool" 2>"$dir/capd.log" &
+    "$binary" run -c "$dir/capd.yaml" --spool "$spool" 2>"$dir/capd.log" &
     CAPD_PID=$!
     local _
     for _ in $(seq 1 100); do
