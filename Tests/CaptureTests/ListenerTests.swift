@@ -38,8 +38,12 @@ import Testing
         let deadline = Clock.monotonicSeconds() + 10
         while threadCount(named: name) == 0 && Clock.monotonicSeconds() < deadline { usleep(1_000) }
         #expect(threadCount(named: name) == 1)
-        // Idle (no datagram ever arrives): stop wakes the thread, which has ended when stop returns.
+        // Idle (no datagram ever arrives, and the idle poll has no timeout): stop wakes the thread and joins it, so
+        // stop returning at all shows the wake worked. pthread_join returns when the kernel clears the thread's id,
+        // a moment before it removes /proc/self/task/<tid>, so the entry may linger briefly on a loaded machine.
         listener.stop()
+        let gone = Clock.monotonicSeconds() + 2
+        while threadCount(named: name) != 0 && Clock.monotonicSeconds() < gone { usleep(1_000) }
         #expect(threadCount(named: name) == 0)
     }
 
