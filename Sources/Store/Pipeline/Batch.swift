@@ -11,6 +11,7 @@ struct Batch {
     var family: RowFamily
     /// HOMER 7 on PostgreSQL: the UTC day (YYYYMMDD) whose partition must exist.
     var partitionDay: String?
+    /// The rows as values; packed rows are in `records`, after them.
     var rows: [StoreRow]
     /// Set when the batch came from the spool: committing it moves the spool cursor here.
     var spoolEnd: SpoolPosition?
@@ -18,6 +19,21 @@ struct Batch {
     var started: ContinuousClock.Instant
     /// PostgreSQL: the COPY payload, encoded ahead while every connection is busy.
     var payload: [UInt8]? = nil
+    /// Rows from the queue's packed tail, as described spool records (PostgreSQL only: transcoded into the COPY
+    /// payload without being decoded).
+    var records: [ArraySlice<UInt8>] = []
+    /// Records the payload left out because they did not decode (a codec bug: counted when the batch is stored).
+    var undecodable = 0
+
+    var count: Int { rows.count + records.count }
+
+    /// Every row as a value: `rows`, then the records decoded (for the paths that need values: SQLite,
+    /// dead-letter, splitting, the spool). Records that do not decode are counted in `undecodable`.
+    var values: (rows: [StoreRow], undecodable: Int) {
+        guard !records.isEmpty else { return (rows, 0) }
+        let decoded = records.compactMap { SpoolCodec.decode($0) }
+        return (rows + decoded, records.count - decoded.count)
+    }
 }
 
 enum BatchOutcome {

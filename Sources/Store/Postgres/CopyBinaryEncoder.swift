@@ -52,13 +52,13 @@ struct CopyBinaryEncoder: RowFieldWriter {
         buffer.append(contentsOf: value.utf8)
     }
 
-    @inline(__always) private mutating func append16(_ v: UInt16) {
+    @inline(__always) mutating func append16(_ v: UInt16) {
         buffer.append(UInt8(truncatingIfNeeded: v >> 8)); buffer.append(UInt8(truncatingIfNeeded: v))
     }
-    @inline(__always) private mutating func append32(_ v: UInt32) {
+    @inline(__always) mutating func append32(_ v: UInt32) {
         append16(UInt16(truncatingIfNeeded: v >> 16)); append16(UInt16(truncatingIfNeeded: v))
     }
-    @inline(__always) private mutating func append64(_ v: UInt64) {
+    @inline(__always) mutating func append64(_ v: UInt64) {
         append32(UInt32(truncatingIfNeeded: v >> 32)); append32(UInt32(truncatingIfNeeded: v))
     }
 

@@ -74,8 +74,15 @@ final class PostgresBackend: SinkBackend {
         dayPartitions ? Schema.partitionedByDay(ddl) : ddl
     }
 
+    /// The batch's COPY payload: its rows encoded and its packed records transcoded.
+    static func encode(_ batch: inout Batch) {
+        let (payload, undecodable) = CopyBinaryEncoder.encode(batch.rows, records: batch.records, family: batch.family)
+        batch.payload = payload
+        batch.undecodable = undecodable
+    }
+
     func prepare(_ batch: inout Batch) {
-        if batch.payload == nil { batch.payload = CopyBinaryEncoder.encode(batch.rows, family: batch.family) }
+        if batch.payload == nil { Self.encode(&batch) }
     }
 
     func submit(_ batch: Batch) {
@@ -105,7 +112,8 @@ final class PostgresBackend: SinkBackend {
             }
             return
         }
-        let payload = batch.payload ?? CopyBinaryEncoder.encode(batch.rows, family: batch.family)
+        if batch.payload == nil { Self.encode(&batch) }
+        let payload = batch.payload ?? []
         batch.payload = nil
         batchesSent += 1
         connection.fault = hooks?.fault(forBatch: batchesSent)

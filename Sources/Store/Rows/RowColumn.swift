@@ -44,6 +44,35 @@ enum ColumnValue<Row>: Sendable {
         }
     }
 
+    /// How the hot paths read the column (`ColumnSlot`, the COPY transcoder of packed records).
+    var slotKind: ColumnSlot.Kind {
+        switch self {
+        case .timestamp, .timestampWithZone: .timestamp
+        case .bigint: .bigint
+        case .integer: .integer
+        case .smallintOrNull: .smallintOrNull
+        case .varchar: .varchar
+        case .bytea: .bytea
+        case .jsonb: .jsonb
+        }
+    }
+
+    /// The VARCHAR width (nil: unlimited, or not text).
+    var width: Int? {
+        if case .varchar(_, let width) = self { return width }
+        return nil
+    }
+
+    var keyPath: PartialKeyPath<Row> {
+        switch self {
+        case .timestamp(let p), .timestampWithZone(let p), .bigint(let p): p
+        case .integer(let p): p
+        case .smallintOrNull(let p): p
+        case .varchar(let p, _), .jsonb(let p): p
+        case .bytea(let p): p
+        }
+    }
+
     /// The column's type as the SQLite schema declares it.
     var sqliteType: String {
         switch self {
@@ -93,17 +122,8 @@ struct ColumnSlot: Sendable {
     static func slots<Row>(of columns: [RowColumn<Row>]) -> [ColumnSlot]? {
         var slots: [ColumnSlot] = []
         for column in columns {
-            let (kind, path, width): (Kind, PartialKeyPath<Row>, Int?) = switch column.value {
-            case .timestamp(let p), .timestampWithZone(let p): (.timestamp, p, nil)
-            case .bigint(let p): (.bigint, p, nil)
-            case .integer(let p): (.integer, p, nil)
-            case .smallintOrNull(let p): (.smallintOrNull, p, nil)
-            case .varchar(let p, let width): (.varchar, p, width)
-            case .bytea(let p): (.bytea, p, nil)
-            case .jsonb(let p): (.jsonb, p, nil)
-            }
-            guard let offset = MemoryLayout<Row>.offset(of: path) else { return nil }
-            slots.append(ColumnSlot(kind: kind, offset: offset, width: width))
+            guard let offset = MemoryLayout<Row>.offset(of: column.value.keyPath) else { return nil }
+            slots.append(ColumnSlot(kind: column.value.slotKind, offset: offset, width: column.value.width))
         }
         return slots
     }

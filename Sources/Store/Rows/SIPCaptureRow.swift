@@ -148,6 +148,11 @@ public enum StoreRow: Sendable, Equatable {
         case .report(let r): (capture, receive) = (r.microTimestamp, r.receiveMicroTimestamp)
         case .homerSeven(let r): (capture, receive) = (r.createDate, r.receiveMicroTimestamp)
         }
+        return Self.namingMicroTimestamp(capture: capture, receive: receive)
+    }
+
+    /// The capture time, or the receive time when the two differ by more than 10 minutes (an agent clock off).
+    static func namingMicroTimestamp(capture: Int64, receive: Int64) -> Int64 {
         let skew = capture > receive ? capture &- receive : receive &- capture
         return skew > 600_000_000 ? receive : capture
     }

@@ -118,7 +118,8 @@ final class SQLiteBackend: SinkBackend {
     private func write(_ batch: Batch) throws(StoreError) {
         let stmt = try statement(for: batch.table, family: batch.family)
         try exec("BEGIN")
-        for row in batch.rows {
+        // Batches carry packed records on PostgreSQL only; decoded here all the same, should one arrive.
+        for row in batch.records.isEmpty ? batch.rows : batch.values.rows {
             var binder = SQLiteBinder(stmt: stmt)
             RowColumns.write(row, to: &binder)
             let rc = sqlite3_step(stmt)

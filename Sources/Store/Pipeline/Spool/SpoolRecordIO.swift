@@ -53,6 +53,12 @@ struct SpoolRecordReader {
         defer { index += n }
         return String(decoding: bytes[index..<(index + n)], as: UTF8.self)
     }
+    /// A length-prefixed value in place (not copied).
+    mutating func slice() -> ArraySlice<UInt8>? {
+        guard let n = length() else { return nil }
+        defer { index += n }
+        return bytes[index..<(index + n)]
+    }
     mutating func blob() -> [UInt8]? {
         guard let n = length() else { return nil }
         defer { index += n }

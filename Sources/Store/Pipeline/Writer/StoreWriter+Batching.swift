@@ -34,18 +34,43 @@ extension StoreWriter {
             return (rows, chunk)
         }
         if let taken {
-            let rows = taken.rows + (taken.chunk.map { unpacked($0.decoded(), store) } ?? [])
-            staged = StoreRow.groupedByDestination(rows)
+            var rows = taken.rows.map(StagedRow.value)
+            if let chunk = taken.chunk { rows += staged(chunk, store) }
+            staged = RowDestination.grouped(rows) { RowDestination(family: $0.family, template: $0.tableTemplate) }
             stagedIndex = 0
         }
     }
 
+    /// A packed chunk's rows: on PostgreSQL the records themselves (transcoded into COPY when their batch is
+    /// encoded), on SQLite decoded.
+    private func staged(_ chunk: PackedRows.Chunk, _ store: Store) -> [StagedRow] {
+        guard engine == .postgres else { return unpacked(chunk.decoded(), store).map(StagedRow.value) }
+        var templates = PackedRecord.TemplateCache()
+        var rows: [StagedRow] = []
+        rows.reserveCapacity(chunk.count)
+        var undecodable = 0
+        for bytes in chunk.records {
+            if let record = PackedRecord(bytes, templates: &templates) {
+                rows.append(.packed(record))
+            } else if let row = SpoolCodec.decode(bytes) {
+                rows.append(.value(row))
+            } else {
+                undecodable += 1
+            }
+        }
+        countUndecodable(undecodable, store)
+        return rows
+    }
+
     struct Key: Equatable { var table: String; var day: String? }
 
-    func key(_ row: StoreRow) throws(StoreError) -> Key {
-        if case .homerSeven(let r) = row {
-            guard TableName.isValid(r.table) else { throw .badTableName(template: r.table, expanded: r.table) }
-            return Key(table: r.table, day: engine == .postgres ? TableName.day(r.createDate) : nil)
+    func key(_ row: StoreRow) throws(StoreError) -> Key { try key(.value(row)) }
+
+    func key(_ row: StagedRow) throws(StoreError) -> Key {
+        if row.family == .homerSeven {
+            let table = row.tableTemplate
+            guard TableName.isValid(table) else { throw .badTableName(template: table, expanded: table) }
+            return Key(table: table, day: engine == .postgres ? TableName.day(row.dateMicroTimestamp) : nil)
         }
         let template = row.tableTemplate
         if !templates.contains(template) { templates.insert(template) }
@@ -57,14 +82,15 @@ extension StoreWriter {
 
     private func batchFromStaged(_ store: Store) -> Batch? {
         var rows: [StoreRow] = []
+        var records: [ArraySlice<UInt8>] = []
         var batchKey: Key?
         var family = RowFamily.sipCapture
-        while stagedIndex < staged.count, rows.count < settings.batchRows {
+        while stagedIndex < staged.count, rows.count + records.count < settings.batchRows {
             let row = staged[stagedIndex]
             let k: Key
             do { k = try key(row) } catch {
                 stagedIndex += 1
-                refuseName(row, error: error, store)
+                if let value = row.value { refuseName(value, error: error, store) } else { countUndecodable(1, store) }
                 continue
             }
             if let batchKey {
@@ -73,17 +99,21 @@ extension StoreWriter {
                 batchKey = k
                 family = row.family
             }
-            rows.append(row)
+            switch row {
+            case .value(let value): rows.append(value)
+            case .packed(let record): records.append(record.bytes)
+            }
             stagedIndex += 1
         }
         if stagedIndex >= staged.count {
             staged = []
             stagedIndex = 0
         }
-        guard let batchKey, !rows.isEmpty else { return nil }
+        guard let batchKey, !rows.isEmpty || !records.isEmpty else { return nil }
         sequence += 1
         return Batch(sequence: sequence, id: .memory(instance: instance, number: sequence), table: batchKey.table,
-                     family: family, partitionDay: batchKey.day, rows: rows, spoolEnd: nil, fromSpool: false, started: .now)
+                     family: family, partitionDay: batchKey.day, rows: rows, spoolEnd: nil, fromSpool: false, started: .now,
+                     records: records)
     }
 
     private func batchFromSpool(_ store: Store) -> Batch? {
@@ -152,12 +182,15 @@ extension StoreWriter {
     /// The rows of decoded packed records. Records that did not decode again (a bug in the codec, never silent)
     /// are counted as drops and logged.
     func unpacked(_ decoded: (rows: [StoreRow], undecodable: Int), _ store: Store) -> [StoreRow] {
-        let lost = decoded.undecodable
-        guard lost > 0 else { return decoded.rows }
+        countUndecodable(decoded.undecodable, store)
+        return decoded.rows
+    }
+
+    func countUndecodable(_ lost: Int, _ store: Store) {
+        guard lost > 0 else { return }
         store.metricsState.withLock { $0.snapshot.dropped[RowDropReason.queueUndecodable.rawValue, default: 0] += UInt64(lost) }
         if logLimiter.allow("queue_undecodable", every: .seconds(60)) {
             logger.error("event=store_queue_undecodable rows=\(lost) detail=\"rows packed in the queue did not decode; dropped\"")
         }
-        return decoded.rows
     }
 }

@@ -35,10 +35,16 @@ extension StoreWriter {
         var rows: [StoreRow] = []
         var lostBatches: [(index: Int, id: BatchID, rows: Int)] = []
         for batch in pending where !batch.fromSpool {
-            if batch.outcomeUnknown { lostBatches.append((rows.count, batch.id, batch.rows.count)) }
-            rows += batch.rows
+            let batchRows = materialized(batch, store).rows
+            if batch.outcomeUnknown { lostBatches.append((rows.count, batch.id, batchRows.count)) }
+            rows += batchRows
         }
-        if stagedIndex < staged.count { rows += staged[stagedIndex...] }
+        if stagedIndex < staged.count {
+            let left = staged[stagedIndex...]
+            let values = left.compactMap(\.value)
+            countUndecodable(left.count - values.count, store)
+            rows += values
+        }
         store.shared.withLock { s in
             rows += s.queue
             if !s.packed.isEmpty {

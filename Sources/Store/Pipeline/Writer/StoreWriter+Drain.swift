@@ -11,7 +11,7 @@ extension StoreWriter {
         guard idle || down || outOfTime else { return false }
         if down || outOfTime { spoolMemory(store, force: true) }
         store.spool.flush()
-        let inMemory = pending.reduce(0) { $0 + ($1.fromSpool ? 0 : $1.rows.count) } + (staged.count - stagedIndex)
+        let inMemory = pending.reduce(0) { $0 + ($1.fromSpool ? 0 : $1.count) } + (staged.count - stagedIndex)
             + store.shared.withLock { $0.queuedCount } + store.spool.rowsNotWritten
         let report = DrainReport(complete: idle && store.spool.isEmpty, rowsInMemory: inMemory,
                                  spoolBytes: store.spool.bytes, timedOut: false, lastError: idle ? nil : lastError)
@@ -23,7 +23,7 @@ extension StoreWriter {
             spoolMemory(store, force: true)
             store.spool.flush()
             backend.close()
-            let left = pending.reduce(0) { $0 + ($1.fromSpool ? 0 : $1.rows.count) } + store.spool.rowsNotWritten
+            let left = pending.reduce(0) { $0 + ($1.fromSpool ? 0 : $1.count) } + store.spool.rowsNotWritten
             store.shared.withLock { s in
                 s.lastDrain = DrainReport(complete: report.complete, rowsInMemory: left, spoolBytes: store.spool.bytes,
                                           timedOut: false, lastError: report.lastError)

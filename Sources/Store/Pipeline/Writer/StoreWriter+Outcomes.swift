@@ -16,16 +16,19 @@ extension StoreWriter {
             lostInDrain = 0
             databaseBack(store)
             let seconds = batch.started.duration(to: .now).inSeconds
-            store.metricsState.withLock { $0.stored(batch.family, rows: batch.rows.count, latencySeconds: seconds) }
+            countUndecodable(batch.undecodable, store)
+            store.metricsState.withLock { $0.stored(batch.family, rows: batch.count - batch.undecodable, latencySeconds: seconds) }
             if let end = batch.spoolEnd { commitSpool(through: end, store) }
-        case .rejected(let batch, let error):
+        case .rejected(var batch, let error):
+            batch = materialized(batch, store)
             if batch.rows.count == 1, let row = batch.rows.first {
                 deadLetter(row, table: batch.table, error: error, store)
                 if let end = batch.spoolEnd { commitSpool(through: end, store) }
             } else {
                 split(batch)
             }
-        case .failed(let batch, let error):
+        case .failed(var batch, let error):
+            batch = materialized(batch, store)
             record(error: error, kind: "permanent", store)
             if logLimiter.allow("permanent:" + batch.table, every: .seconds(60)) {
                 logger.error("event=store_statement_failed table=\(batch.table) rows=\(batch.rows.count) detail=\"\(error)\" action=dead_letter")
@@ -49,6 +52,18 @@ extension StoreWriter {
             }
             databaseFailed(error, store)
         }
+    }
+
+    /// The batch with its packed records decoded into `rows` (undecodable ones counted), for the paths that
+    /// handle rows one by one.
+    func materialized(_ batch: Batch, _ store: Store) -> Batch {
+        guard !batch.records.isEmpty else { return batch }
+        var batch = batch
+        batch.rows = unpacked(batch.values, store)
+        batch.records = []
+        batch.payload = nil
+        batch.undecodable = 0
+        return batch
     }
 
     /// The database refused the batch's data (the connection is fine): the halves are new batches with new ids;

@@ -17,7 +17,7 @@ final class StoreWriter: @unchecked Sendable {
     var store: Store?
 
     let resolver = TableNameResolver()
-    var staged: [StoreRow] = []
+    var staged: [StagedRow] = []
     var stagedIndex = 0
     var pending: [Batch] = []
     var sequence: UInt64 = 0
@@ -133,7 +133,7 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     func publishDepth(_ store: Store) {
-        let inMemory = (staged.count - stagedIndex) + pending.reduce(0) { $0 + ($1.fromSpool ? 0 : $1.rows.count) }
+        let inMemory = (staged.count - stagedIndex) + pending.reduce(0) { $0 + ($1.fromSpool ? 0 : $1.count) }
         store.shared.withLock { $0.inMemory = inMemory }
     }
 }

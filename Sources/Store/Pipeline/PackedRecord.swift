@@ -1,0 +1,89 @@
+/// A row packed in the queue's tail (a described spool record), as the writer stages it: what forming a batch
+/// needs — family, table template, date and receive time — read from the record's header and date column
+/// without decoding the rest. On PostgreSQL the record then goes into the COPY payload as it is
+/// (`CopyBinaryEncoder.append(record:)`), so a row that waited in a backlog costs no strings on the way out.
+struct PackedRecord: Sendable {
+    let bytes: ArraySlice<UInt8>
+    let family: RowFamily
+    let template: String
+    let receiveMicroTimestamp: Int64
+    let dateMicroTimestamp: Int64
+
+    var namingMicroTimestamp: Int64 {
+        StoreRow.namingMicroTimestamp(capture: dateMicroTimestamp, receive: receiveMicroTimestamp)
+    }
+
+    /// Reads the header; nil when the record is not a described row record (it will not decode either).
+    /// `templates` keeps the last template's string, so that records of one table share it.
+    init?(_ bytes: ArraySlice<UInt8>, templates: inout TemplateCache) {
+        var r = SpoolRecordReader(bytes: bytes)
+        guard let family = r.byte().flatMap(SpoolCodec.Kind.init(rawValue:))?.family,
+              let template = r.slice(), let receive = r.int64(), let count = r.count()
+        else { return nil }
+        let columns = PackedColumns.of(family)
+        guard count == columns.kinds.count else { return nil }
+        for _ in 0..<columns.dateColumn {
+            guard let tag = r.byte().flatMap(SpoolCodec.Tag.init(rawValue:)), r.skip(tag) else { return nil }
+        }
+        guard r.byte() == SpoolCodec.Tag.int64.rawValue, let date = r.int64() else { return nil }
+        self.bytes = bytes
+        self.family = family
+        self.template = templates.string(for: template)
+        self.receiveMicroTimestamp = receive
+        self.dateMicroTimestamp = date
+    }
+
+    /// The record as a row (the rare paths: dead-letter, split, spool on an outage, SQLite).
+    var decoded: StoreRow? { SpoolCodec.decode(bytes) }
+
+    /// The last table template read, as a string.
+    struct TemplateCache {
+        private var bytes: ArraySlice<UInt8> = []
+        private var string = ""
+
+        mutating func string(for template: ArraySlice<UInt8>) -> String {
+            if !template.elementsEqual(bytes) {
+                bytes = template
+                string = String(decoding: template, as: UTF8.self)
+            }
+            return string
+        }
+    }
+}
+
+/// The columns of a family as the record transcoder reads them: kinds and VARCHAR widths in order, and which
+/// column holds the row's date (`date`, HOMER 7 `create_date`).
+struct PackedColumns: Sendable {
+    let kinds: [ColumnSlot.Kind]
+    let widths: [Int?]
+    let dateColumn: Int
+
+    init<Row: DescribedRow>(_: Row.Type, date: WritableKeyPath<Row, Int64>) {
+        kinds = Row.columns.map(\.value.slotKind)
+        widths = Row.columns.map(\.value.width)
+        dateColumn = Row.columns.firstIndex { $0.value.slotKind == .timestamp && $0.value.keyPath == date } ?? 0
+    }
+
+    static let sip = PackedColumns(SIPCaptureRow.self, date: \.microTimestamp)
+    static let report = PackedColumns(ReportRow.self, date: \.microTimestamp)
+    static let homerSeven = PackedColumns(HomerSevenRow.self, date: \.createDate)
+
+    static func of(_ family: RowFamily) -> PackedColumns {
+        switch family {
+        case .sipCapture: sip
+        case .report: report
+        case .homerSeven: homerSeven
+        }
+    }
+}
+
+extension SpoolCodec.Kind {
+    var family: RowFamily? {
+        switch self {
+        case .sip: .sipCapture
+        case .report: .report
+        case .homerSeven: .homerSeven
+        case .lostBatch: nil
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// A row the writer has taken from the queue and not yet put in a batch: a value from the queue's head, or a
+/// packed record from its tail (PostgreSQL; SQLite decodes packed rows when it takes them).
+enum StagedRow {
+    case value(StoreRow)
+    case packed(PackedRecord)
+
+    var family: RowFamily {
+        switch self {
+        case .value(let row): row.family
+        case .packed(let record): record.family
+        }
+    }
+
+    var tableTemplate: String {
+        switch self {
+        case .value(let row): row.tableTemplate
+        case .packed(let record): record.template
+        }
+    }
+
+    var dateMicroTimestamp: Int64 {
+        switch self {
+        case .value(let row): row.dateMicroTimestamp
+        case .packed(let record): record.dateMicroTimestamp
+        }
+    }
+
+    var namingMicroTimestamp: Int64 {
+        switch self {
+        case .value(let row): row.namingMicroTimestamp
+        case .packed(let record): record.namingMicroTimestamp
+        }
+    }
+
+    /// The row as a value; nil for a record that does not decode.
+    var value: StoreRow? {
+        switch self {
+        case .value(let row): row
+        case .packed(let record): record.decoded
+        }
+    }
+}
