@@ -76,7 +76,7 @@ import CLibSQLite3
         #expect(decoded.undecodable == 1)
     }
 
-    @Test("a backlog behind a locked SQLite database is packed, then every row is stored once")
+    @Test("a backlog behind a locked SQLite database is packed, bound from its records, and every row stored once")
     func backlogIsPackedThenStored() throws {
         let db = try StoreTarget(engine: .sqlite).make("packed_backlog") {
             $0.batchRows = 200
@@ -110,16 +110,21 @@ import CLibSQLite3
             .compactMap { $0["callid"] }
         #expect(stored.count == 10_001)
         #expect(Set(stored) == Set((-1..<10_000).map { "packed-\($0)@192.0.2.1" }))
-        // One packed row, column by column as it went in.
-        let last = try db.query("SELECT user_agent, from_user, source_port, family, length(custom_field3) AS c3, hex(msg) AS msg "
-                                + "FROM sip_capture_20231114 WHERE callid = 'packed-9999@192.0.2.1'")
-        guard case .sip(let original) = Self.sipRow(9_999) else { return }
-        #expect(last.first?["user_agent"] == original.userAgent)
-        #expect(last.first?["from_user"] == original.fromUser)
-        #expect(last.first?["source_port"] == String(original.sourcePort))
-        #expect(last.first?["family"] == original.family.map(String.init) ?? "NULL")
-        #expect(last.first?["c3"] == String(min(original.customField3.count, 120)))  // VARCHAR(120)
-        #expect(last.first?["msg"] == original.msg.map { String(format: "%02X", $0) }.joined())
+        // Rows column by column as they went in: from the packed tail of the queue (1 000..3 999: bound from
+        // their records), from the spool (beyond 4 000), and one with NULL `family` and a cut custom_field3.
+        for i in [1_001, 2_997, 3_999, 9_999] {
+            let got = try db.query("SELECT date, micro_ts, user_agent, from_user, source_port, family, length(custom_field3) AS c3, "
+                                   + "hex(msg) AS msg FROM sip_capture_20231114 WHERE callid = 'packed-\(i)@192.0.2.1'").first
+            guard case .sip(let original) = Self.sipRow(i) else { return }
+            #expect(got?["date"] == UTCTime.format(original.microTimestamp))
+            #expect(got?["micro_ts"] == String(original.microTimestamp))
+            #expect(got?["user_agent"] == original.userAgent)
+            #expect(got?["from_user"] == original.fromUser)
+            #expect(got?["source_port"] == String(original.sourcePort))
+            #expect(got?["family"] == original.family.map(String.init) ?? "NULL")
+            #expect(got?["c3"] == String(min(original.customField3.count, 120)))  // VARCHAR(120)
+            #expect(got?["msg"] == original.msg.map { String(format: "%02X", $0) }.joined())
+        }
     }
 
     @Test("rows that overflow into the spool are packed in its inbox and replayed once, column for column")

@@ -120,7 +120,7 @@ import Testing
         let samples = ["", "abc", "ééé", "a😀b😀c", "ß", String(repeating: "x", count: 300), "e\u{301}e\u{301}"]
         for text in samples {
             for width in [0, 1, 2, 3, 5, 120] {
-                let cut = CopyBinaryEncoder.prefix(Array(text.utf8)[...], scalars: width)
+                let cut = PackedColumns.prefix(Array(text.utf8)[...], scalars: width)
                 let expected = RowColumns.clipped(text, width).map { Array(String(String.UnicodeScalarView($0)).utf8) } ?? Array(text.utf8)
                 #expect(Array(cut) == expected, "\(text) width \(width)")
             }

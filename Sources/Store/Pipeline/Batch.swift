@@ -19,15 +19,15 @@ struct Batch {
     var started: ContinuousClock.Instant
     /// PostgreSQL: the COPY payload, encoded ahead while every connection is busy.
     var payload: [UInt8]? = nil
-    /// Rows from the queue's packed tail, as described spool records (PostgreSQL only: transcoded into the COPY
-    /// payload without being decoded).
+    /// Rows from the queue's packed tail, as described spool records: transcoded into the COPY payload or bound
+    /// to the SQLite INSERT without being decoded.
     var records: [ArraySlice<UInt8>] = []
     /// Records the payload left out because they did not decode (a codec bug: counted when the batch is stored).
     var undecodable = 0
 
     var count: Int { rows.count + records.count }
 
-    /// Every row as a value: `rows`, then the records decoded (for the paths that need values: SQLite,
+    /// Every row as a value: `rows`, then the records decoded (for the paths that need values:
     /// dead-letter, splitting, the spool). Records that do not decode are counted in `undecodable`.
     var values: (rows: [StoreRow], undecodable: Int) {
         guard !records.isEmpty else { return (rows, 0) }

@@ -1,7 +1,7 @@
 /// A row packed in the queue's tail (a described spool record), as the writer stages it: what forming a batch
 /// needs — family, table template, date and receive time — read from the record's header and date column
-/// without decoding the rest. On PostgreSQL the record then goes into the COPY payload as it is
-/// (`CopyBinaryEncoder.append(record:)`), so a row that waited in a backlog costs no strings on the way out.
+/// without decoding the rest. The record then goes into the COPY payload or the SQLite INSERT as it is
+/// (`PackedColumns.write`), so a row that waited in a backlog costs no strings on the way out.
 struct PackedRecord: Sendable {
     let bytes: ArraySlice<UInt8>
     let family: RowFamily
@@ -33,7 +33,7 @@ struct PackedRecord: Sendable {
         self.dateMicroTimestamp = date
     }
 
-    /// The record as a row (the rare paths: dead-letter, split, spool on an outage, SQLite).
+    /// The record as a row (the rare paths: dead-letter, split, spool on an outage).
     var decoded: StoreRow? { SpoolCodec.decode(bytes) }
 
     /// The last table template read, as a string.
@@ -74,6 +74,69 @@ struct PackedColumns: Sendable {
         case .report: report
         case .homerSeven: homerSeven
         }
+    }
+}
+
+/// Receives a packed record's column values in table order as they lie in the record: numbers decoded, text and
+/// bytes as slices of the record (text already cut to its VARCHAR width). Implemented by the COPY encoder and
+/// the SQLite binder, next to `RowFieldWriter` for rows as values.
+protocol PackedFieldWriter: RowFieldWriter {
+    mutating func text(utf8: ArraySlice<UInt8>)
+    mutating func bytes(_ value: ArraySlice<UInt8>)
+    mutating func json(utf8: ArraySlice<UInt8>)
+}
+
+extension PackedColumns {
+    /// Writes every column value of `record` (a described record of this family) in table order; false when
+    /// the record does not match the columns as this capd describes them (a writer may then have received
+    /// some of the values: it discards them).
+    func write<W: PackedFieldWriter>(_ record: ArraySlice<UInt8>, to w: inout W) -> Bool {
+        var r = SpoolRecordReader(bytes: record)
+        guard r.byte() != nil, r.slice() != nil, r.int64() != nil, r.count() == kinds.count else { return false }
+        for (kind, width) in zip(kinds, widths) {
+            guard let tag = r.byte().flatMap(SpoolCodec.Tag.init(rawValue:)) else { return false }
+            switch (kind, tag) {
+            case (.timestamp, .int64):
+                guard let v = r.int64() else { return false }
+                w.timestamp(v)
+            case (.bigint, .int64):
+                guard let v = r.int64() else { return false }
+                w.int64(v)
+            case (.integer, .int32):
+                guard let v = r.int32() else { return false }
+                w.int32(v)
+            case (.smallintOrNull, .int16):
+                guard let v = r.int16() else { return false }
+                w.int16OrNull(v)
+            case (.smallintOrNull, .null):
+                w.int16OrNull(nil)
+            case (.varchar, .string):
+                guard let v = r.slice() else { return false }
+                w.text(utf8: width.map { Self.prefix(v, scalars: $0) } ?? v)
+            case (.jsonb, .string):
+                guard let v = r.slice() else { return false }
+                w.json(utf8: v)
+            case (.bytea, .bytes):
+                guard let v = r.slice() else { return false }
+                w.bytes(v)
+            default:
+                return false
+            }
+        }
+        return r.atEnd
+    }
+
+    /// The first `max` Unicode scalars of UTF-8 `text` (PostgreSQL counts VARCHAR width in characters; the row
+    /// path cuts the same way, `RowColumns.clipped`).
+    @inline(__always)
+    static func prefix(_ text: ArraySlice<UInt8>, scalars max: Int) -> ArraySlice<UInt8> {
+        guard text.count > max else { return text }
+        var seen = 0
+        for index in text.indices where text[index] & 0xC0 != 0x80 {
+            if seen == max { return text[..<index] }
+            seen += 1
+        }
+        return text
     }
 }
 

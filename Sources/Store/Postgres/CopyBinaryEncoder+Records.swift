@@ -2,70 +2,33 @@
 /// as they lie in the record (strings cut to their VARCHAR width on the bytes), so that a row that waited in
 /// the queue's packed tail is never rebuilt as a `StoreRow` with a dozen strings. The output is byte for byte
 /// what `encode(_:family:)` makes of the decoded row (`PackedTranscodeTests`).
-extension CopyBinaryEncoder {
+extension CopyBinaryEncoder: PackedFieldWriter {
     /// Appends the record as one COPY tuple; false (nothing appended) when it does not match the family's
     /// columns as this capd describes them.
     mutating func append(record: ArraySlice<UInt8>, _ columns: PackedColumns) -> Bool {
         let start = buffer.count
-        guard appendValues(record, columns) else {
+        beginRow(columns: columns.kinds.count)
+        guard columns.write(record, to: &self) else {
             buffer.removeSubrange(start...)
             return false
         }
         return true
     }
 
-    private mutating func appendValues(_ record: ArraySlice<UInt8>, _ columns: PackedColumns) -> Bool {
-        var r = SpoolRecordReader(bytes: record)
-        guard r.byte() != nil, r.slice() != nil, r.int64() != nil, r.count() == columns.kinds.count else { return false }
-        beginRow(columns: columns.kinds.count)
-        for (kind, width) in zip(columns.kinds, columns.widths) {
-            guard let tag = r.byte().flatMap(SpoolCodec.Tag.init(rawValue:)) else { return false }
-            switch (kind, tag) {
-            case (.timestamp, .int64):
-                guard let v = r.int64() else { return false }
-                timestamp(v)
-            case (.bigint, .int64):
-                guard let v = r.int64() else { return false }
-                int64(v)
-            case (.integer, .int32):
-                guard let v = r.int32() else { return false }
-                int32(v)
-            case (.smallintOrNull, .int16):
-                guard let v = r.int16() else { return false }
-                int16OrNull(v)
-            case (.smallintOrNull, .null):
-                int16OrNull(nil)
-            case (.varchar, .string):
-                guard let v = r.slice() else { return false }
-                let text = width.map { Self.prefix(v, scalars: $0) } ?? v
-                append32(UInt32(text.count))
-                buffer.append(contentsOf: text)
-            case (.jsonb, .string):
-                guard let v = r.slice() else { return false }
-                append32(UInt32(v.count + 1))
-                buffer.append(1)  // jsonb binary format version
-                buffer.append(contentsOf: v)
-            case (.bytea, .bytes):
-                guard let v = r.slice() else { return false }
-                append32(UInt32(v.count))
-                buffer.append(contentsOf: v)
-            default:
-                return false
-            }
-        }
-        return r.atEnd
+    mutating func text(utf8: ArraySlice<UInt8>) {
+        append32(UInt32(utf8.count))
+        buffer.append(contentsOf: utf8)
     }
 
-    /// The first `max` Unicode scalars of UTF-8 `text` (PostgreSQL counts VARCHAR width in characters).
-    @inline(__always)
-    static func prefix(_ text: ArraySlice<UInt8>, scalars max: Int) -> ArraySlice<UInt8> {
-        guard text.count > max else { return text }
-        var seen = 0
-        for index in text.indices where text[index] & 0xC0 != 0x80 {
-            if seen == max { return text[..<index] }
-            seen += 1
-        }
-        return text
+    mutating func bytes(_ value: ArraySlice<UInt8>) {
+        append32(UInt32(value.count))
+        buffer.append(contentsOf: value)
+    }
+
+    mutating func json(utf8: ArraySlice<UInt8>) {
+        append32(UInt32(utf8.count + 1))
+        buffer.append(1)  // jsonb binary format version
+        buffer.append(contentsOf: utf8)
     }
 
     /// One COPY payload for a batch's rows and then its packed records. A record that does not transcode is

@@ -63,7 +63,8 @@ final class SQLiteBackend: SinkBackend {
         var error: StoreError?
         for attempt in 0..<2 {
             do throws(StoreError) {
-                try write(batch)
+                var batch = batch
+                batch.undecodable = try write(batch)
                 finished.append(.stored(batch))
                 return
             } catch let failure {
@@ -115,19 +116,40 @@ final class SQLiteBackend: SinkBackend {
         return []
     }
 
-    private func write(_ batch: Batch) throws(StoreError) {
+    /// Inserts the batch's rows, then its packed records bound straight from their bytes (a record that does
+    /// not bind is decoded instead); returns how many records were left out because they did not decode.
+    private func write(_ batch: Batch) throws(StoreError) -> Int {
         let stmt = try statement(for: batch.table, family: batch.family)
         try exec("BEGIN")
-        // Batches carry packed records on PostgreSQL only; decoded here all the same, should one arrive.
-        for row in batch.records.isEmpty ? batch.rows : batch.values.rows {
+        for row in batch.rows {
             var binder = SQLiteBinder(stmt: stmt)
             RowColumns.write(row, to: &binder)
-            let rc = sqlite3_step(stmt)
-            sqlite3_reset(stmt)
-            sqlite3_clear_bindings(stmt)
-            guard rc == SQLITE_DONE else { throw error(rc) }
+            try step(stmt)
+        }
+        let columns = PackedColumns.of(batch.family)
+        var undecodable = 0
+        for record in batch.records {
+            var binder = SQLiteBinder(stmt: stmt)
+            if !columns.write(record, to: &binder) {
+                sqlite3_clear_bindings(stmt)
+                guard let row = SpoolCodec.decode(record), row.family == batch.family else {
+                    undecodable += 1
+                    continue
+                }
+                binder = SQLiteBinder(stmt: stmt)
+                RowColumns.write(row, to: &binder)
+            }
+            try step(stmt)
         }
         try exec("COMMIT")
+        return undecodable
+    }
+
+    private func step(_ stmt: OpaquePointer) throws(StoreError) {
+        let rc = sqlite3_step(stmt)
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
+        guard rc == SQLITE_DONE else { throw error(rc) }
     }
 
     private func statement(for table: String, family: RowFamily) throws(StoreError) -> OpaquePointer {
@@ -185,7 +207,7 @@ final class SQLiteBackend: SinkBackend {
 
 private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-struct SQLiteBinder: RowFieldWriter {
+struct SQLiteBinder: PackedFieldWriter {
     let stmt: OpaquePointer
     var index: Int32 = 1
 
@@ -213,6 +235,26 @@ struct SQLiteBinder: RowFieldWriter {
         index += 1
     }
     mutating func json(_ value: String) { bindText(value) }
+
+    mutating func text(utf8: ArraySlice<UInt8>) {
+        let stmt = self.stmt, position = self.index
+        utf8.withUnsafeBytes { raw in
+            if let base = raw.baseAddress, !raw.isEmpty {
+                sqlite3_bind_text(stmt, position, base.assumingMemoryBound(to: CChar.self), Int32(raw.count), sqliteTransient)
+            } else {
+                // An empty text still needs a non-NULL pointer or SQLite stores NULL.
+                "".withCString { sqlite3_bind_text(stmt, position, $0, 0, sqliteTransient) }
+            }
+        }
+        index += 1
+    }
+    mutating func bytes(_ value: ArraySlice<UInt8>) {
+        value.withUnsafeBytes { raw in
+            _ = sqlite3_bind_blob(stmt, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), sqliteTransient)
+        }
+        index += 1
+    }
+    mutating func json(utf8: ArraySlice<UInt8>) { text(utf8: utf8) }
 
     private mutating func bindText(_ value: String) {
         var value = value

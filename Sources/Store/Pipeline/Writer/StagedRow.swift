@@ -1,5 +1,5 @@
 /// A row the writer has taken from the queue and not yet put in a batch: a value from the queue's head, or a
-/// packed record from its tail (PostgreSQL; SQLite decodes packed rows when it takes them).
+/// packed record from its tail.
 enum StagedRow {
     case value(StoreRow)
     case packed(PackedRecord)

@@ -41,10 +41,9 @@ extension StoreWriter {
         }
     }
 
-    /// A packed chunk's rows: on PostgreSQL the records themselves (transcoded into COPY when their batch is
-    /// encoded), on SQLite decoded.
+    /// A packed chunk's rows as records (transcoded into COPY or bound to the INSERT when their batch is
+    /// written); a record whose header does not read is decoded, or counted when it does not decode either.
     private func staged(_ chunk: PackedRows.Chunk, _ store: Store) -> [StagedRow] {
-        guard engine == .postgres else { return unpacked(chunk.decoded(), store).map(StagedRow.value) }
         var templates = PackedRecord.TemplateCache()
         var rows: [StagedRow] = []
         rows.reserveCapacity(chunk.count)
