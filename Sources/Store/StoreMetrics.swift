@@ -4,6 +4,9 @@ import Synchronization
 public struct StoreMetricsSnapshot: Sendable, Equatable {
     /// Rows written to the database, by table family (`sip_capture`, `report`, `homer7`).
     public var rowsStored: [String: UInt64] = [:]
+    /// Of `rowsStored`, the rows written from records packed in the queue's tail during a backlog (COPY or
+    /// SQLite binds made from the record, no row rebuilt). Not exported; tests check the path with it.
+    public var rowsStoredFromPacked: UInt64 = 0
     /// Rows accepted by `append` (queued or spooled).
     public var rowsAccepted: UInt64 = 0
     /// Rows that went to the spool (queue full or database down).

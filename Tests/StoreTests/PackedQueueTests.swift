@@ -106,6 +106,8 @@ import CLibSQLite3
         #expect(report.complete, "\(report)")
         #expect(store.metrics().packedQueueBytes == 0)
         #expect(store.metrics().totalDropped == 0)
+        // Packed rows were bound from their records (at least a batch of them).
+        #expect(store.metrics().rowsStoredFromPacked >= 200, "\(store.metrics().rowsStoredFromPacked) rows from records")
         let stored = try db.query("SELECT callid FROM sip_capture UNION ALL SELECT callid FROM sip_capture_20231114")
             .compactMap { $0["callid"] }
         #expect(stored.count == 10_001)

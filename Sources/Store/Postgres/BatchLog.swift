@@ -11,7 +11,7 @@ enum BatchLog {
 
     /// Statement sent with the COPY (before it: a duplicate id fails at once, before any row is sent).
     static func insertSQL(_ batch: Batch) -> String {
-        "INSERT INTO capd_batches (id, rows, spooled) VALUES ('\(batch.id)', \(batch.count), "
+        "INSERT INTO capd_batches (id, rows, spooled) VALUES ('\(batch.id)', \(batch.count - batch.undecodable), "
             + (batch.fromSpool ? "true" : "false") + ")"
     }
 

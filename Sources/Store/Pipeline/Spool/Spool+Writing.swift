@@ -111,6 +111,11 @@ extension Spool {
     /// The same guess for packed rows (their records are about the size of the message they carry).
     static func estimatedBytes(_ packed: PackedRows) -> Int { 64 * packed.count + packed.bytes / 3 }
 
+    /// The same guess for packed records held by the writer.
+    static func estimatedBytes(records: [ArraySlice<UInt8>]) -> Int {
+        records.reduce(0) { $0 + 64 + $1.count / 3 }
+    }
+
     /// A guess of a row's deflated size, for the bound check before it is written.
     static func estimatedBytes(_ row: StoreRow) -> Int {
         switch row {

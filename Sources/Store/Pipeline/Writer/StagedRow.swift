@@ -32,6 +32,12 @@ enum StagedRow {
         }
     }
 
+    /// The record's bytes when the row is packed.
+    var packedBytes: ArraySlice<UInt8>? {
+        if case .packed(let record) = self { return record.bytes }
+        return nil
+    }
+
     /// The row as a value; nil for a record that does not decode.
     var value: StoreRow? {
         switch self {

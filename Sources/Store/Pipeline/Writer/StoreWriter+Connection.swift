@@ -32,6 +32,15 @@ extension StoreWriter {
     /// Batches read from the spool stay where they are (still in the spool, their cursor not committed).
     /// When the spool refuses (bound reached) the rows stay in memory and the next turn tries again.
     func spoolMemory(_ store: Store, force: Bool = false) {
+        // Packed records in batches and staged rows are decoded only when the spool will take them (on a full
+        // disk this runs every turn of the outage).
+        let records = pending.filter { !$0.fromSpool }.flatMap(\.records)
+            + (stagedIndex < staged.count ? staged[stagedIndex...].compactMap(\.packedBytes) : [])
+        if !force, !records.isEmpty {
+            let values = pending.reduce(0) { $0 + ($1.fromSpool ? 0 : $1.rows.count) } + (staged.count - stagedIndex - records.count)
+            let estimate = Spool.estimatedBytes(records: records)
+            if store.spool.wouldRefuse(estimatedBytes: estimate, rows: values + records.count) { return }
+        }
         var rows: [StoreRow] = []
         var lostBatches: [(index: Int, id: BatchID, rows: Int)] = []
         for batch in pending where !batch.fromSpool {

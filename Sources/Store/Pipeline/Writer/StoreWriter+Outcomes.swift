@@ -17,11 +17,17 @@ extension StoreWriter {
             databaseBack(store)
             let seconds = batch.started.duration(to: .now).inSeconds
             countUndecodable(batch.undecodable, store)
-            store.metricsState.withLock { $0.stored(batch.family, rows: batch.count - batch.undecodable, latencySeconds: seconds) }
+            store.metricsState.withLock { m in
+                m.stored(batch.family, rows: batch.count - batch.undecodable, latencySeconds: seconds)
+                m.snapshot.rowsStoredFromPacked += UInt64(batch.records.count - batch.undecodable)
+            }
             if let end = batch.spoolEnd { commitSpool(through: end, store) }
         case .rejected(var batch, let error):
             batch = materialized(batch, store)
-            if batch.rows.count == 1, let row = batch.rows.first {
+            if batch.rows.isEmpty {
+                // Only records that did not decode (counted by `materialized`): nothing left to retry.
+                if let end = batch.spoolEnd { commitSpool(through: end, store) }
+            } else if batch.rows.count == 1, let row = batch.rows.first {
                 deadLetter(row, table: batch.table, error: error, store)
                 if let end = batch.spoolEnd { commitSpool(through: end, store) }
             } else {
