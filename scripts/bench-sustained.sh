@@ -6,7 +6,7 @@
 #   2. ceiling C: PostgreSQL: one `psql \copy` of those rows into an empty identical table (LIKE sip_capture
 #      INCLUDING ALL) + CHECKPOINT, as bench.sh's short-run baseline; SQLite: `capd-bench sqlite-ceiling`, those
 #      rows through one prepared INSERT in 500-row transactions (capd's batch) into an identical table in a new
-#      file (WAL, synchronous=NORMAL): the rate a writer fed row by row can reach;
+#      file (WAL, synchronous=NORMAL, as capd opens it): the rate a writer fed row by row can reach;
 #   3. each run FACTOR:SECONDS of BENCH_SUSTAINED (and 0.8:600 with BENCH_SOAK=1): a fresh capd, the sender
 #      offers round(FACTOR × C) msg/s for SECONDS, scripts/bench_sustained.py samples capd every second until it
 #      has drained, then the rows and distinct Call-IDs are counted, a JSON summary and a PNG are written;

@@ -6,7 +6,7 @@
 # 3. Baselines: the raw recvmmsg receive ceiling on loopback (`capd-bench capture`, drained-buffer method),
 #    the PostgreSQL COPY ceiling for the very rows capd stored (psql \copy of a dump of them into an
 #    identical table: same columns, primary key and indexes) and the SQLite ceiling for the same rows
-#    (one INSERT ... SELECT transaction into an identical table, WAL, synchronous=NORMAL).
+#    (one INSERT ... SELECT transaction into an identical table, with the pragmas capd opens SQLite with).
 # 4. For each store (PostgreSQL, SQLite) and each load (offered rates, then an unbounded burst): a fresh
 #    `capd run` (capture everything), `capd-bench blast` HEPv3/UDP to it, wait until the store is drained,
 #    count the rows in the database, read CPU and peak RSS from /proc, stop capd (SIGTERM).

@@ -1,10 +1,11 @@
 import CLibSQLite3
+import Store
 import Foundation
 
 /// `capd-bench sqlite-ceiling --from SRC.db --to NEW.db [--batch N]`: the rate at which SQLite itself takes
 /// rows that capd stored, inserted the way a writer has to insert them: one prepared INSERT, the row's values
 /// bound one by one, a transaction (and commit) every `batch` rows (capd's `store.batch_rows`, default 500),
-/// WAL and `synchronous=NORMAL` as capd opens its file. The source rows are read into memory first, so only
+/// the pragmas capd opens its file with (`SQLiteTuning`). The source rows are read into memory first, so only
 /// the inserts and commits are timed. Prints `rows=N seconds=S rows_per_second=R`.
 ///
 /// This is the SQLite ceiling of the sustained runs: one `INSERT ... SELECT` transaction (the short run's
@@ -22,8 +23,7 @@ func sqliteCeilingBench(_ arguments: [String]) throws {
     guard !rows.isEmpty else { throw BenchError.failed("no rows in \(source)") }
     try? FileManager.default.removeItem(atPath: target)
     let to = try SQLiteFile(path: target)
-    try to.exec("PRAGMA journal_mode=WAL")
-    try to.exec("PRAGMA synchronous=NORMAL")
+    for pragma in SQLiteTuning.pragmas { try to.exec("PRAGMA " + pragma) }  // as capd opens it
     for statement in schema { try to.exec(statement) }
     let sql = "INSERT INTO sip_capture (" + columns.map { "\"\($0)\"" }.joined(separator: ",") + ") VALUES ("
         + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"

@@ -173,8 +173,7 @@ private func sqliteRound(_ rows: [SIPCaptureRow], work: String, batch: Int) thro
     let ceilingPath = work + "/ceiling.db"
     _ = try runStore("sqlite://" + ceilingPath, rows: [], work: work + "/sq-ceiling-init")
     let db = try SQLiteFile(path: ceilingPath)
-    try db.exec("PRAGMA journal_mode=WAL")
-    try db.exec("PRAGMA synchronous=NORMAL")
+    for pragma in SQLiteTuning.pragmas { try db.exec("PRAGMA " + pragma) }  // as capd opens it
     let columns = StoreBenchRows.columns
     let stmt = try db.prepare("INSERT INTO sip_capture (" + columns.joined(separator: ",") + ") VALUES ("
         + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")")

@@ -2,8 +2,8 @@ import CLibSQLite3
 import Glibc
 import Tables
 
-/// SQLite sink: WAL, synchronous=NORMAL, one connection owned by the writer thread, cached prepared
-/// INSERTs per table, one transaction per batch.
+/// SQLite sink: opened as `SQLiteTuning` says (WAL, synchronous=NORMAL), one
+/// connection owned by the writer thread, cached prepared INSERTs per table, one transaction per batch.
 final class SQLiteBackend: SinkBackend {
     private let path: String
     private let flavour: SchemaFlavour
@@ -38,8 +38,7 @@ final class SQLiteBackend: SinkBackend {
         db = handle
         do {
             sqlite3_busy_timeout(handle, 5_000)
-            try exec("PRAGMA journal_mode=WAL")
-            try exec("PRAGMA synchronous=NORMAL")
+            for pragma in SQLiteTuning.pragmas { try exec("PRAGMA " + pragma) }
             try exec(Schema.script(.sqlite, flavour))
         } catch {
             close()
