@@ -34,12 +34,13 @@ extension StoreWriter {
     func spoolMemory(_ store: Store, force: Bool = false) {
         // Packed records in batches and staged rows are decoded only when the spool will take them (on a full
         // disk this runs every turn of the outage).
-        let records = pending.filter { !$0.fromSpool }.flatMap(\.records)
-            + (stagedIndex < staged.count ? staged[stagedIndex...].compactMap(\.packedBytes) : [])
-        if !force, !records.isEmpty {
-            let values = pending.reduce(0) { $0 + ($1.fromSpool ? 0 : $1.rows.count) } + (staged.count - stagedIndex - records.count)
-            let estimate = Spool.estimatedBytes(records: records)
-            if store.spool.wouldRefuse(estimatedBytes: estimate, rows: values + records.count) { return }
+        if !force {
+            let memory = pending.filter { !$0.fromSpool }
+            let left = stagedIndex < staged.count ? staged[stagedIndex...] : []
+            let records = memory.flatMap(\.records) + left.compactMap(\.packedBytes)
+            let rows = memory.reduce(0) { $0 + $1.count } + left.count
+            if !records.isEmpty,
+               store.spool.wouldRefuse(estimatedBytes: Spool.estimatedBytes(records: records), rows: rows) { return }
         }
         var rows: [StoreRow] = []
         var lostBatches: [(index: Int, id: BatchID, rows: Int)] = []
