@@ -17,19 +17,17 @@ struct PackedRecord: Sendable {
     /// `templates` keeps the last template's string, so that records of one table share it.
     init?(_ bytes: ArraySlice<UInt8>, templates: inout TemplateCache) {
         var r = SpoolRecordReader(bytes: bytes)
-        guard let family = r.byte().flatMap(SpoolCodec.Kind.init(rawValue:))?.family,
-              let template = r.slice(), let receive = r.int64(), let count = r.count()
-        else { return nil }
+        guard let header = r.rowHeader(), let family = SpoolCodec.Kind(rawValue: header.kind)?.family else { return nil }
         let columns = PackedColumns.of(family)
-        guard count == columns.kinds.count else { return nil }
+        guard header.columns == columns.kinds.count else { return nil }
         for _ in 0..<columns.dateColumn {
             guard let tag = r.byte().flatMap(SpoolCodec.Tag.init(rawValue:)), r.skip(tag) else { return nil }
         }
         guard r.byte() == SpoolCodec.Tag.int64.rawValue, let date = r.int64() else { return nil }
         self.bytes = bytes
         self.family = family
-        self.template = templates.string(for: template)
-        self.receiveMicroTimestamp = receive
+        self.template = templates.string(for: header.template)
+        self.receiveMicroTimestamp = header.receiveMicroTimestamp
         self.dateMicroTimestamp = date
     }
 
@@ -92,7 +90,7 @@ extension PackedColumns {
     /// some of the values: it discards them).
     func write<W: PackedFieldWriter>(_ record: ArraySlice<UInt8>, to w: inout W) -> Bool {
         var r = SpoolRecordReader(bytes: record)
-        guard r.byte() != nil, r.slice() != nil, r.int64() != nil, r.count() == kinds.count else { return false }
+        guard r.rowHeader()?.columns == kinds.count else { return false }
         for (kind, width) in zip(kinds, widths) {
             guard let tag = r.byte().flatMap(SpoolCodec.Tag.init(rawValue:)) else { return false }
             switch (kind, tag) {

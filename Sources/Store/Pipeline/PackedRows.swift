@@ -81,7 +81,7 @@ struct PackedRows: Sendable {
         var groups: [ArraySlice<UInt8>: [ArraySlice<UInt8>]] = [:]
         for chunk in chunks {
             for record in chunk.records {
-                let key = Self.destinationKey(record, in: chunk.bytes)
+                let key = Self.destinationKey(record)
                 if groups[key] == nil { order.append(key) }
                 groups[key, default: []].append(record)
             }
@@ -90,11 +90,12 @@ struct PackedRows: Sendable {
         return order.flatMap { groups[$0] ?? [] }
     }
 
-    /// The kind byte and the length-prefixed table template that open a record of `bytes`.
-    private static func destinationKey(_ record: ArraySlice<UInt8>, in bytes: [UInt8]) -> ArraySlice<UInt8> {
-        guard record.count >= 5, let templateLength = SpoolSegmentFormat.readUInt32(bytes, at: record.startIndex + 1)
-        else { return record }
-        return record.prefix(min(record.count, 5 + templateLength))
+    /// The kind byte and the length-prefixed table template that open a record (the whole record when its
+    /// header does not read).
+    private static func destinationKey(_ record: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var r = SpoolRecordReader(bytes: record)
+        guard let header = r.rowHeader() else { return record }
+        return record[..<header.template.endIndex]
     }
 
     /// Every row, decoded, in order, without removing them (the value is a copy).

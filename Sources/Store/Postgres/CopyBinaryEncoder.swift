@@ -64,13 +64,7 @@ struct CopyBinaryEncoder: RowFieldWriter {
 
     /// One COPY payload for a batch.
     static func encode(_ rows: [StoreRow], family: RowFamily) -> [UInt8] {
-        var encoder = CopyBinaryEncoder(reserving: 64 + rows.count * 1_400)
-        let columns = RowColumns.names(family).count
-        for row in rows {
-            encoder.beginRow(columns: columns)
-            RowColumns.write(row, to: &encoder)
-        }
-        return encoder.finish()
+        encode(rows, records: [], family: family).payload
     }
 }
 

@@ -31,11 +31,13 @@ enum SpoolCodec {
     static func decode(_ bytes: ArraySlice<UInt8>, layout: RecordLayout = .described) -> StoreRow? {
         if layout == .fixed { return decodeFixed(bytes) }
         var r = SpoolRecordReader(bytes: bytes)
-        guard let kind = r.byte().flatMap(Kind.init(rawValue:)) else { return nil }
+        guard let header = r.rowHeader(), let kind = Kind(rawValue: header.kind) else { return nil }
+        let table = String(decoding: header.template, as: UTF8.self)
+        let (receive, count) = (header.receiveMicroTimestamp, header.columns)
         switch kind {
-        case .sip: return decode(SIPCaptureRow.self, &r).map(StoreRow.sip)
-        case .report: return decode(ReportRow.self, &r).map(StoreRow.report)
-        case .homerSeven: return decode(HomerSevenRow.self, &r).map(StoreRow.homerSeven)
+        case .sip: return decode(SIPCaptureRow.self, table, receive, count, &r).map(StoreRow.sip)
+        case .report: return decode(ReportRow.self, table, receive, count, &r).map(StoreRow.report)
+        case .homerSeven: return decode(HomerSevenRow.self, table, receive, count, &r).map(StoreRow.homerSeven)
         case .lostBatch: return nil
         }
     }
@@ -52,8 +54,8 @@ enum SpoolCodec {
         w = values.w
     }
 
-    private static func decode<Row: DescribedRow>(_: Row.Type, _ r: inout SpoolRecordReader) -> Row? {
-        guard let table = r.string(), let receive = r.int64(), let count = r.count() else { return nil }
+    private static func decode<Row: DescribedRow>(_: Row.Type, _ table: String, _ receive: Int64, _ count: Int,
+                                                  _ r: inout SpoolRecordReader) -> Row? {
         var row = Row(table: table, receiveMicroTimestamp: receive)
         let columns = Row.columns
         for index in 0..<count {

@@ -53,6 +53,12 @@ struct SpoolRecordReader {
         defer { index += n }
         return String(decoding: bytes[index..<(index + n)], as: UTF8.self)
     }
+    /// The header of a described row record, as `SpoolCodec.encode` writes it: the kind byte, the table
+    /// template (in place), the receive time and the number of columns that follow.
+    mutating func rowHeader() -> (kind: UInt8, template: ArraySlice<UInt8>, receiveMicroTimestamp: Int64, columns: Int)? {
+        guard let kind = byte(), let template = slice(), let receive = int64(), let columns = count() else { return nil }
+        return (kind, template, receive, columns)
+    }
     /// A length-prefixed value in place (not copied).
     mutating func slice() -> ArraySlice<UInt8>? {
         guard let n = length() else { return nil }
